@@ -1,0 +1,831 @@
+//! The state machine: clients, the store provider, the spooler, the transports and the other processes.
+//!
+//! Call order: build a `Model` with `Model::new`; read it with the getters (`&self`); list what may happen next
+//! with `enabled`; take one step with `apply`, which checks the step (`check`) and either changes nothing and
+//! returns `NotEnabled`, or performs it and every blocked call that it lets return, and returns the effects.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::action::*;
+use crate::effect::*;
+use crate::flags::*;
+use crate::profile::*;
+
+/// Where one message is. Outbound messages go `Queued` -> `Sending` -> `Sent`; inbound ones go `Available` ->
+/// `Receiving` -> `Delivered`. A message name is used once (`Unused` until then).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MessageState {
+    #[default]
+    Unused,
+    Queued,
+    Sending(TransportId),
+    Sent,
+    Available(TransportId),
+    Receiving(TransportId),
+    Delivered,
+}
+
+impl MessageState {
+    /// The script word of `expect mK ...` (`unused` is not a word scripts can expect).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MessageState::Unused => "unused",
+            MessageState::Queued => "queued",
+            MessageState::Sending(_) => "sending",
+            MessageState::Sent => "sent",
+            MessageState::Available(_) => "available",
+            MessageState::Receiving(_) => "receiving",
+            MessageState::Delivered => "delivered",
+        }
+    }
+}
+
+/// One transport logon. Only a logged-on transport does anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TransportState {
+    LoggedOn { sending: Option<MessageId>, receiving: Option<MessageId>, flushing: bool },
+    /// TransportLogoff has been called and has not returned.
+    LoggingOff,
+    LoggedOff,
+}
+
+impl TransportState {
+    const IDLE: TransportState = TransportState::LoggedOn { sending: None, receiving: None, flushing: false };
+
+    /// The script word of `expect tJ ...`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TransportState::LoggedOn { .. } => "logged-on",
+            TransportState::LoggingOff => "logging-off",
+            TransportState::LoggedOff => "logged-off",
+        }
+    }
+}
+
+/// A client call that is in progress because it waits for StoreLogoffTransports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BlockedCall {
+    StoreLogoff,
+    Release,
+}
+
+/// One client in the local process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClientState {
+    pub references: u8,
+    pub blocked: Option<BlockedCall>,
+}
+
+/// The store object, as the store provider sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StoreState {
+    /// Usable. `saved` is the mode of the last valid StoreLogoff (R2); `called` says that StoreLogoffTransports
+    /// has been called and has not returned COMPLETE (A9).
+    Open { saved: Option<Mode>, called: bool },
+    /// StoreLogoffTransports returned COMPLETE (R5) and references remain: only AddRef and Release are valid.
+    Invalid,
+    /// No reference remains.
+    Destroyed,
+}
+
+/// The spooler's relation to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SpoolerState {
+    /// It sends the store's queue and, if the store holds the Inbox, receives into it.
+    Serving,
+    /// A StoreLogoffTransports call in a blocking mode is in progress. `flushes_awaited` holds one bit for each
+    /// transport whose flush a PURGE waits for (R12).
+    LoggingOff { mode: Mode, caller: Caller, flushes_awaited: u8 },
+    /// It has released the store and does no further work for it (R14).
+    Released,
+}
+
+/// What the script runner sees of the store: SPEC.md section 6's store states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StorePhase {
+    Open,
+    LoggingOff,
+    Invalid,
+    Destroyed,
+}
+
+impl StorePhase {
+    pub const fn name(self) -> &'static str {
+        match self {
+            StorePhase::Open => "open",
+            StorePhase::LoggingOff => "logging-off",
+            StorePhase::Invalid => "invalid",
+            StorePhase::Destroyed => "destroyed",
+        }
+    }
+}
+
+/// The precondition of a step that does not hold. A step that is not enabled changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NotEnabled {
+    NoSuchClient(ClientId),
+    NoSuchTransport(TransportId),
+    NoSuchMessage(MessageId),
+    HoldsNoReference(ClientId),
+    CallInProgress(ClientId),
+    ReferencesAtMaximum(ClientId),
+    MessageUsed(MessageId),
+    MessageNotQueued(MessageId),
+    MessageNotAvailableAt(MessageId, TransportId),
+    TransportNotLoggedOn(TransportId),
+    TransportSending(TransportId),
+    TransportReceiving(TransportId),
+    TransportFlushing(TransportId),
+    NotSending(TransportId, MessageId),
+    NotReceiving(TransportId, MessageId),
+    NotFlushing(TransportId),
+    NotLoggingOff(TransportId),
+    SendingNotAllowed,
+    ReceptionDisabled,
+    NoInbox,
+    StoreReleased,
+    OtherProcessesAtMaximum,
+    NoOtherProcess,
+}
+
+impl fmt::Display for NotEnabled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotEnabled::NoSuchClient(c) => write!(f, "{c} is not declared by setup"),
+            NotEnabled::NoSuchTransport(t) => write!(f, "{t} is not declared by setup"),
+            NotEnabled::NoSuchMessage(m) => write!(f, "{m} is beyond the last message m{}", MESSAGES_MAX - 1),
+            NotEnabled::HoldsNoReference(c) => write!(f, "{c} holds no reference (R6)"),
+            NotEnabled::CallInProgress(c) => write!(f, "{c} has a call in progress"),
+            NotEnabled::ReferencesAtMaximum(c) => {
+                write!(f, "{c} already holds {REFERENCES_PER_CLIENT_MAX} references, the model's maximum")
+            }
+            NotEnabled::MessageUsed(m) => write!(f, "{m} is already used"),
+            NotEnabled::MessageNotQueued(m) => write!(f, "{m} is not queued"),
+            NotEnabled::MessageNotAvailableAt(m, t) => write!(f, "{m} is not available at {t}"),
+            NotEnabled::TransportNotLoggedOn(t) => write!(f, "{t} is not logged on"),
+            NotEnabled::TransportSending(t) => write!(f, "{t} is already sending"),
+            NotEnabled::TransportReceiving(t) => write!(f, "{t} is already receiving"),
+            NotEnabled::TransportFlushing(t) => write!(f, "{t} is already flushing"),
+            NotEnabled::NotSending(t, m) => write!(f, "{t} is not sending {m}"),
+            NotEnabled::NotReceiving(t, m) => write!(f, "{t} is not receiving {m}"),
+            NotEnabled::NotFlushing(t) => write!(f, "{t} is not flushing"),
+            NotEnabled::NotLoggingOff(t) => write!(f, "{t} is not logging off"),
+            NotEnabled::SendingNotAllowed => f.write_str("sending is not allowed in this phase of the store"),
+            NotEnabled::ReceptionDisabled => f.write_str("reception is disabled"),
+            NotEnabled::NoInbox => f.write_str("the store does not hold the default Inbox"),
+            NotEnabled::StoreReleased => f.write_str("the spooler has released the store (R14)"),
+            NotEnabled::OtherProcessesAtMaximum => {
+                write!(f, "{OTHER_PROCESSES_MAX} other processes already hold the store open, the model's maximum")
+            }
+            NotEnabled::NoOtherProcess => f.write_str("no other process holds the store open"),
+        }
+    }
+}
+
+impl std::error::Error for NotEnabled {}
+
+/// The whole system. Small, `Copy`-cheap to clone, and bounded by the maxima of `action`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Model {
+    profile: Profile,
+    setup: Setup,
+    clients: [ClientState; CLIENTS_MAX],
+    transports: [TransportState; TRANSPORTS_MAX],
+    messages: [MessageState; MESSAGES_MAX],
+    store: StoreState,
+    spooler: SpoolerState,
+    other: u8,
+}
+
+impl Model {
+    /// The start of a run: each client holds one reference, each transport is logged on and idle.
+    pub fn new(profile: Profile, setup: Setup) -> Result<Model, SetupError> {
+        setup.validate()?;
+        let mut clients = [ClientState::default(); CLIENTS_MAX];
+        for client in &mut clients[..usize::from(setup.clients)] {
+            client.references = 1;
+        }
+        let mut transports = [TransportState::LoggedOff; TRANSPORTS_MAX];
+        for transport in &mut transports[..usize::from(setup.transports)] {
+            *transport = TransportState::IDLE;
+        }
+        Ok(Model {
+            profile,
+            setup,
+            clients,
+            transports,
+            messages: [MessageState::Unused; MESSAGES_MAX],
+            store: StoreState::Open { saved: None, called: false },
+            spooler: SpoolerState::Serving,
+            other: setup.other,
+        })
+    }
+
+    // ----- getters -----
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn setup(&self) -> &Setup {
+        &self.setup
+    }
+
+    pub fn client(&self, c: ClientId) -> Option<&ClientState> {
+        self.clients[..usize::from(self.setup.clients)].get(c.index())
+    }
+
+    pub fn transport(&self, t: TransportId) -> Option<&TransportState> {
+        self.transports[..usize::from(self.setup.transports)].get(t.index())
+    }
+
+    pub fn message(&self, m: MessageId) -> Option<MessageState> {
+        self.messages.get(m.index()).copied()
+    }
+
+    pub fn messages(&self) -> &[MessageState; MESSAGES_MAX] {
+        &self.messages
+    }
+
+    pub fn store(&self) -> &StoreState {
+        &self.store
+    }
+
+    pub fn spooler(&self) -> &SpoolerState {
+        &self.spooler
+    }
+
+    pub fn other_processes(&self) -> u8 {
+        self.other
+    }
+
+    /// The total reference count of the store object.
+    pub fn references(&self) -> u32 {
+        self.clients.iter().map(|c| u32::from(c.references)).sum()
+    }
+
+    pub fn store_phase(&self) -> StorePhase {
+        match (self.store, self.spooler) {
+            (StoreState::Open { .. }, SpoolerState::LoggingOff { .. }) => StorePhase::LoggingOff,
+            (StoreState::Open { .. }, _) => StorePhase::Open,
+            (StoreState::Invalid, _) => StorePhase::Invalid,
+            (StoreState::Destroyed, _) => StorePhase::Destroyed,
+        }
+    }
+
+    /// Whether the spooler would start receiving into the store (the guard "reception enabled").
+    pub fn reception_enabled(&self) -> bool {
+        self.setup.inbox && self.spooler == SpoolerState::Serving
+    }
+
+    /// Whether the spooler may start a send from the store's queue (the guard "sending allowed").
+    pub fn sending_allowed(&self) -> bool {
+        match self.spooler {
+            SpoolerState::Serving => true,
+            SpoolerState::LoggingOff { mode: Mode::Orderly, .. } => self.profile.orderly == Orderly::Drain,
+            SpoolerState::LoggingOff { .. } => true,
+            SpoolerState::Released => false,
+        }
+    }
+
+    /// SPEC.md section 4's finding: no reference remains and the spooler never released the store.
+    pub fn destroyed_unreleased(&self) -> bool {
+        self.store == StoreState::Destroyed && self.spooler != SpoolerState::Released
+    }
+
+    fn transports_declared(&self) -> &[TransportState] {
+        &self.transports[..usize::from(self.setup.transports)]
+    }
+
+    fn any_transport_logged_on(&self) -> bool {
+        self.transports_declared().iter().any(|t| matches!(t, TransportState::LoggedOn { .. }))
+    }
+
+    /// The activity flags of R13, read from the messages.
+    fn activity_flags(&self) -> LogoffFlags {
+        let mut flags = LogoffFlags::empty();
+        for message in &self.messages {
+            match message {
+                MessageState::Receiving(_) => flags |= LogoffFlags::INBOUND,
+                MessageState::Sending(_) => flags |= LogoffFlags::OUTBOUND,
+                MessageState::Queued => flags |= LogoffFlags::OUTBOUND_QUEUE,
+                _ => {}
+            }
+        }
+        flags
+    }
+
+    // ----- what may happen next -----
+
+    /// Lists every enabled action, with the canonical parameters of SPEC.md section 5, in a fixed order: client
+    /// actions by client, then transport actions by transport, then the spooler's, then the other processes'.
+    /// `out` is cleared first; reuse it between calls and nothing is allocated once it has grown.
+    pub fn enabled(&self, out: &mut Vec<Action>) {
+        out.clear();
+        let mut offer = |action: Action| {
+            if self.check(action).is_ok() {
+                out.push(action);
+            }
+        };
+        let first_unused = self.messages.iter().position(|m| *m == MessageState::Unused).map(|i| MessageId(i as u8));
+        for c in ClientId::all(usize::from(self.setup.clients)) {
+            offer(Action::AddRef(c));
+            offer(Action::Release(c));
+            for flags in CANONICAL_LOGOFF_FLAGS {
+                offer(Action::Logoff(c, flags));
+            }
+            if let Some(m) = first_unused {
+                offer(Action::Submit(c, m));
+            }
+        }
+        for (i, transport) in self.transports_declared().iter().enumerate() {
+            let t = TransportId(i as u8);
+            if let Some(m) = first_unused {
+                offer(Action::Arrive(t, m));
+            }
+            if let TransportState::LoggedOn { sending, receiving, .. } = *transport {
+                if let Some(m) = sending {
+                    offer(Action::Sent(t, m));
+                    offer(Action::SendFailed(t, m));
+                }
+                if let Some(m) = receiving {
+                    offer(Action::Received(t, m));
+                }
+            }
+            for flags in CANONICAL_FLUSH_FLAGS {
+                offer(Action::Flush(t, flags));
+            }
+            offer(Action::Flushed(t));
+            offer(Action::TransportLogoff(t));
+            offer(Action::LogoffReturns(t, LogoffOutcome::Ok));
+            offer(Action::LogoffReturns(t, LogoffOutcome::Error));
+        }
+        for (i, message) in self.messages.iter().enumerate() {
+            let m = MessageId(i as u8);
+            match *message {
+                MessageState::Queued => {
+                    for t in TransportId::all(usize::from(self.setup.transports)) {
+                        offer(Action::Send(m, t));
+                    }
+                }
+                MessageState::Available(t) => offer(Action::Receive(m, t)),
+                _ => {}
+            }
+        }
+        offer(Action::OtherOpen);
+        offer(Action::OtherClose);
+    }
+
+    /// Whether `action` is enabled, and if not, which precondition fails. Accepts any parameter.
+    pub fn check(&self, action: Action) -> Result<(), NotEnabled> {
+        match action {
+            Action::AddRef(c) => {
+                let client = self.caller(c)?;
+                if client.references >= REFERENCES_PER_CLIENT_MAX {
+                    return Err(NotEnabled::ReferencesAtMaximum(c));
+                }
+                Ok(())
+            }
+            Action::Release(c) | Action::Logoff(c, _) => self.caller(c).map(|_| ()),
+            Action::Submit(c, m) => {
+                self.caller(c)?;
+                self.unused(m)
+            }
+            Action::Arrive(t, m) => {
+                self.logged_on(t)?;
+                self.unused(m)
+            }
+            Action::Send(m, t) => {
+                if self.message_state(m)? != MessageState::Queued {
+                    return Err(NotEnabled::MessageNotQueued(m));
+                }
+                if self.logged_on(t)?.0.is_some() {
+                    return Err(NotEnabled::TransportSending(t));
+                }
+                if !self.sending_allowed() {
+                    return Err(NotEnabled::SendingNotAllowed);
+                }
+                Ok(())
+            }
+            Action::Sent(t, m) | Action::SendFailed(t, m) => {
+                self.message_state(m)?;
+                if self.logged_on(t)?.0 != Some(m) {
+                    return Err(NotEnabled::NotSending(t, m));
+                }
+                Ok(())
+            }
+            Action::Receive(m, t) => {
+                if self.message_state(m)? != MessageState::Available(t) {
+                    self.transport_state(t)?;
+                    return Err(NotEnabled::MessageNotAvailableAt(m, t));
+                }
+                if self.logged_on(t)?.1.is_some() {
+                    return Err(NotEnabled::TransportReceiving(t));
+                }
+                if !self.setup.inbox {
+                    return Err(NotEnabled::NoInbox);
+                }
+                if !self.reception_enabled() {
+                    return Err(NotEnabled::ReceptionDisabled);
+                }
+                Ok(())
+            }
+            Action::Received(t, m) => {
+                self.message_state(m)?;
+                if self.logged_on(t)?.1 != Some(m) {
+                    return Err(NotEnabled::NotReceiving(t, m));
+                }
+                Ok(())
+            }
+            Action::Flush(t, _) => {
+                if self.logged_on(t)?.2 {
+                    return Err(NotEnabled::TransportFlushing(t));
+                }
+                if self.spooler == SpoolerState::Released {
+                    return Err(NotEnabled::StoreReleased);
+                }
+                Ok(())
+            }
+            Action::Flushed(t) => {
+                if !self.logged_on(t)?.2 {
+                    return Err(NotEnabled::NotFlushing(t));
+                }
+                Ok(())
+            }
+            Action::TransportLogoff(t) => self.logged_on(t).map(|_| ()),
+            Action::LogoffReturns(t, _) => match self.transport_state(t)? {
+                TransportState::LoggingOff => Ok(()),
+                _ => Err(NotEnabled::NotLoggingOff(t)),
+            },
+            Action::OtherOpen if self.other >= OTHER_PROCESSES_MAX => Err(NotEnabled::OtherProcessesAtMaximum),
+            Action::OtherOpen => Ok(()),
+            Action::OtherClose if self.other == 0 => Err(NotEnabled::NoOtherProcess),
+            Action::OtherClose => Ok(()),
+        }
+    }
+
+    /// A client that may make a call: declared, holding a reference (R6), with no call in progress.
+    fn caller(&self, c: ClientId) -> Result<&ClientState, NotEnabled> {
+        let client = self.client(c).ok_or(NotEnabled::NoSuchClient(c))?;
+        if client.blocked.is_some() {
+            return Err(NotEnabled::CallInProgress(c));
+        }
+        if client.references == 0 {
+            return Err(NotEnabled::HoldsNoReference(c));
+        }
+        Ok(client)
+    }
+
+    fn message_state(&self, m: MessageId) -> Result<MessageState, NotEnabled> {
+        self.message(m).ok_or(NotEnabled::NoSuchMessage(m))
+    }
+
+    fn unused(&self, m: MessageId) -> Result<(), NotEnabled> {
+        match self.message_state(m)? {
+            MessageState::Unused => Ok(()),
+            _ => Err(NotEnabled::MessageUsed(m)),
+        }
+    }
+
+    fn transport_state(&self, t: TransportId) -> Result<TransportState, NotEnabled> {
+        self.transport(t).copied().ok_or(NotEnabled::NoSuchTransport(t))
+    }
+
+    /// A logged-on transport's (sending, receiving, flushing).
+    fn logged_on(&self, t: TransportId) -> Result<(Option<MessageId>, Option<MessageId>, bool), NotEnabled> {
+        match self.transport_state(t)? {
+            TransportState::LoggedOn { sending, receiving, flushing } => Ok((sending, receiving, flushing)),
+            _ => Err(NotEnabled::TransportNotLoggedOn(t)),
+        }
+    }
+
+    // ----- taking a step -----
+
+    /// Performs one step and every blocked call that it lets return, and returns the effects in order; or, if the
+    /// step is not enabled, changes nothing and names the precondition that fails.
+    pub fn apply(&mut self, action: Action) -> Result<Effects, NotEnabled> {
+        self.check(action)?;
+        let mut effects = Effects::new();
+        self.perform(action, &mut effects);
+        self.settle(&mut effects);
+        Ok(effects)
+    }
+
+    fn perform(&mut self, action: Action, effects: &mut Effects) {
+        match action {
+            Action::AddRef(c) => {
+                self.clients[c.index()].references += 1;
+                let count = self.references();
+                effects.push(Effect::Returned { client: c, call: ClientCall::AddRef, result: CallResult::Count(count) });
+            }
+            Action::Release(c) => self.release(c, effects),
+            Action::Logoff(c, flags) => self.store_logoff(c, flags, effects),
+            Action::Submit(c, m) => {
+                let hr = if self.store == StoreState::Invalid {
+                    HResult::INVALID_OBJECT
+                } else {
+                    self.messages[m.index()] = MessageState::Queued;
+                    HResult::S_OK
+                };
+                effects.push(Effect::Returned {
+                    client: c,
+                    call: ClientCall::Submit,
+                    result: CallResult::Status(hr, LogoffFlags::empty()),
+                });
+            }
+            Action::Arrive(t, m) => self.messages[m.index()] = MessageState::Available(t),
+            Action::Send(m, t) => {
+                self.messages[m.index()] = MessageState::Sending(t);
+                self.set_sending(t, Some(m));
+            }
+            Action::Sent(t, m) => {
+                self.messages[m.index()] = MessageState::Sent;
+                self.set_sending(t, None);
+            }
+            Action::SendFailed(t, m) => {
+                self.messages[m.index()] = MessageState::Queued;
+                self.set_sending(t, None);
+            }
+            Action::Receive(m, t) => {
+                self.messages[m.index()] = MessageState::Receiving(t);
+                self.set_receiving(t, Some(m));
+            }
+            Action::Received(t, m) => {
+                self.messages[m.index()] = MessageState::Delivered;
+                self.set_receiving(t, None);
+            }
+            Action::Flush(t, flags) => self.start_flush(t, flags, effects),
+            Action::Flushed(t) => self.end_flush(t),
+            Action::TransportLogoff(t) => self.transport_logoff(t, effects),
+            Action::LogoffReturns(t, outcome) => {
+                self.transports[t.index()] = TransportState::LoggedOff;
+                if outcome == LogoffOutcome::Ok {
+                    effects.push(Effect::Transport { transport: t, call: TransportCall::MakeInvalid });
+                    effects.push(Effect::Transport { transport: t, call: TransportCall::ReleaseSupport });
+                }
+            }
+            Action::OtherOpen => self.other += 1,
+            Action::OtherClose => self.other -= 1,
+        }
+    }
+
+    fn set_sending(&mut self, t: TransportId, message: Option<MessageId>) {
+        if let TransportState::LoggedOn { sending, .. } = &mut self.transports[t.index()] {
+            *sending = message;
+        }
+    }
+
+    fn set_receiving(&mut self, t: TransportId, message: Option<MessageId>) {
+        if let TransportState::LoggedOn { receiving, .. } = &mut self.transports[t.index()] {
+            *receiving = message;
+        }
+    }
+
+    fn start_flush(&mut self, t: TransportId, flags: FlushFlags, effects: &mut Effects) {
+        if let TransportState::LoggedOn { flushing, .. } = &mut self.transports[t.index()] {
+            *flushing = true;
+        }
+        effects.push(Effect::Transport { transport: t, call: TransportCall::Flush(flags) });
+    }
+
+    fn end_flush(&mut self, t: TransportId) {
+        if let TransportState::LoggedOn { flushing, .. } = &mut self.transports[t.index()] {
+            *flushing = false;
+        }
+        if let SpoolerState::LoggingOff { flushes_awaited, .. } = &mut self.spooler {
+            *flushes_awaited &= !(1 << t.0);
+        }
+    }
+
+    /// IXPLogon::TransportLogoff (R15-R17): address types are discarded first; a send in progress goes back to the
+    /// queue, a receive back to `available`, a flush is abandoned and no PURGE waits for it any more.
+    fn transport_logoff(&mut self, t: TransportId, effects: &mut Effects) {
+        effects.push(Effect::Transport { transport: t, call: TransportCall::DiscardAddressTypes });
+        let flags = match self.profile.transport_logoff_flags {
+            TransportLogoffArg::Zero => TransportLogoffFlags::empty(),
+            TransportLogoffArg::Normal => TransportLogoffFlags::NORMAL,
+        };
+        effects.push(Effect::Transport { transport: t, call: TransportCall::Logoff(flags) });
+        if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
+            if let Some(m) = sending {
+                self.messages[m.index()] = MessageState::Queued;
+                effects.push(Effect::SendStopped { transport: t, message: m });
+            }
+            if let Some(m) = receiving {
+                self.messages[m.index()] = MessageState::Available(t);
+                effects.push(Effect::ReceiveStopped { transport: t, message: m });
+            }
+            if flushing {
+                effects.push(Effect::FlushAbandoned { transport: t });
+            }
+        }
+        if let SpoolerState::LoggingOff { flushes_awaited, .. } = &mut self.spooler {
+            *flushes_awaited &= !(1 << t.0);
+        }
+        self.transports[t.index()] = TransportState::LoggingOff;
+    }
+
+    /// IUnknown::Release. At zero the provider calls StoreLogoffTransports if R4, A1 and A9 say so.
+    fn release(&mut self, c: ClientId, effects: &mut Effects) {
+        self.clients[c.index()].references -= 1;
+        let count = self.references();
+        if count > 0 {
+            effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(count) });
+            return;
+        }
+        match self.store {
+            StoreState::Open { saved, called } => {
+                let call_now = match self.profile.zero_call {
+                    ZeroCall::Once => !called,
+                    // Open means that no call returned COMPLETE.
+                    ZeroCall::UntilComplete => true,
+                };
+                if call_now {
+                    // Under `eager` a saved mode means its call was made already: only ABORT is left (R4).
+                    let mode = match (self.profile.call_site, called) {
+                        (CallSite::Deferred, false) => saved.unwrap_or(Mode::Abort),
+                        _ => Mode::Abort,
+                    };
+                    self.clients[c.index()].blocked = Some(BlockedCall::Release);
+                    self.call_transports(mode, Caller::Release(c), effects);
+                } else {
+                    self.destroy(c, effects);
+                }
+            }
+            StoreState::Invalid => self.destroy(c, effects),
+            StoreState::Destroyed => unreachable!("a destroyed store has no reference to release"),
+        }
+    }
+
+    fn destroy(&mut self, c: ClientId, effects: &mut Effects) {
+        self.store = StoreState::Destroyed;
+        effects.push(Effect::StoreDestroyed);
+        effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(0) });
+    }
+
+    /// IMsgStore::StoreLogoff: MAPI_E_INVALID_OBJECT on an invalid store (R5, before the flags), then R1's check,
+    /// then MAPI_E_BUSY while another StoreLogoffTransports call is in progress; otherwise the mode is saved (R2)
+    /// and, under `eager`, passed to StoreLogoffTransports at once (A1).
+    fn store_logoff(&mut self, c: ClientId, flags: LogoffFlags, effects: &mut Effects) {
+        let fail = |effects: &mut Effects, hr: HResult| {
+            effects.push(Effect::Returned {
+                client: c,
+                call: ClientCall::StoreLogoff,
+                result: CallResult::Status(hr, LogoffFlags::empty()),
+            });
+        };
+        let StoreState::Open { called, .. } = self.store else {
+            return fail(effects, HResult::INVALID_OBJECT);
+        };
+        let mode = match Mode::from_input(flags.bits(), self.profile.input) {
+            Ok(mode) => mode,
+            Err(hr) => return fail(effects, hr),
+        };
+        if matches!(self.spooler, SpoolerState::LoggingOff { .. }) {
+            return fail(effects, HResult::BUSY);
+        }
+        self.store = StoreState::Open { saved: Some(mode), called };
+        match self.profile.call_site {
+            CallSite::Deferred => {
+                let out = match self.profile.storelogoff_out {
+                    StoreLogoffOut::None => LogoffFlags::empty(),
+                    StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
+                };
+                effects.push(Effect::Returned {
+                    client: c,
+                    call: ClientCall::StoreLogoff,
+                    result: CallResult::Status(HResult::S_OK, out),
+                });
+            }
+            CallSite::Eager => {
+                self.clients[c.index()].blocked = Some(BlockedCall::StoreLogoff);
+                self.call_transports(mode, Caller::StoreLogoff(c), effects);
+            }
+        }
+    }
+
+    /// Transport activity for ABORT and QUIET (R8, R9, A4).
+    fn transport_activity(&self) -> bool {
+        let activity = self.activity_flags();
+        activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND)
+            || (self.profile.queue_is_activity == QueueIsActivity::Yes
+                && activity.contains(LogoffFlags::OUTBOUND_QUEUE))
+    }
+
+    /// IMAPISupport::StoreLogoffTransports, made by the provider with the client call `caller` blocked in it.
+    fn call_transports(&mut self, mode: Mode, caller: Caller, effects: &mut Effects) {
+        effects.push(Effect::TransportsCalled { mode, caller });
+        if let StoreState::Open { saved, .. } = self.store {
+            self.store = StoreState::Open { saved, called: true };
+        }
+        if self.other > 0 {
+            // R7: the call is ignored; the spooler goes on serving the store.
+            return self.transports_return(LogoffFlags::COMPLETE, true, caller, effects);
+        }
+        match mode {
+            Mode::Abort | Mode::Quiet => {
+                if self.transport_activity() {
+                    if mode == Mode::Quiet || self.profile.abort == Abort::Refuse {
+                        // R8, R9: no logoff, nothing changes; the kinds of activity come back.
+                        let flags = self.activity_flags();
+                        return self.transports_return(flags, false, caller, effects);
+                    }
+                    self.stop_activity(effects);
+                }
+                self.release_store(effects);
+                let flags = LogoffFlags::COMPLETE | self.activity_flags();
+                self.transports_return(flags, false, caller, effects);
+            }
+            Mode::NoWait | Mode::Orderly | Mode::Purge => {
+                if self.reception_enabled() {
+                    effects.push(Effect::ReceptionDisabled);
+                }
+                let mut flushes_awaited = 0u8;
+                if mode == Mode::Purge {
+                    let flags = match self.profile.purge_flush {
+                        PurgeFlush::Upload => FlushFlags::UPLOAD,
+                        PurgeFlush::Both => FlushFlags::UPLOAD | FlushFlags::DOWNLOAD,
+                    };
+                    for t in TransportId::all(usize::from(self.setup.transports)) {
+                        if let TransportState::LoggedOn { flushing, .. } = self.transports[t.index()] {
+                            if !flushing {
+                                self.start_flush(t, flags, effects);
+                            }
+                            flushes_awaited |= 1 << t.0;
+                        }
+                    }
+                }
+                self.spooler = SpoolerState::LoggingOff { mode, caller, flushes_awaited };
+            }
+        }
+    }
+
+    /// A3 `stop`: sends in progress go back to the queue, receives back to their transports.
+    fn stop_activity(&mut self, effects: &mut Effects) {
+        for t in TransportId::all(usize::from(self.setup.transports)) {
+            if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
+                if let Some(m) = sending {
+                    self.messages[m.index()] = MessageState::Queued;
+                    effects.push(Effect::SendStopped { transport: t, message: m });
+                }
+                if let Some(m) = receiving {
+                    self.messages[m.index()] = MessageState::Available(t);
+                    effects.push(Effect::ReceiveStopped { transport: t, message: m });
+                }
+                self.transports[t.index()] = TransportState::LoggedOn { sending: None, receiving: None, flushing };
+            }
+        }
+    }
+
+    fn release_store(&mut self, effects: &mut Effects) {
+        if self.reception_enabled() {
+            effects.push(Effect::ReceptionDisabled);
+        }
+        self.spooler = SpoolerState::Released;
+        effects.push(Effect::StoreReleased);
+    }
+
+    /// StoreLogoffTransports returns: the provider follows the flags (R5), and the client call blocked in it
+    /// returns in the same step.
+    fn transports_return(&mut self, flags: LogoffFlags, other_process: bool, caller: Caller, effects: &mut Effects) {
+        effects.push(Effect::TransportsReturned { flags, other_process });
+        if flags.contains(LogoffFlags::COMPLETE) {
+            self.store = StoreState::Invalid;
+            effects.push(Effect::StoreInvalidated);
+        }
+        let c = caller.client();
+        self.clients[c.index()].blocked = None;
+        match caller {
+            Caller::StoreLogoff(_) => effects.push(Effect::Returned {
+                client: c,
+                call: ClientCall::StoreLogoff,
+                result: CallResult::Status(HResult::S_OK, flags),
+            }),
+            Caller::Release(_) => self.destroy(c, effects),
+        }
+    }
+
+    /// Returns the blocking StoreLogoffTransports call in progress if its last condition now holds
+    /// (R10, R11, R12, A2): no send or receive in progress, the queue drained where the mode drains it (as far
+    /// as a logged-on transport can send it), and, for PURGE, every awaited flush done.
+    fn settle(&mut self, effects: &mut Effects) {
+        let SpoolerState::LoggingOff { mode, caller, flushes_awaited } = self.spooler else {
+            return;
+        };
+        let activity = self.activity_flags();
+        let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
+        let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && self.any_transport_logged_on();
+        let done = match mode {
+            Mode::Orderly if self.profile.orderly == Orderly::Keep => !busy,
+            Mode::Purge => !busy && !sendable && flushes_awaited == 0,
+            _ => !busy && !sendable,
+        };
+        if done {
+            // Reception was disabled when the call started.
+            self.spooler = SpoolerState::Released;
+            effects.push(Effect::StoreReleased);
+            self.transports_return(LogoffFlags::COMPLETE | activity, false, caller, effects);
+        }
+    }
+}
