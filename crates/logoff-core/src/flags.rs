@@ -146,10 +146,7 @@ impl Mode {
             return Err(HResult::INVALID_PARAMETER);
         }
         let modes = raw & LogoffFlags::MODES.bits();
-        Mode::ALL
-            .into_iter()
-            .find(|mode| mode.flag().bits() == modes)
-            .ok_or(HResult::INVALID_PARAMETER)
+        Mode::ALL.into_iter().find(|mode| mode.flag().bits() == modes).ok_or(HResult::INVALID_PARAMETER)
     }
 }
 

@@ -44,7 +44,11 @@ impl MessageState {
 /// One transport logon. Only a logged-on transport does anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TransportState {
-    LoggedOn { sending: Option<MessageId>, receiving: Option<MessageId>, flushing: bool },
+    LoggedOn {
+        sending: Option<MessageId>,
+        receiving: Option<MessageId>,
+        flushing: bool,
+    },
     /// TransportLogoff has been called and has not returned.
     LoggingOff,
     LoggedOff,
@@ -185,8 +189,8 @@ impl fmt::Display for NotEnabled {
 
 impl std::error::Error for NotEnabled {}
 
-/// The whole system. Small, `Copy`-cheap to clone, and bounded by the maxima of `action`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The whole system: small, `Copy`, and bounded by the maxima of `action`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Model {
     profile: Profile,
     setup: Setup,
@@ -517,7 +521,11 @@ impl Model {
             Action::AddRef(c) => {
                 self.clients[c.index()].references += 1;
                 let count = self.references();
-                effects.push(Effect::Returned { client: c, call: ClientCall::AddRef, result: CallResult::Count(count) });
+                effects.push(Effect::Returned {
+                    client: c,
+                    call: ClientCall::AddRef,
+                    result: CallResult::Count(count),
+                });
             }
             Action::Release(c) => self.release(c, effects),
             Action::Logoff(c, flags) => self.store_logoff(c, flags, effects),

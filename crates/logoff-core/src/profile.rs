@@ -145,7 +145,9 @@ impl Profile {
             })
         }
         match knob {
-            "call_site" => self.call_site = pick("call_site", value, CallSite::VALUES, CallSite::name, CallSite::from_name)?,
+            "call_site" => {
+                self.call_site = pick("call_site", value, CallSite::VALUES, CallSite::name, CallSite::from_name)?
+            }
             "orderly" => self.orderly = pick("orderly", value, Orderly::VALUES, Orderly::name, Orderly::from_name)?,
             "abort" => self.abort = pick("abort", value, Abort::VALUES, Abort::name, Abort::from_name)?,
             "queue_is_activity" => {
@@ -158,7 +160,8 @@ impl Profile {
                 )?
             }
             "purge_flush" => {
-                self.purge_flush = pick("purge_flush", value, PurgeFlush::VALUES, PurgeFlush::name, PurgeFlush::from_name)?
+                self.purge_flush =
+                    pick("purge_flush", value, PurgeFlush::VALUES, PurgeFlush::name, PurgeFlush::from_name)?
             }
             "transport_logoff_flags" => {
                 self.transport_logoff_flags = pick(
@@ -179,7 +182,9 @@ impl Profile {
                     StoreLogoffOut::from_name,
                 )?
             }
-            "zero_call" => self.zero_call = pick("zero_call", value, ZeroCall::VALUES, ZeroCall::name, ZeroCall::from_name)?,
+            "zero_call" => {
+                self.zero_call = pick("zero_call", value, ZeroCall::VALUES, ZeroCall::name, ZeroCall::from_name)?
+            }
             other => return Err(ProfileError::UnknownKnob(other.to_string())),
         }
         Ok(())
@@ -245,6 +250,31 @@ impl fmt::Display for Profile {
     }
 }
 
+/// Reads `default`, or `knob=value` pairs separated by spaces or commas (unnamed knobs keep their default):
+/// the form `Display` writes and the command line takes.
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Profile, String> {
+        let mut profile = Profile::default();
+        if text.trim() == "default" {
+            return Ok(profile);
+        }
+        let mut any = false;
+        for pair in text.split([',', ' ']).filter(|p| !p.is_empty()) {
+            let (knob, value) = pair.split_once('=').ok_or_else(|| {
+                format!("`{pair}` is not knob=value; expected `default` or pairs like call_site=eager")
+            })?;
+            profile.set(knob, value).map_err(|e| e.to_string())?;
+            any = true;
+        }
+        if !any {
+            return Err("the profile is empty; expected `default` or pairs like call_site=eager".to_string());
+        }
+        Ok(profile)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,12 +287,7 @@ mod tests {
             let profile = Profile::from_index(index);
             assert_eq!(profile.index(), index);
             assert!(seen.insert(profile.to_string()), "profile {index} is a duplicate");
-            let mut parsed = Profile::default();
-            for pair in profile.to_string().split(' ') {
-                let (knob, value) = pair.split_once('=').unwrap();
-                parsed.set(knob, value).unwrap();
-            }
-            assert_eq!(parsed, profile);
+            assert_eq!(profile.to_string().parse::<Profile>(), Ok(profile));
         }
         assert_eq!(Profile::from_index(0), Profile::default());
     }
@@ -276,5 +301,13 @@ mod tests {
         let err = profile.set("orderly", "Drain").unwrap_err();
         assert_eq!(err.to_string(), "unknown value `Drain` for knob orderly; expected `keep` or `drain`");
         assert_eq!(profile, Profile::default(), "a failed set changes nothing");
+        assert_eq!("default".parse::<Profile>(), Ok(Profile::default()));
+        assert_eq!(
+            "".parse::<Profile>().unwrap_err(),
+            "the profile is empty; expected `default` or pairs like call_site=eager"
+        );
+        assert!("call_site".parse::<Profile>().unwrap_err().contains("is not knob=value"));
+        let eager: Profile = "call_site=eager,orderly=drain".parse().unwrap();
+        assert_eq!((eager.call_site, eager.orderly), (CallSite::Eager, Orderly::Drain));
     }
 }

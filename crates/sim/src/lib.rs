@@ -2,5 +2,11 @@
 //!
 //! `logoff-core` holds the protocol; this crate decides what happens next and checks what happened.
 
+pub mod coverage;
+pub mod invariants;
 pub mod observe;
 pub mod script;
+pub mod seedfile;
+pub mod simulate;
+pub mod sweep;
+pub mod trace;

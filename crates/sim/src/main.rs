@@ -1,8 +1,18 @@
-//! `logoff-sim`: the command line of the simulator.
+//! `logoff-sim`: the command line of the simulator. Exit codes: 0 clean, 1 a violation or a failed expectation,
+//! 2 bad input (a malformed file or flag value), with a message naming what was wrong.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
-use std::process::ExitCode;
+use logoff_core::Profile;
+use sim::invariants::Violation;
+use sim::seedfile::{script_of, Expected, SeedFile};
+use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
+use sim::sweep::{sweep, Failure, Report};
+use sim::trace::Trace;
 
 #[derive(Parser)]
 #[command(name = "logoff-sim", version, about = "Deterministic simulator of the MAPI store logoff protocol")]
@@ -13,18 +23,238 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run scenario scripts (SPEC.md section 6). Exit 0: every expectation holds; 1: one fails or a step is not
-    /// enabled; 2: a file is malformed. With several files, the largest of their exit codes.
+    /// Run one seed: print its configuration, its trace and the trace's hash.
+    Run {
+        #[arg(long)]
+        seed: u64,
+        /// `default`, or knob=value pairs (`call_site=eager,orderly=drain`); without it the seed draws one.
+        #[arg(long, value_parser = parse_profile)]
+        profile: Option<Profile>,
+        /// Print the trace as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the run as a scenario script that reproduces it.
+        #[arg(long, value_name = "FILE")]
+        emit_script: Option<PathBuf>,
+        /// Also write the run as a seed file (for `sim-seeds/`), with `--why` saying why it is kept.
+        #[arg(long, value_name = "FILE", requires = "why")]
+        save_seed: Option<PathBuf>,
+        /// Why the seed is kept: the `why` line of the seed file.
+        #[arg(long, requires = "save_seed")]
+        why: Option<String>,
+        /// Where a failing run is written as a seed file.
+        #[arg(long, value_name = "DIR", default_value = "target/sim-failures")]
+        failures: PathBuf,
+    },
+    /// Run a range of seeds in parallel and print a summary: violations by invariant, coverage, rates.
+    Sweep {
+        /// `A..B`: the seeds from A up to, not including, B.
+        #[arg(long, value_parser = parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: u16,
+        /// `default`, or knob=value pairs; without it each seed draws its profile.
+        #[arg(long, value_parser = parse_profile)]
+        profile: Option<Profile>,
+        /// Where each failing run is written as a seed file before it is reported.
+        #[arg(long, value_name = "DIR", default_value = "target/sim-failures")]
+        failures: PathBuf,
+        /// Print at most this many failing seeds (all are counted, and written up to 1,000 files).
+        #[arg(long, default_value_t = 20)]
+        show: u64,
+    },
+    /// Replay seed files (the format of `sim-seeds/README.md`) and check each ends as its `expect` line says.
+    Replay {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run scenario scripts (SPEC.md section 6) with every invariant checked after every step. Exit 0: every
+    /// expectation holds; 1: one fails, a step is not enabled, or an invariant breaks; 2: a file is malformed.
     Script {
-        /// The `.scn` files to run.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
 }
 
+/// The `--profile` value: see `Profile`'s `FromStr`.
+fn parse_profile(text: &str) -> Result<Profile, String> {
+    text.parse()
+}
+
+/// `A..B` with A < B.
+fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let (start, end) =
+        text.split_once("..").ok_or_else(|| format!("`{text}` is not a range; expected A..B, such as 0..1000"))?;
+    let number = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| format!("`{s}` is not a seed; expected a decimal number below 2^64"))
+    };
+    let (start, end) = (number(start)?, number(end)?);
+    if start >= end {
+        return Err(format!("{start}..{end} is empty; expected A..B with A < B"));
+    }
+    Ok(start..end)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Script { files } => ExitCode::from(sim::script::run_files(&files)),
+    let code = match cli.command {
+        Command::Run { seed, profile, json, emit_script, save_seed, why, failures } => {
+            let save = save_seed.as_deref().zip(why.as_deref());
+            run(seed, profile, json, emit_script.as_deref(), save, &failures)
+        }
+        Command::Sweep { seeds, jobs, profile, failures, show } => {
+            sweep_command(seeds, usize::from(jobs), profile, &failures, show)
+        }
+        Command::Replay { files } => replay(&files),
+        Command::Script { files } => sim::script::run_files(&files),
+    };
+    ExitCode::from(code)
+}
+
+/// The command that reproduces a run.
+fn reproduce(config: &Config) -> String {
+    format!("logoff-sim run --seed {} --profile '{}'", config.seed, config.profile)
+}
+
+/// Runs the configuration again with a trace and writes it as a seed file in `dir`; returns the file's path.
+fn write_failure(config: &Config, violation: Violation, dir: &Path) -> Result<PathBuf, String> {
+    let mut trace = Trace::default();
+    Simulator::new().run(config, &mut trace);
+    let path = dir.join(format!("seed-{}.seed", config.seed));
+    let seed_file = SeedFile {
+        seed: config.seed,
+        expect: Expected::Violation(violation.invariant),
+        why: format!("found by the simulator: {violation}; reproduce: {}", reproduce(config)),
+        script: script_of(config, &trace, &path.display().to_string()),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(&path, seed_file.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn run(
+    seed: u64,
+    profile: Option<Profile>,
+    json: bool,
+    emit_script: Option<&Path>,
+    save_seed: Option<(&Path, &str)>,
+    failures: &Path,
+) -> u8 {
+    let config = Config::from_seed(seed, profile);
+    let mut trace = Trace::default();
+    let outcome = Simulator::new().run(&config, &mut trace);
+    if json {
+        println!("{}", trace.json(&config));
+    } else {
+        println!("seed={} profile='{}'", config.seed, config.profile);
+        println!("config {}", serde_json::to_string(&config).expect("a configuration always serialises"));
+        println!(
+            "limits fault_phase_ticks={FAULT_PHASE_TICKS} run_ticks_max={RUN_TICKS_MAX} run_steps_max={RUN_STEPS_MAX}"
+        );
+        print!("{}", trace.text());
+        println!("steps={} ticks={} trace_hash={:016x}", outcome.steps, outcome.ticks, trace.hash());
     }
+    if let Some(path) = emit_script {
+        let script = script_of(&config, &trace, &path.display().to_string());
+        if let Err(e) = std::fs::write(path, script.to_string()) {
+            eprintln!("error: cannot write the script to {}: {e}", path.display());
+            return 2;
+        }
+    }
+    if let Some((path, why)) = save_seed {
+        let expect =
+            outcome.violation.map_or(Expected::Clean, |(violation, _)| Expected::Violation(violation.invariant));
+        let script = script_of(&config, &trace, &path.display().to_string());
+        let seed_file = SeedFile { seed, expect, why: why.to_string(), script };
+        if let Err(e) = std::fs::write(path, seed_file.to_string()) {
+            eprintln!("error: cannot write the seed file {}: {e}", path.display());
+            return 2;
+        }
+    }
+    match outcome.violation {
+        None => {
+            println!("clean");
+            0
+        }
+        Some((violation, step)) => {
+            let written = write_failure(&config, violation, failures);
+            eprintln!("violation at step {step}: {violation}");
+            match written {
+                Ok(path) => eprintln!("seed file: {}", path.display()),
+                Err(e) => eprintln!("error: {e}"),
+            }
+            1
+        }
+    }
+}
+
+/// The most seed files one sweep writes.
+const SWEEP_FILES_MAX: u64 = 1_000;
+
+fn sweep_command(seeds: std::ops::Range<u64>, jobs: usize, profile: Option<Profile>, failures: &Path, show: u64) -> u8 {
+    match &profile {
+        Some(profile) => println!("sweep seeds={}..{} jobs={jobs} profile='{profile}'", seeds.start, seeds.end),
+        None => println!("sweep seeds={}..{} jobs={jobs} profile=drawn per seed", seeds.start, seeds.end),
+    }
+    let found = AtomicU64::new(0);
+    let on_failure = |failure: Failure| {
+        let n = found.fetch_add(1, Ordering::Relaxed);
+        let written =
+            if n < SWEEP_FILES_MAX { Some(write_failure(&failure.config, failure.violation, failures)) } else { None };
+        if n < show {
+            let file = match written {
+                Some(Ok(path)) => format!(" (written to {})", path.display()),
+                Some(Err(e)) => format!(" (NOT written: {e})"),
+                None => String::new(),
+            };
+            eprintln!(
+                "FAIL seed {} step {}: {}{file}\n  reproduce: {}",
+                failure.config.seed,
+                failure.step,
+                failure.violation,
+                reproduce(&failure.config)
+            );
+        }
+    };
+    let started = Instant::now();
+    let summary = match sweep(seeds, jobs, profile, &on_failure) {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("error: cannot start {jobs} worker threads: {e}");
+            return 2;
+        }
+    };
+    print!("{}", Report { summary: &summary, elapsed: started.elapsed(), jobs });
+    u8::from(summary.failing_runs() > 0)
+}
+
+fn replay(files: &[PathBuf]) -> u8 {
+    let mut code = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let source = match std::fs::read(path) {
+            Ok(source) => source,
+            Err(e) => {
+                eprintln!("{name}: error: cannot read the file ({e}); expected a seed file");
+                code = code.max(2);
+                continue;
+            }
+        };
+        let seed_file = match SeedFile::parse(&source, &name) {
+            Ok(seed_file) => seed_file,
+            Err(e) => {
+                eprintln!("{e}");
+                code = code.max(2);
+                continue;
+            }
+        };
+        match seed_file.replay() {
+            Ok(what) => println!("{name}: ok: {what}"),
+            Err(what) => {
+                eprintln!("{name}: FAILED: {what}");
+                code = code.max(1);
+            }
+        }
+    }
+    code
 }

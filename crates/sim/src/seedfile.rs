@@ -1,0 +1,259 @@
+//! Seed files: a run kept on disk, with why it is kept and what it must do when replayed.
+//!
+//! Format 1, one item a line; `#` lines and blank lines are ignored before the `---` line:
+//!
+//! ```text
+//! # anything
+//! format 1
+//! seed 42
+//! expect clean                      (or: expect violation conservation)
+//! why the first seed that refused a QUIET with a receive in progress
+//! ---
+//! profile call_site=deferred ...    (the run's steps as a scenario script, SPEC.md section 6)
+//! setup clients=2 transports=1 inbox=yes other=0
+//! c0 submit m0
+//! ...
+//! ```
+//!
+//! The steps are kept, not only the seed, so a seed file replays the same run after the generator changes. The
+//! script part is parsed with the script parser, with the header lines blanked, so that every error names the
+//! line of the seed file itself.
+
+use std::fmt;
+
+use logoff_core::*;
+
+use crate::invariants::{Checker, Invariant};
+use crate::observe::{ClientReturn, Observed};
+use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
+use crate::simulate::Config;
+use crate::trace::Trace;
+
+/// The seed-file format this program reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// What replaying a seed file must show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Every step is enabled (or expected to be rejected), every expectation holds, no invariant breaks.
+    Clean,
+    /// The run breaks this invariant.
+    Violation(Invariant),
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Clean => f.write_str("clean"),
+            Expected::Violation(invariant) => write!(f, "violation {invariant}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedFile {
+    pub seed: u64,
+    pub expect: Expected,
+    pub why: String,
+    pub script: Script,
+}
+
+/// A malformed seed file: the file, the line (from 1) and what was expected there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedFileError {
+    pub file: String,
+    pub line: usize,
+    /// The column (from 1), for errors in the steps.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for SeedFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column {
+            Some(column) => write!(f, "{}:{}:{}: error: {}", self.file, self.line, column, self.message),
+            None => write!(f, "{}:{}: error: {}", self.file, self.line, self.message),
+        }
+    }
+}
+
+impl std::error::Error for SeedFileError {}
+
+impl SeedFile {
+    /// Reads a seed file. `file` names it in errors.
+    pub fn parse(source: &[u8], file: &str) -> Result<SeedFile, SeedFileError> {
+        let error =
+            |line: usize, message: String| SeedFileError { file: file.to_string(), line, column: None, message };
+        let text = std::str::from_utf8(source).map_err(|e| {
+            let line = source[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            error(line, "the file is not valid UTF-8; expected a text file".to_string())
+        })?;
+        let (mut format, mut seed, mut expect, mut why) = (None, None, None, None);
+        let mut separator = None;
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let content = raw.trim();
+            if content == "---" {
+                separator = Some(index);
+                break;
+            }
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let (key, value) = content.split_once(' ').map_or((content, ""), |(k, v)| (k, v.trim()));
+            match key {
+                "format" => {
+                    let number: u32 = value.parse().map_err(|_| {
+                        error(line, format!("format `{value}` is not a number; expected `format {FORMAT}`"))
+                    })?;
+                    if number != FORMAT {
+                        return Err(error(line, format!("format {number} is not supported; expected format {FORMAT}")));
+                    }
+                    format = Some(number);
+                }
+                "seed" => {
+                    let number = value.parse::<u64>().map_err(|_| {
+                        error(line, format!("seed `{value}` is not a number; expected a decimal number below 2^64"))
+                    })?;
+                    seed = Some(number);
+                }
+                "expect" => {
+                    let parsed = match value.split_once(' ') {
+                        None if value == "clean" => Some(Expected::Clean),
+                        Some(("violation", name)) => Invariant::from_name(name.trim()).map(Expected::Violation),
+                        _ => None,
+                    };
+                    let names: Vec<&str> = Invariant::ALL.iter().map(|i| i.name()).collect();
+                    expect = Some(parsed.ok_or_else(|| {
+                        error(
+                            line,
+                            format!(
+                                "`expect {value}` is not an outcome; expected `expect clean` or `expect violation` \
+                                 and one of {}",
+                                names.join(", ")
+                            ),
+                        )
+                    })?);
+                }
+                "why" if !value.is_empty() => why = Some(value.to_string()),
+                "why" => return Err(error(line, "`why` is empty; expected the reason the seed is kept".to_string())),
+                other => {
+                    return Err(error(
+                        line,
+                        format!("unknown key `{other}`; expected format, seed, expect, why, or the `---` line"),
+                    ))
+                }
+            }
+        }
+        let Some(separator) = separator else {
+            let lines = text.lines().count().max(1);
+            return Err(error(lines, "no `---` line; expected one between the header and the steps".to_string()));
+        };
+        let missing = |what: &str| error(separator + 1, format!("the header has no `{what}` line before `---`"));
+        format.ok_or_else(|| missing("format"))?;
+        let seed = seed.ok_or_else(|| missing("seed"))?;
+        let expect = expect.ok_or_else(|| missing("expect"))?;
+        let why = why.ok_or_else(|| missing("why"))?;
+        // Blank the header so that the script parser's line numbers are the seed file's.
+        let mut body = "\n".repeat(separator + 1);
+        for line in text.lines().skip(separator + 1) {
+            body.push_str(line);
+            body.push('\n');
+        }
+        let script = script::parse(body.as_bytes(), file).map_err(|e| SeedFileError {
+            file: file.to_string(),
+            line: e.line,
+            column: Some(e.column),
+            message: format!("{}; expected {}", e.problem, e.expected),
+        })?;
+        Ok(SeedFile { seed, expect, why, script })
+    }
+
+    /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
+    /// Returns a one-line description of what happened, or of how it differs from what was expected.
+    pub fn replay(&self) -> Result<String, String> {
+        let result = run_with_invariants(&self.script);
+        match (self.expect, result) {
+            (Expected::Clean, Ok(steps)) => Ok(format!("clean ({steps} steps), as expected")),
+            (Expected::Clean, Err(failure)) => Err(format!("expected a clean run; {failure}")),
+            (Expected::Violation(expected), Err(failure)) if failure.contains(&format!(": {} (", expected.name())) => {
+                Ok(format!("violation of {expected}, as expected: {failure}"))
+            }
+            (Expected::Violation(expected), Err(failure)) => {
+                Err(format!("expected a violation of {expected}; {failure}"))
+            }
+            (Expected::Violation(expected), Ok(steps)) => {
+                Err(format!("expected a violation of {expected}; the run was clean ({steps} steps)"))
+            }
+        }
+    }
+}
+
+impl fmt::Display for SeedFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "# logoff-sim seed file: replay with `logoff-sim replay FILE`")?;
+        writeln!(f, "format {FORMAT}")?;
+        writeln!(f, "seed {}", self.seed)?;
+        writeln!(f, "expect {}", self.expect)?;
+        writeln!(f, "why {}", self.why)?;
+        writeln!(f, "---")?;
+        write!(f, "{}", self.script)
+    }
+}
+
+/// Runs a script with the invariant checker after every step; `Ok` with the number of steps, or the failure as
+/// `logoff-sim script` prints it.
+pub fn run_with_invariants(script: &Script) -> Result<usize, String> {
+    let mut checker: Option<Checker> = None;
+    let mut check = |before: &Model, action: &Action, effects: &Effects, after: &Model| {
+        let checker = checker.get_or_insert_with(|| Checker::new(before));
+        checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
+    };
+    script::run_checked(script, &mut check).map(|outcome| outcome.steps).map_err(|e| e.to_string())
+}
+
+/// The script of a generated run: its steps (a step a client attempted that was not enabled is followed by
+/// `expect rejected`), then expectations that pin down where the run ended, so that the script fails if the
+/// model's behaviour changes.
+pub fn script_of(config: &Config, trace: &Trace, file: &str) -> Script {
+    let mut script = Script::new(file, config.profile, config.setup);
+    let mut model = Model::new(config.profile, config.setup).expect("a generated setup is valid");
+    let mut observed = Observed::new();
+    for step in &trace.steps {
+        script.push_step(step.action);
+        match step.result {
+            Ok(_) => {
+                if let Ok(effects) = model.apply(step.action) {
+                    observed.record(step.action, &effects);
+                }
+            }
+            Err(_) => script.push_expectation(Expectation::Rejected),
+        }
+    }
+    script.push_expectation(Expectation::Store(model.store_phase()));
+    script.push_expectation(Expectation::TransportsCalls(observed.transports_calls().to_vec()));
+    let returned = match (model.store_phase(), observed.transports_returned()) {
+        (StorePhase::LoggingOff, _) => TransportsReturned::Pending,
+        (_, Some(flags)) => TransportsReturned::Flags(flags),
+        (_, None) => TransportsReturned::None,
+    };
+    script.push_expectation(Expectation::TransportsReturned(returned));
+    script.push_expectation(Expectation::Reception { enabled: model.reception_enabled() });
+    for c in ClientId::all(usize::from(config.setup.clients)) {
+        if let ClientReturn::Returned(hresult, flags) = observed.client_return(c) {
+            script.push_expectation(Expectation::Returned { client: c, hresult, flags });
+        }
+    }
+    for t in TransportId::all(usize::from(config.setup.transports)) {
+        if let Some(state) = model.transport(t) {
+            script.push_expectation(Expectation::Transport(t, TransportPhase::of(*state)));
+            script.push_expectation(Expectation::TransportLog(t, observed.transport_log(t).to_vec()));
+        }
+    }
+    for (i, state) in model.messages().iter().enumerate() {
+        if let Some(phase) = MessagePhase::of(*state) {
+            script.push_expectation(Expectation::Message(MessageId(i as u8), phase));
+        }
+    }
+    script
+}

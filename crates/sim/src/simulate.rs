@@ -1,0 +1,540 @@
+//! The seeded discrete-event simulator: one run of the protocol, chosen entirely by its seed.
+//!
+//! Virtual time is an integer tick count. An event queue ordered by (tick, insertion sequence) decides what happens
+//! next; ties break by insertion order. The run's seed feeds one ChaCha generator, which draws the run's
+//! configuration (the swarm: workload, fault mix and, unless one is given, the profile) and then one sub-seed for
+//! each component: the clients' workload, the environment (durations, failures), the faults and the spooler.
+//!
+//! A run has two phases: until `FAULT_PHASE_TICKS` faults may be injected (send failures, TransportLogoff at
+//! random moments, other processes); after it, none are, and the run must settle: every blocked call returns and
+//! the event queue empties within `RUN_STEPS_MAX` steps and `RUN_TICKS_MAX` ticks (R21).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use logoff_core::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::coverage::{Coverage, Sometimes};
+use crate::invariants::{Checker, Invariant, Violation};
+
+/// Faults (send failures, TransportLogoff, other processes) happen only before this tick.
+pub const FAULT_PHASE_TICKS: u64 = 2_000;
+/// A run that has not settled by this tick breaks R21.
+pub const RUN_TICKS_MAX: u64 = 100_000;
+/// A run that has not settled after this many steps breaks R21.
+pub const RUN_STEPS_MAX: u32 = 4_000;
+/// The most calls one client plans.
+pub const CLIENT_INTENTS_MAX: usize = 24;
+/// The most outbound, and the most inbound, messages of a run.
+pub const MESSAGES_PER_DIRECTION_MAX: u8 = 16;
+
+/// Everything a seed chooses about its run, printed beside the seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub seed: u64,
+    pub profile: Profile,
+    pub setup: Setup,
+    /// Messages the clients submit, in all.
+    pub outbound: u8,
+    /// Messages that arrive at the transports, in all.
+    pub inbound: u8,
+    /// Percent chance that a client calls StoreLogoff before its last Release.
+    pub logoff_percent: u32,
+    /// Percent chance that a client misbehaves: bad flags, calls after COMPLETE, a Release too many.
+    pub misuse_percent: u32,
+    pub client_gap_ticks_max: u32,
+    pub spooler_delay_ticks_max: u32,
+    pub send_ticks_max: u32,
+    pub receive_ticks_max: u32,
+    pub flush_ticks_max: u32,
+    /// Percent chance that a send in the fault phase fails.
+    pub send_failure_percent: u32,
+    /// Percent chance that the spooler logs a transport off in the middle of a send, receive or flush.
+    pub midway_logoff_percent: u32,
+    /// Percent chance that TransportLogoff returns an error.
+    pub logoff_error_percent: u32,
+    /// TransportLogoff and FlushQueues calls at random moments of the fault phase.
+    pub random_logoffs: u8,
+    pub random_flushes: u8,
+    /// Times another process opens (and later closes) the store in the fault phase.
+    pub other_visits: u8,
+}
+
+/// Draws `Some(0)` half the time so that whole features are switched off in some runs (swarm testing).
+fn maybe(rng: &mut ChaCha8Rng, max: u32) -> u32 {
+    if rng.random_bool(0.5) {
+        0
+    } else {
+        rng.random_range(1..=max)
+    }
+}
+
+impl Config {
+    /// The configuration of seed `seed`; `profile` overrides the drawn profile.
+    pub fn from_seed(seed: u64, profile: Option<Profile>) -> Config {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let drawn_profile = Profile::from_index(rng.random_range(0..Profile::COUNT));
+        let clients = rng.random_range(1..=CLIENTS_MAX as u32) as u8;
+        let transports = rng.random_range(1..=TRANSPORTS_MAX as u32) as u8;
+        let inbox = rng.random_range(0..4u32) != 0;
+        let other = u8::from(rng.random_range(0..8u32) == 0);
+        Config {
+            seed,
+            profile: profile.unwrap_or(drawn_profile),
+            setup: Setup { clients, transports, inbox, other },
+            outbound: rng.random_range(0..=u32::from(MESSAGES_PER_DIRECTION_MAX)) as u8,
+            inbound: rng.random_range(0..=u32::from(MESSAGES_PER_DIRECTION_MAX)) as u8,
+            logoff_percent: rng.random_range(40..=100),
+            misuse_percent: maybe(&mut rng, 40),
+            client_gap_ticks_max: rng.random_range(1..=200),
+            spooler_delay_ticks_max: rng.random_range(1..=20),
+            send_ticks_max: rng.random_range(1..=150),
+            receive_ticks_max: rng.random_range(1..=150),
+            flush_ticks_max: rng.random_range(1..=300),
+            send_failure_percent: maybe(&mut rng, 40),
+            midway_logoff_percent: maybe(&mut rng, 25),
+            logoff_error_percent: maybe(&mut rng, 50),
+            random_logoffs: maybe(&mut rng, 2) as u8,
+            random_flushes: maybe(&mut rng, 3) as u8,
+            other_visits: maybe(&mut rng, 2) as u8,
+        }
+    }
+}
+
+/// A call a client plans to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Intent {
+    AddRef,
+    Release,
+    Logoff(LogoffFlags),
+    Submit,
+}
+
+/// One client's planned calls, made one after the other.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    intents: [Intent; CLIENT_INTENTS_MAX],
+    len: u8,
+    next: u8,
+}
+
+impl Plan {
+    const EMPTY: Plan = Plan { intents: [Intent::Release; CLIENT_INTENTS_MAX], len: 0, next: 0 };
+
+    fn push(&mut self, intent: Intent) {
+        if usize::from(self.len) < CLIENT_INTENTS_MAX {
+            self.intents[usize::from(self.len)] = intent;
+            self.len += 1;
+        }
+    }
+
+    fn insert(&mut self, at: usize, intent: Intent) {
+        let len = usize::from(self.len);
+        if len < CLIENT_INTENTS_MAX {
+            let at = at.min(len);
+            self.intents.copy_within(at..len, at + 1);
+            self.intents[at] = intent;
+            self.len += 1;
+        }
+    }
+
+    fn current(&self) -> Option<Intent> {
+        (self.next < self.len).then(|| self.intents[usize::from(self.next)])
+    }
+}
+
+/// What an event does when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    /// A step decided when the event was scheduled (a completion, a fault, another process).
+    Act(Action),
+    /// A client makes its next planned call.
+    Client(ClientId),
+    /// The spooler looks for a send or a receive to start.
+    Spooler,
+    /// An inbound message arrives at a transport (its name is given when it arrives).
+    Arrival(TransportId),
+}
+
+/// An event in the queue: `Reverse` makes the max-heap pop the earliest (tick, sequence) first.
+type Event = Reverse<(u64, u64, EventKind)>;
+
+/// Receives every step of a run. The sweep uses `()`, which records nothing; `Trace` records everything.
+pub trait Observer {
+    fn step(&mut self, tick: u64, action: Action, effects: &Effects);
+    /// A step that a client attempted and that was not enabled (a misuse such as a Release too many).
+    fn rejected(&mut self, tick: u64, action: Action, why: NotEnabled);
+}
+
+impl Observer for () {
+    #[inline]
+    fn step(&mut self, _: u64, _: Action, _: &Effects) {}
+    #[inline]
+    fn rejected(&mut self, _: u64, _: Action, _: NotEnabled) {}
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub steps: u32,
+    pub ticks: u64,
+    /// The first broken invariant and the number of the step that broke it (1-based).
+    pub violation: Option<(Violation, u32)>,
+    pub coverage: Coverage,
+}
+
+/// The simulator's buffers, reused from run to run so that a sweep allocates nothing per run or step.
+#[derive(Default)]
+pub struct Simulator {
+    queue: BinaryHeap<Event>,
+}
+
+/// The state of one run in progress.
+struct Run<'a, O: Observer> {
+    config: Config,
+    model: Model,
+    checker: Checker,
+    queue: &'a mut BinaryHeap<Event>,
+    sequence: u64,
+    tick: u64,
+    steps: u32,
+    plans: [Plan; CLIENTS_MAX],
+    next_message: u8,
+    spooler_pending: bool,
+    workload: ChaCha8Rng,
+    environment: ChaCha8Rng,
+    faults: ChaCha8Rng,
+    spooler: ChaCha8Rng,
+    coverage: Coverage,
+    observer: &'a mut O,
+}
+
+impl Simulator {
+    pub fn new() -> Simulator {
+        Simulator::default()
+    }
+
+    /// Runs the configuration to its end and reports every step to `observer`.
+    pub fn run<O: Observer>(&mut self, config: &Config, observer: &mut O) -> Outcome {
+        self.queue.clear();
+        let model = Model::new(config.profile, config.setup).expect("a drawn setup is within the model's bounds");
+        let mut root = ChaCha8Rng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
+        let mut run = Run {
+            config: *config,
+            checker: Checker::new(&model),
+            model,
+            queue: &mut self.queue,
+            sequence: 0,
+            tick: 0,
+            steps: 0,
+            plans: [Plan::EMPTY; CLIENTS_MAX],
+            next_message: 0,
+            spooler_pending: false,
+            workload: ChaCha8Rng::seed_from_u64(root.random()),
+            environment: ChaCha8Rng::seed_from_u64(root.random()),
+            faults: ChaCha8Rng::seed_from_u64(root.random()),
+            spooler: ChaCha8Rng::seed_from_u64(root.random()),
+            coverage: Coverage::default(),
+            observer,
+        };
+        run.plan();
+        let violation = run.drive();
+        Outcome { steps: run.steps, ticks: run.tick, violation, coverage: run.coverage }
+    }
+}
+
+impl<O: Observer> Run<'_, O> {
+    fn schedule(&mut self, tick: u64, kind: EventKind) {
+        self.sequence += 1;
+        self.queue.push(Reverse((tick, self.sequence, kind)));
+    }
+
+    fn in_fault_phase(&self, tick: u64) -> bool {
+        tick < FAULT_PHASE_TICKS
+    }
+
+    /// Draws the workload and the faults of the run and puts their first events in the queue.
+    fn plan(&mut self) {
+        let config = self.config;
+        let clients = usize::from(config.setup.clients);
+        let rng = &mut self.workload;
+        for c in 0..clients {
+            let plan = &mut self.plans[c];
+            let misuse = rng.random_range(0..100) < config.misuse_percent;
+            if rng.random_range(0..100) < config.logoff_percent {
+                let mode = Mode::ALL[rng.random_range(0..5u32) as usize];
+                plan.push(Intent::Logoff(mode.flag()));
+            }
+            if misuse {
+                // Bad flags (R1), a call that may come after COMPLETE (R5), a second logoff (R2 or MAPI_E_BUSY).
+                let bad = CANONICAL_LOGOFF_FLAGS[5 + rng.random_range(0..4u32) as usize];
+                plan.insert(rng.random_range(0..=u32::from(plan.len)) as usize, Intent::Logoff(bad));
+                plan.push(Intent::Submit);
+                let mode = Mode::ALL[rng.random_range(0..5u32) as usize];
+                plan.push(Intent::Logoff(mode.flag()));
+            }
+            for _ in 0..rng.random_range(0..=2u32) {
+                let at = rng.random_range(0..=u32::from(plan.len)) as usize;
+                plan.insert(at, Intent::AddRef);
+                let after = rng.random_range(at as u32 + 1..=u32::from(plan.len)) as usize;
+                plan.insert(after, Intent::Release);
+            }
+        }
+        for i in 0..config.outbound {
+            let c = usize::from(i) % clients;
+            let at = rng.random_range(0..=u32::from(self.plans[c].len)) as usize;
+            self.plans[c].insert(at, Intent::Submit);
+        }
+        for c in 0..clients {
+            let misuse = rng.random_range(0..100) < config.misuse_percent;
+            self.plans[c].push(Intent::Release);
+            if misuse {
+                // A Release too many: not enabled (R6), recorded as a rejected step.
+                self.plans[c].push(Intent::Release);
+            }
+        }
+        for c in 0..clients {
+            let tick = u64::from(self.workload.random_range(0..=config.client_gap_ticks_max));
+            self.schedule(tick, EventKind::Client(ClientId(c as u8)));
+        }
+        for _ in 0..config.inbound {
+            let tick = self.workload.random_range(0..FAULT_PHASE_TICKS);
+            let t = TransportId(self.workload.random_range(0..u32::from(config.setup.transports)) as u8);
+            self.schedule(tick, EventKind::Arrival(t));
+        }
+        let transports = u32::from(config.setup.transports);
+        for _ in 0..config.random_logoffs {
+            let tick = self.faults.random_range(0..FAULT_PHASE_TICKS);
+            let t = TransportId(self.faults.random_range(0..transports) as u8);
+            self.schedule(tick, EventKind::Act(Action::TransportLogoff(t)));
+        }
+        for _ in 0..config.random_flushes {
+            let tick = self.faults.random_range(0..FAULT_PHASE_TICKS);
+            let t = TransportId(self.faults.random_range(0..transports) as u8);
+            let flags = CANONICAL_FLUSH_FLAGS[self.faults.random_range(0..2u32) as usize];
+            self.schedule(tick, EventKind::Act(Action::Flush(t, flags)));
+        }
+        if config.setup.other > 0 {
+            let tick = self.faults.random_range(0..FAULT_PHASE_TICKS);
+            self.schedule(tick, EventKind::Act(Action::OtherClose));
+        }
+        for _ in 0..config.other_visits {
+            let open = self.faults.random_range(0..FAULT_PHASE_TICKS);
+            let close = self.faults.random_range(open + 1..=FAULT_PHASE_TICKS);
+            self.schedule(open, EventKind::Act(Action::OtherOpen));
+            self.schedule(close, EventKind::Act(Action::OtherClose));
+        }
+    }
+
+    /// Fires events until the queue is empty or a limit is reached; returns the first violation.
+    fn drive(&mut self) -> Option<(Violation, u32)> {
+        while let Some(Reverse((tick, _, kind))) = self.queue.pop() {
+            self.tick = tick;
+            if tick > RUN_TICKS_MAX || self.steps >= RUN_STEPS_MAX {
+                let violation =
+                    Violation { invariant: Invariant::Liveness, what: "the run did not settle within its limits" };
+                return Some((violation, self.steps));
+            }
+            if let Err(violation) = self.fire(kind) {
+                return Some((violation, self.steps));
+            }
+        }
+        if self.model.destroyed_unreleased() {
+            self.coverage.hit(Sometimes::NeverReleased);
+        }
+        self.checker.at_end(&self.model).err().map(|violation| (violation, self.steps))
+    }
+
+    fn fire(&mut self, kind: EventKind) -> Result<(), Violation> {
+        match kind {
+            EventKind::Act(action) => {
+                if self.model.check(action).is_ok() {
+                    self.step(action)?;
+                }
+            }
+            EventKind::Client(c) => self.client_turn(c)?,
+            EventKind::Spooler => {
+                self.spooler_pending = false;
+                if let Some(action) = self.spooler_choice() {
+                    self.step(action)?;
+                }
+            }
+            EventKind::Arrival(preferred) => {
+                let logged_on =
+                    |t: TransportId| matches!(self.model.transport(t), Some(TransportState::LoggedOn { .. }));
+                let transport = if logged_on(preferred) {
+                    Some(preferred)
+                } else {
+                    TransportId::all(usize::from(self.config.setup.transports)).find(|t| logged_on(*t))
+                };
+                if let (Some(t), Some(m)) = (transport, self.new_message()) {
+                    self.step(Action::Arrive(t, m))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn new_message(&mut self) -> Option<MessageId> {
+        if usize::from(self.next_message) >= MESSAGES_MAX {
+            return None;
+        }
+        self.next_message += 1;
+        Some(MessageId(self.next_message - 1))
+    }
+
+    /// The client makes its next planned call, or waits while a call of its own is in progress.
+    fn client_turn(&mut self, c: ClientId) -> Result<(), Violation> {
+        let Some(intent) = self.plans[c.index()].current() else { return Ok(()) };
+        let gap = u64::from(self.workload.random_range(1..=self.config.client_gap_ticks_max));
+        if self.model.client(c).is_some_and(|client| client.blocked.is_some()) {
+            self.schedule(self.tick + gap, EventKind::Client(c));
+            return Ok(());
+        }
+        self.plans[c.index()].next += 1;
+        let action = match intent {
+            Intent::AddRef => Some(Action::AddRef(c)),
+            Intent::Release => Some(Action::Release(c)),
+            Intent::Logoff(flags) => Some(Action::Logoff(c, flags)),
+            Intent::Submit => self.new_message().map(|m| Action::Submit(c, m)),
+        };
+        if let Some(action) = action {
+            match self.model.check(action) {
+                Ok(()) => self.step(action)?,
+                Err(why) => {
+                    self.coverage.hit(Sometimes::MisuseNotEnabled);
+                    self.observer.rejected(self.tick, action, why);
+                }
+            }
+        }
+        if self.plans[c.index()].current().is_some() {
+            self.schedule(self.tick + gap, EventKind::Client(c));
+        }
+        Ok(())
+    }
+
+    /// The spooler picks one of the sends and receives it may start, at random.
+    fn spooler_choice(&mut self) -> Option<Action> {
+        let mut candidates = [Action::OtherOpen; 2 * TRANSPORTS_MAX];
+        let mut count = 0;
+        for t in TransportId::all(usize::from(self.config.setup.transports)) {
+            let TransportState::LoggedOn { sending, receiving, .. } = self.model.transport(t).copied()? else {
+                continue;
+            };
+            if sending.is_none() && self.model.sending_allowed() {
+                if let Some(m) = self.first_message(|state| state == MessageState::Queued) {
+                    candidates[count] = Action::Send(m, t);
+                    count += 1;
+                }
+            }
+            if receiving.is_none() && self.model.reception_enabled() {
+                if let Some(m) = self.first_message(|state| state == MessageState::Available(t)) {
+                    candidates[count] = Action::Receive(m, t);
+                    count += 1;
+                }
+            }
+        }
+        (count > 0).then(|| candidates[self.spooler.random_range(0..count as u32) as usize])
+    }
+
+    fn first_message(&self, wanted: impl Fn(MessageState) -> bool) -> Option<MessageId> {
+        self.model.messages()[..usize::from(self.next_message)]
+            .iter()
+            .position(|state| wanted(*state))
+            .map(|i| MessageId(i as u8))
+    }
+
+    /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
+    fn step(&mut self, action: Action) -> Result<(), Violation> {
+        let before = self.model;
+        let effects = match self.model.apply(action) {
+            Ok(effects) => effects,
+            Err(_) => return Ok(()),
+        };
+        self.steps += 1;
+        self.observer.step(self.tick, action, &effects);
+        self.checker.after_step(&before, action, &effects, &self.model)?;
+        self.coverage.record(&before, action, &effects);
+        self.react(action, &effects);
+        if !self.spooler_pending && self.spooler_has_work() {
+            self.spooler_pending = true;
+            let delay = u64::from(self.spooler.random_range(1..=self.config.spooler_delay_ticks_max));
+            self.schedule(self.tick + delay, EventKind::Spooler);
+        }
+        Ok(())
+    }
+
+    fn spooler_has_work(&self) -> bool {
+        let sending_allowed = self.model.sending_allowed();
+        let reception = self.model.reception_enabled();
+        if !sending_allowed && !reception {
+            return false;
+        }
+        let mut free_to_send = 0u8;
+        let mut free_to_receive = 0u8;
+        for t in TransportId::all(usize::from(self.config.setup.transports)) {
+            if let Some(TransportState::LoggedOn { sending, receiving, .. }) = self.model.transport(t) {
+                free_to_send |= u8::from(sending.is_none()) << t.0;
+                free_to_receive |= u8::from(receiving.is_none()) << t.0;
+            }
+        }
+        self.model.messages()[..usize::from(self.next_message)].iter().any(|state| match *state {
+            MessageState::Queued => sending_allowed && free_to_send != 0,
+            MessageState::Available(t) => reception && free_to_receive & (1 << t.0) != 0,
+            _ => false,
+        })
+    }
+
+    /// The environment's answer to a step: completions of what it started, and faults in the fault phase.
+    fn react(&mut self, action: Action, effects: &Effects) {
+        let now = self.tick;
+        let faults = self.in_fault_phase(now);
+        match action {
+            Action::Send(m, t) => {
+                let duration = u64::from(self.environment.random_range(1..=self.config.send_ticks_max));
+                let fails = faults && self.environment.random_range(0..100) < self.config.send_failure_percent;
+                let done = if fails { Action::SendFailed(t, m) } else { Action::Sent(t, m) };
+                self.schedule(now + duration, EventKind::Act(done));
+                self.maybe_midway_logoff(t, duration);
+            }
+            Action::Receive(m, t) => {
+                let duration = u64::from(self.environment.random_range(1..=self.config.receive_ticks_max));
+                self.schedule(now + duration, EventKind::Act(Action::Received(t, m)));
+                self.maybe_midway_logoff(t, duration);
+            }
+            _ => {}
+        }
+        for effect in effects {
+            match *effect {
+                Effect::Transport { transport, call: TransportCall::Flush(_) } => {
+                    let duration = u64::from(self.environment.random_range(1..=self.config.flush_ticks_max));
+                    self.schedule(now + duration, EventKind::Act(Action::Flushed(transport)));
+                    self.maybe_midway_logoff(transport, duration);
+                }
+                Effect::Transport { transport, call: TransportCall::Logoff(_) } => {
+                    let duration = u64::from(self.environment.random_range(1..=5u32));
+                    let error = self.environment.random_range(0..100) < self.config.logoff_error_percent;
+                    let outcome = if error { LogoffOutcome::Error } else { LogoffOutcome::Ok };
+                    self.schedule(now + duration, EventKind::Act(Action::LogoffReturns(transport, outcome)));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// In the fault phase, sometimes logs the transport off strictly before its operation completes.
+    fn maybe_midway_logoff(&mut self, t: TransportId, duration: u64) {
+        if duration < 2 || !self.in_fault_phase(self.tick) {
+            return;
+        }
+        if self.faults.random_range(0..100) < self.config.midway_logoff_percent {
+            let at = self.tick + self.faults.random_range(1..duration);
+            if self.in_fault_phase(at) {
+                self.schedule(at, EventKind::Act(Action::TransportLogoff(t)));
+            }
+        }
+    }
+}

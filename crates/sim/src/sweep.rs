@@ -1,0 +1,138 @@
+//! Sweeps: many seeds in parallel, summed into one summary that does not depend on the number of jobs.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use logoff_core::Profile;
+use rayon::prelude::*;
+
+use crate::coverage::{Coverage, CoverageTable};
+use crate::invariants::{Invariant, Violation};
+use crate::simulate::{Config, Simulator};
+
+/// Seeds handed to a worker at a time; the buffers of the simulator are reused within a chunk.
+const CHUNK_SEEDS: u64 = 1_024;
+
+/// What a sweep found. Every field is a sum or a minimum over the seeds, so it is the same with any number of jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub runs: u64,
+    pub steps: u64,
+    /// Failing runs, by invariant (indexed by `Invariant::index`).
+    pub violations: [u64; Invariant::ALL.len()],
+    /// The lowest failing seed, by invariant.
+    pub first_failure: [Option<u64>; Invariant::ALL.len()],
+    pub coverage: Coverage,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary {
+            runs: 0,
+            steps: 0,
+            violations: [0; Invariant::ALL.len()],
+            first_failure: [None; Invariant::ALL.len()],
+            coverage: Coverage::default(),
+        }
+    }
+}
+
+impl Summary {
+    fn merge(mut self, other: Summary) -> Summary {
+        self.runs += other.runs;
+        self.steps += other.steps;
+        for i in 0..Invariant::ALL.len() {
+            self.violations[i] += other.violations[i];
+            self.first_failure[i] = match (self.first_failure[i], other.first_failure[i]) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        self.coverage.add(&other.coverage);
+        self
+    }
+
+    pub fn failing_runs(&self) -> u64 {
+        self.violations.iter().sum()
+    }
+}
+
+/// A failing run, handed to the sweep's caller as soon as it is found (to be written to disk before anything else).
+pub struct Failure {
+    pub config: Config,
+    pub violation: Violation,
+    pub step: u32,
+}
+
+/// Runs every seed of `seeds` on `jobs` threads. `profile` overrides the profile drawn by each seed. `on_failure`
+/// is called from the worker thread for each failing run, in no particular order.
+pub fn sweep(
+    seeds: Range<u64>,
+    jobs: usize,
+    profile: Option<Profile>,
+    on_failure: &(dyn Fn(Failure) + Sync),
+) -> Result<Summary, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let chunks = seeds.end.saturating_sub(seeds.start).div_ceil(CHUNK_SEEDS);
+    let summary = pool.install(|| {
+        (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let start = seeds.start + chunk * CHUNK_SEEDS;
+                let end = (start + CHUNK_SEEDS).min(seeds.end);
+                let mut simulator = Simulator::new();
+                let mut summary = Summary::default();
+                for seed in start..end {
+                    let config = Config::from_seed(seed, profile);
+                    let outcome = simulator.run(&config, &mut ());
+                    summary.runs += 1;
+                    summary.steps += u64::from(outcome.steps);
+                    summary.coverage.add(&outcome.coverage);
+                    if let Some((violation, step)) = outcome.violation {
+                        let i = violation.invariant.index();
+                        summary.violations[i] += 1;
+                        summary.first_failure[i] = Some(summary.first_failure[i].map_or(seed, |s| s.min(seed)));
+                        on_failure(Failure { config, violation, step });
+                    }
+                }
+                summary
+            })
+            .reduce(Summary::default, Summary::merge)
+    });
+    Ok(summary)
+}
+
+/// The printed summary of a sweep: counts, then rates (which vary from machine to machine), then coverage.
+pub struct Report<'a> {
+    pub summary: &'a Summary,
+    pub elapsed: Duration,
+    pub jobs: usize,
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.summary;
+        writeln!(f, "runs: {}", s.runs)?;
+        writeln!(f, "steps: {}", s.steps)?;
+        writeln!(f, "failing runs: {}", s.failing_runs())?;
+        writeln!(f, "violations by invariant:")?;
+        for invariant in Invariant::ALL {
+            let i = invariant.index();
+            let first = s.first_failure[i].map(|seed| format!("  (first seed {seed})")).unwrap_or_default();
+            let label = format!("{} ({})", invariant.name(), invariant.requirements());
+            writeln!(f, "  {label:<62} {:>10}{first}", s.violations[i])?;
+        }
+        writeln!(f, "coverage (runs that reached it):")?;
+        write!(f, "{}", CoverageTable(&s.coverage))?;
+        let seconds = self.elapsed.as_secs_f64().max(1e-9);
+        writeln!(
+            f,
+            "time: {:.2} s with {} jobs; {:.0} runs/s; {:.0} steps/s",
+            seconds,
+            self.jobs,
+            s.runs as f64 / seconds,
+            s.steps as f64 / seconds
+        )
+    }
+}

@@ -1,0 +1,68 @@
+//! Replays every seed file of `sim-seeds/` and checks that each ends as its `expect` line says.
+
+use std::path::PathBuf;
+
+use sim::seedfile::SeedFile;
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-seeds"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("sim-seeds/ exists")
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "seed"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Shows that every checked-in seed replays to its expected outcome.
+#[test]
+fn every_seed_file_replays_as_expected() {
+    let files = corpus();
+    assert!(files.len() >= 16, "the corpus has only {} seed files", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let source = std::fs::read(path).expect("a readable seed file");
+        match SeedFile::parse(&source, &path.display().to_string()) {
+            Ok(seed_file) => {
+                if let Err(what) = seed_file.replay() {
+                    failures.push(format!("{}: {what}", path.display()));
+                }
+            }
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    assert!(failures.is_empty(), "seed files that did not replay as expected:\n{}", failures.join("\n"));
+}
+
+/// Shows that a replay notices a changed outcome: a seed file whose last expectation is altered fails.
+#[test]
+fn a_seed_file_with_a_changed_expectation_fails() {
+    let path = corpus().into_iter().next().expect("at least one seed file");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let altered = text.replacen("expect store destroyed", "expect store open", 1);
+    assert_ne!(altered, text, "the first seed file ends with its store destroyed");
+    let seed_file = SeedFile::parse(altered.as_bytes(), "altered.seed").unwrap();
+    let error = seed_file.replay().unwrap_err();
+    assert!(error.contains("expected a clean run") && error.contains("found"), "{error}");
+}
+
+/// Shows that malformed seed files are errors naming the file, the line and what was expected.
+#[test]
+fn malformed_seed_files_name_the_line() {
+    let cases: [(&str, &str); 7] = [
+        ("format 2\nseed 1\nexpect clean\nwhy x\n---\n", "x.seed:1: error: format 2 is not supported"),
+        ("format 1\nseed -1\n", "x.seed:2: error: seed `-1` is not a number"),
+        ("format 1\nseed 1\nexpect dirty\n", "x.seed:3: error: `expect dirty` is not an outcome"),
+        ("format 1\nseed 1\nexpect clean\nwhy x\ncolour blue\n---\n", "x.seed:5: error: unknown key `colour`"),
+        ("format 1\nseed 1\nexpect clean\n", "x.seed:3: error: no `---` line"),
+        ("format 1\nexpect clean\nwhy x\n---\n", "x.seed:4: error: the header has no `seed` line"),
+        ("format 1\nseed 1\nexpect clean\nwhy x\n---\nc0 frobnicate\n", "x.seed:6:4: error: "),
+    ];
+    for (source, expected) in cases {
+        let error = SeedFile::parse(source.as_bytes(), "x.seed").unwrap_err().to_string();
+        assert!(error.starts_with(expected), "{source:?}: got {error:?}, expected it to start with {expected:?}");
+    }
+    let error = SeedFile::parse(b"format 1\nseed \xff\n", "x.seed").unwrap_err().to_string();
+    assert!(error.starts_with("x.seed:2: error: the file is not valid UTF-8"), "{error}");
+}
