@@ -23,7 +23,7 @@ use std::fmt;
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant};
+use crate::invariants::{script_check, Invariant};
 use crate::observe::{ClientReturn, Observed};
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
@@ -204,12 +204,7 @@ impl fmt::Display for SeedFile {
 /// Runs a script with the invariant checker after every step; `Ok` with the number of steps, or the failure as
 /// `logoff-sim script` prints it.
 pub fn run_with_invariants(script: &Script) -> Result<usize, String> {
-    let mut checker: Option<Checker> = None;
-    let mut check = |before: &Model, action: &Action, effects: &Effects, after: &Model| {
-        let checker = checker.get_or_insert_with(|| Checker::new(before));
-        checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
-    };
-    script::run_checked(script, &mut check).map(|outcome| outcome.steps).map_err(|e| e.to_string())
+    script::run_checked(script, &mut script_check()).map(|outcome| outcome.steps).map_err(|e| e.to_string())
 }
 
 /// The script of a generated run: its steps (a step a client attempted that was not enabled is followed by

@@ -1,0 +1,778 @@
+//! Reading a `.scn` file (SPEC.md section 6) into a [`Script`]. Every malformed input is a [`ScriptError`] naming
+//! the line and the column of the offending word; nothing here panics.
+//!
+//! Decisions where SPEC.md is silent:
+//! - A line ends at `\n`; a `\r` before it is white space, so CRLF files read the same.
+//! - Words are separated by ASCII white space; `#` starts a comment anywhere on a line.
+//! - `profile` and `setup` may come in either order, each at most once, before the first step. Expectations may
+//!   come before them: the names they use are checked against the setup of the whole file.
+//! - A knob or a setup field named twice on its line is malformed. `profile` or `setup` alone keeps the defaults.
+//! - Numbers are decimal digits or `0x` followed by hexadecimal digits (of either case); no sign.
+//! - `expect transports-calls` takes mode names only (`NO_WAIT` or `LOGOFF_NO_WAIT`, ...), not numbers.
+//! - When a file has several errors, the first one by line and column is reported.
+
+use std::fmt;
+
+use logoff_core::{
+    Action, ClientId, FlushFlags, HResult, LogoffFlags, LogoffOutcome, MessageId, Mode, Profile, ProfileError, Setup,
+    SetupError, TransportCall, TransportId, TransportLogoffFlags, MESSAGES_MAX,
+};
+
+use super::{Expectation, Item, ItemKind, MessagePhase, Script, TransportPhase, TransportsReturned, STORE_PHASES};
+
+/// A malformed script: the line and column (both from 1, the column counted in characters) of the offending word,
+/// what was wrong with it, and what was expected there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub problem: String,
+    pub expected: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ScriptError { file, line, column, problem, expected } = self;
+        write!(f, "{file}:{line}:{column}: error: {problem}; expected {expected}")
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Parses the bytes of a script. `file_name` is used in every message about it. An empty file is a valid script
+/// with no items.
+pub fn parse(source: &[u8], file_name: &str) -> Result<Script, ScriptError> {
+    let mut parser = Parser::default();
+    let mut first_error: Option<(usize, Problem)> = None;
+    let mut note = |line: usize, problem: Problem| {
+        let earlier = match &first_error {
+            None => true,
+            Some((first_line, first)) => (line, problem.column) < (*first_line, first.column),
+        };
+        if earlier {
+            first_error = Some((line, problem));
+        }
+    };
+    let mut lines = source.split(|&byte| byte == b'\n').enumerate().peekable();
+    while let Some((index, bytes)) = lines.next() {
+        let line = index + 1;
+        if bytes.is_empty() && lines.peek().is_none() {
+            // The empty piece after a final newline is not a line.
+            break;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+                let column = valid.chars().count() + 1;
+                note(line, Problem::new(column, "this line is not valid UTF-8", "UTF-8 text"));
+                continue;
+            }
+        };
+        if let Err(problem) = parser.line(line, text) {
+            note(line, problem);
+        }
+    }
+    // The names' bounds need the setup, which may come after an expectation; a broken setup line has already been
+    // reported, and checking against a setup that was not meant would only add noise.
+    if !parser.setup_broken {
+        for name in &parser.names {
+            if let Err(problem) = name.check(&parser.setup) {
+                note(name.line, problem);
+            }
+        }
+    }
+    match first_error {
+        Some((line, Problem { column, problem, expected })) => {
+            Err(ScriptError { file: file_name.to_string(), line, column, problem, expected })
+        }
+        None => Ok(Script {
+            file: file_name.to_string(),
+            profile: parser.profile,
+            setup: parser.setup,
+            items: parser.items,
+        }),
+    }
+}
+
+/// An error on one line, before the file and line are known.
+#[derive(Debug)]
+struct Problem {
+    column: usize,
+    problem: String,
+    expected: String,
+}
+
+impl Problem {
+    fn new(column: usize, problem: impl Into<String>, expected: impl Into<String>) -> Problem {
+        Problem { column, problem: problem.into(), expected: expected.into() }
+    }
+}
+
+/// One word of a line and the column (in characters, from 1) where it starts.
+#[derive(Clone, Copy, Debug)]
+struct Word<'a> {
+    text: &'a str,
+    column: usize,
+}
+
+impl Word<'_> {
+    /// The column of the character `offset` bytes into the word.
+    fn column_at(&self, offset: usize) -> usize {
+        self.column + self.text.get(..offset).map_or(0, |prefix| prefix.chars().count())
+    }
+}
+
+/// Splits a line into words, dropping its comment.
+fn words(line: &str) -> Vec<Word<'_>> {
+    let content = line.split('#').next().unwrap_or_default();
+    let mut words = Vec::new();
+    let mut start: Option<(usize, usize)> = None;
+    let mut column = 0;
+    for (offset, character) in content.char_indices() {
+        column += 1;
+        match (character.is_ascii_whitespace(), start) {
+            (true, Some((begin, begin_column))) => {
+                words.push(Word { text: &content[begin..offset], column: begin_column });
+                start = None;
+            }
+            (false, None) => start = Some((offset, column)),
+            _ => {}
+        }
+    }
+    if let Some((begin, begin_column)) = start {
+        words.push(Word { text: &content[begin..], column: begin_column });
+    }
+    words
+}
+
+/// The words of one line, read left to right.
+struct Cursor<'w, 'a> {
+    words: &'w [Word<'a>],
+    next: usize,
+}
+
+impl<'a> Cursor<'_, 'a> {
+    /// The column just after the last word, where a missing word would go.
+    fn end_column(&self) -> usize {
+        self.words.last().map_or(1, |word| word.column + word.text.chars().count())
+    }
+
+    fn peek(&self) -> Option<Word<'a>> {
+        self.words.get(self.next).copied()
+    }
+
+    /// The next word, or a problem saying that `what` is missing and `expected` was expected.
+    fn take(&mut self, what: &str, expected: &str) -> Result<Word<'a>, Problem> {
+        let word = self.peek().ok_or_else(|| Problem::new(self.end_column(), format!("missing {what}"), expected))?;
+        self.next += 1;
+        Ok(word)
+    }
+
+    fn rest(&mut self) -> &[Word<'a>] {
+        let rest = self.words.get(self.next..).unwrap_or_default();
+        self.next = self.words.len();
+        rest
+    }
+
+    fn finish(&self) -> Result<(), Problem> {
+        match self.peek() {
+            None => Ok(()),
+            Some(word) => Err(Problem::new(word.column, format!("unexpected `{}`", word.text), "the end of the line")),
+        }
+    }
+}
+
+/// A client or transport name whose bound is checked once the setup of the whole file is known.
+struct NameUse {
+    line: usize,
+    column: usize,
+    kind: NameKind,
+    number: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    Client,
+    Transport,
+}
+
+impl NameUse {
+    fn check(&self, setup: &Setup) -> Result<(), Problem> {
+        let (noun, prefix, field, count) = match self.kind {
+            NameKind::Client => ("client", 'c', "clients", setup.clients),
+            NameKind::Transport => ("transport", 't', "transports", setup.transports),
+        };
+        if self.number < u64::from(count) {
+            return Ok(());
+        }
+        let expected = match count {
+            0 => format!("no {noun} name, as setup declares {field}=0"),
+            1 => format!("{prefix}0"),
+            _ => format!("{prefix}0 to {prefix}{}", count - 1),
+        };
+        Err(Problem::new(
+            self.column,
+            format!("{noun} `{prefix}{}` is beyond setup ({field}={count})", self.number),
+            expected,
+        ))
+    }
+}
+
+#[derive(Default)]
+struct Parser {
+    profile: Profile,
+    setup: Setup,
+    items: Vec<Item>,
+    profile_line: Option<usize>,
+    setup_line: Option<usize>,
+    /// Whether a `setup` line was malformed: then its names cannot be checked against it.
+    setup_broken: bool,
+    first_step_line: Option<usize>,
+    names: Vec<NameUse>,
+}
+
+const LINE_START: &str = "a step (cN, tJ, spooler or other), expect, profile or setup";
+
+impl Parser {
+    /// Reads one line into the parser, or names what is wrong with it.
+    fn line(&mut self, line: usize, text: &str) -> Result<(), Problem> {
+        let words = words(text);
+        let mut cursor = Cursor { words: &words, next: 0 };
+        let Some(first) = cursor.peek() else {
+            return Ok(());
+        };
+        cursor.next = 1;
+        let mut names = Names { line, uses: Vec::new() };
+        let kind = match first.text {
+            "profile" => return self.header(line, first, &mut cursor, Header::Profile),
+            "setup" => return self.header(line, first, &mut cursor, Header::Setup),
+            "expect" => ItemKind::Expect(expectation(&mut cursor, &mut names)?),
+            _ => ItemKind::Step(step(first, &mut cursor, &mut names)?),
+        };
+        cursor.finish()?;
+        if matches!(kind, ItemKind::Step(_)) && self.first_step_line.is_none() {
+            self.first_step_line = Some(line);
+        }
+        self.names.append(&mut names.uses);
+        let text = words.iter().map(|word| word.text).collect::<Vec<_>>().join(" ");
+        self.items.push(Item { line, text, kind });
+        Ok(())
+    }
+
+    fn header(
+        &mut self,
+        line: usize,
+        first: Word<'_>,
+        cursor: &mut Cursor<'_, '_>,
+        header: Header,
+    ) -> Result<(), Problem> {
+        let (word, earlier) = match header {
+            Header::Profile => ("profile", &mut self.profile_line),
+            Header::Setup => ("setup", &mut self.setup_line),
+        };
+        if let Some(earlier) = *earlier {
+            return Err(Problem::new(
+                first.column,
+                format!("`{word}` repeated (first at line {earlier})"),
+                format!("at most one {word} line"),
+            ));
+        }
+        if let Some(step_line) = self.first_step_line {
+            return Err(Problem::new(
+                first.column,
+                format!("`{word}` after a step (line {step_line})"),
+                "profile and setup before the first step",
+            ));
+        }
+        *earlier = Some(line);
+        match header {
+            Header::Profile => self.profile = key_values(cursor.rest()).and_then(|pairs| profile(&pairs))?,
+            Header::Setup => {
+                let parsed = key_values(cursor.rest()).and_then(|pairs| setup(&pairs));
+                self.setup_broken = parsed.is_err();
+                self.setup = parsed?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Header {
+    Profile,
+    Setup,
+}
+
+/// One `key=value` word, with the columns of both halves.
+struct KeyValue<'a> {
+    key: &'a str,
+    key_column: usize,
+    value: Word<'a>,
+}
+
+/// Splits `key=value` words, refusing a key named twice.
+fn key_values<'a>(words: &[Word<'a>]) -> Result<Vec<KeyValue<'a>>, Problem> {
+    let mut pairs: Vec<KeyValue<'a>> = Vec::new();
+    for word in words {
+        let Some((key, value)) = word.text.split_once('=') else {
+            return Err(Problem::new(word.column, format!("`{}` is not key=value", word.text), "key=value"));
+        };
+        if let Some(earlier) = pairs.iter().find(|pair| pair.key == key) {
+            return Err(Problem::new(
+                word.column,
+                format!("`{key}` is set twice on this line (first at column {})", earlier.key_column),
+                "each of them at most once",
+            ));
+        }
+        let value = Word { text: value, column: word.column_at(key.len() + 1) };
+        pairs.push(KeyValue { key, key_column: word.column, value });
+    }
+    Ok(pairs)
+}
+
+/// `profile knob=value ...`: unnamed knobs keep their default.
+fn profile(pairs: &[KeyValue<'_>]) -> Result<Profile, Problem> {
+    let mut profile = Profile::default();
+    for pair in pairs {
+        profile.set(pair.key, pair.value.text).map_err(|error| match error {
+            ProfileError::UnknownKnob(knob) => {
+                Problem::new(pair.key_column, format!("unknown knob `{knob}`"), one_of(&Profile::KNOBS))
+            }
+            ProfileError::UnknownValue { knob, value, expected } => Problem::new(
+                pair.value.column,
+                format!("unknown value `{value}` for knob {knob}"),
+                format!("`{}` or `{}`", expected[0], expected[1]),
+            ),
+        })?;
+    }
+    Ok(profile)
+}
+
+/// `setup clients=N transports=N inbox=yes|no other=N`: unnamed fields keep their default.
+fn setup(pairs: &[KeyValue<'_>]) -> Result<Setup, Problem> {
+    const FIELDS: [&str; 4] = ["clients", "transports", "inbox", "other"];
+    let mut setup = Setup::default();
+    for pair in pairs {
+        let count = |setup_field: &mut u8| -> Result<(), Problem> {
+            let number = number(pair.value)?;
+            // Out of range for a u8 is out of range for the model too; Setup::validate says which range.
+            *setup_field = u8::try_from(number).unwrap_or(u8::MAX);
+            Ok(())
+        };
+        match pair.key {
+            "clients" => count(&mut setup.clients)?,
+            "transports" => count(&mut setup.transports)?,
+            "other" => count(&mut setup.other)?,
+            "inbox" => {
+                setup.inbox = match pair.value.text {
+                    "yes" => true,
+                    "no" => false,
+                    other => {
+                        return Err(Problem::new(
+                            pair.value.column,
+                            format!("unknown value `{other}` for inbox"),
+                            "`yes` or `no`",
+                        ))
+                    }
+                }
+            }
+            other => {
+                return Err(Problem::new(pair.key_column, format!("unknown setup field `{other}`"), one_of(&FIELDS)))
+            }
+        }
+    }
+    setup.validate().map_err(|error| {
+        let field = match error {
+            SetupError::Clients(_) => "clients",
+            SetupError::Transports(_) => "transports",
+            SetupError::Other(_) => "other",
+        };
+        // The defaults are in range, so the field is on the line; the fallbacks only keep this free of panics.
+        let pair = pairs.iter().find(|pair| pair.key == field);
+        let column = pair.map_or(1, |pair| pair.key_column);
+        let written = pair.map_or("", |pair| pair.value.text);
+        // SetupError's text reads "...; expected ..."; keep its range and this module's message format.
+        let text = error.to_string();
+        let expected = text.split_once("; expected ").map_or("a value in range", |(_, expected)| expected);
+        Problem::new(column, format!("{field}={written} is out of range"), expected)
+    })?;
+    Ok(setup)
+}
+
+/// Names separated by commas, for "expected one of ...".
+fn one_of(names: &[&str]) -> String {
+    format!("one of {}", names.join(", "))
+}
+
+/// The client and transport names of one line, collected for the bound check.
+struct Names {
+    line: usize,
+    uses: Vec<NameUse>,
+}
+
+impl Names {
+    fn client(&mut self, word: Word<'_>) -> Result<ClientId, Problem> {
+        let number = name_number(word, 'c', "client")?;
+        self.uses.push(NameUse { line: self.line, column: word.column, kind: NameKind::Client, number });
+        // A number too large for the id fails the bound check, so the saturated id is never used.
+        Ok(ClientId(u8::try_from(number).unwrap_or(u8::MAX)))
+    }
+
+    fn transport(&mut self, word: Word<'_>) -> Result<TransportId, Problem> {
+        let number = name_number(word, 't', "transport")?;
+        self.uses.push(NameUse { line: self.line, column: word.column, kind: NameKind::Transport, number });
+        Ok(TransportId(u8::try_from(number).unwrap_or(u8::MAX)))
+    }
+}
+
+/// A message name: within the model's bound (`m0` to `m31`) whatever the setup.
+fn message(word: Word<'_>) -> Result<MessageId, Problem> {
+    let number = name_number(word, 'm', "message")?;
+    match u8::try_from(number) {
+        Ok(id) if number < MESSAGES_MAX as u64 => Ok(MessageId(id)),
+        _ => Err(Problem::new(
+            word.column,
+            format!("message `{}` is beyond the last message m{}", word.text, MESSAGES_MAX - 1),
+            format!("m0 to m{}", MESSAGES_MAX - 1),
+        )),
+    }
+}
+
+/// Whether a word is shaped like a name with this prefix (a letter then digits), valid or not.
+fn looks_like_name(word: Word<'_>, prefix: char) -> bool {
+    word.text
+        .strip_prefix(prefix)
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The number of a name such as `c0` or `m12`: the prefix, then decimal digits without leading zeros.
+fn name_number(word: Word<'_>, prefix: char, noun: &str) -> Result<u64, Problem> {
+    let digits = word.text.strip_prefix(prefix).unwrap_or_default();
+    let well_formed =
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
+    if !well_formed {
+        return Err(Problem::new(
+            word.column,
+            format!("bad {noun} name `{}`", word.text),
+            format!("`{prefix}` followed by a decimal number without leading zeros, such as {prefix}0"),
+        ));
+    }
+    // Saturating: any number this large is beyond every bound, and is reported as such.
+    Ok(digits.bytes().fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0'))))
+}
+
+/// A number: decimal digits, or `0x` and hexadecimal digits; it must fit 32 bits.
+fn number(word: Word<'_>) -> Result<u32, Problem> {
+    let (digits, radix) = match word.text.strip_prefix("0x") {
+        Some(hex) => (hex, 16),
+        None => (word.text, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(Problem::new(
+            word.column,
+            format!("bad number `{}`", word.text),
+            "decimal digits, or 0x followed by hexadecimal digits",
+        ));
+    }
+    // Only digits are left, so the only possible error is overflow.
+    u32::from_str_radix(digits, radix).map_err(|_| {
+        Problem::new(word.column, format!("number `{}` does not fit 32 bits", word.text), "a number up to 0xFFFFFFFF")
+    })
+}
+
+/// Which flag names a FLAGS word may use.
+#[derive(Clone, Copy)]
+enum FlagNames {
+    /// The nine LOGOFF_ names of StoreLogoff and StoreLogoffTransports.
+    Logoff,
+    /// The five FLUSH_ names of FlushQueues.
+    Flush,
+    /// NORMAL and HURRY of TransportLogoff (LOGOFF_NORMAL, LOGOFF_HURRY).
+    TransportLogoff,
+}
+
+impl FlagNames {
+    fn prefix(self) -> &'static str {
+        match self {
+            FlagNames::Logoff | FlagNames::TransportLogoff => "LOGOFF_",
+            FlagNames::Flush => "FLUSH_",
+        }
+    }
+
+    fn bits(self, name: &str) -> Option<u32> {
+        match self {
+            FlagNames::Logoff => LogoffFlags::from_name(name).map(|f| f.bits()),
+            FlagNames::Flush => FlushFlags::from_name(name).map(|f| f.bits()),
+            FlagNames::TransportLogoff => TransportLogoffFlags::from_name(name).map(|f| f.bits()),
+        }
+    }
+
+    fn names(self) -> Vec<&'static str> {
+        match self {
+            FlagNames::Logoff => LogoffFlags::all().iter_names().map(|(name, _)| name).collect(),
+            FlagNames::Flush => FlushFlags::all().iter_names().map(|(name, _)| name).collect(),
+            FlagNames::TransportLogoff => TransportLogoffFlags::all().iter_names().map(|(name, _)| name).collect(),
+        }
+    }
+
+    fn expected(self) -> String {
+        format!("{} (with or without {}) or a number, joined by |", self.names().join(", "), self.prefix())
+    }
+}
+
+/// FLAGS: terms joined by `|`, each a name or a number.
+fn flags(word: Word<'_>, names: FlagNames) -> Result<u32, Problem> {
+    let mut bits = 0u32;
+    let mut offset = 0;
+    for term in word.text.split('|') {
+        let term_word = Word { text: term, column: word.column_at(offset) };
+        offset += term.len() + 1;
+        if term.is_empty() {
+            return Err(Problem::new(
+                term_word.column,
+                format!("empty flag term in `{}`", word.text),
+                names.expected(),
+            ));
+        }
+        if term.starts_with(|c: char| c.is_ascii_digit()) {
+            bits |= number(term_word)?;
+            continue;
+        }
+        let bare = term.strip_prefix(names.prefix()).unwrap_or(term);
+        match names.bits(bare) {
+            Some(bit) => bits |= bit,
+            None => {
+                let upper = term.to_ascii_uppercase();
+                let bare_upper = upper.strip_prefix(names.prefix()).unwrap_or(&upper);
+                let hint = if names.bits(bare_upper).is_some() { " (flag names are upper case)" } else { "" };
+                return Err(Problem::new(
+                    term_word.column,
+                    format!("unknown flag name `{term}`{hint}"),
+                    names.expected(),
+                ));
+            }
+        }
+    }
+    Ok(bits)
+}
+
+fn hresult(word: Word<'_>) -> Result<HResult, Problem> {
+    if word.text.starts_with(|c: char| c.is_ascii_digit()) {
+        return number(word).map(HResult);
+    }
+    HResult::from_name(word.text).ok_or_else(|| {
+        let names: Vec<&str> = HResult::NAMED.iter().map(|(name, _)| *name).collect();
+        Problem::new(word.column, format!("unknown HRESULT `{}`", word.text), format!("{} or a number", one_of(&names)))
+    })
+}
+
+fn mode(word: Word<'_>) -> Result<Mode, Problem> {
+    let bare = word.text.strip_prefix("LOGOFF_").unwrap_or(word.text);
+    Mode::ALL.into_iter().find(|mode| mode.name() == bare).ok_or_else(|| {
+        let names: Vec<&str> = Mode::ALL.iter().map(|mode| mode.name()).collect();
+        Problem::new(
+            word.column,
+            format!("unknown mode `{}`", word.text),
+            format!("{} (with or without LOGOFF_)", one_of(&names)),
+        )
+    })
+}
+
+/// One word out of a fixed list of choices.
+fn choice<T: Copy>(word: Word<'_>, what: &str, choices: &[(&str, T)]) -> Result<T, Problem> {
+    choices.iter().find(|(name, _)| *name == word.text).map(|(_, value)| *value).ok_or_else(|| {
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        Problem::new(word.column, format!("unknown {what} `{}`", word.text), one_of(&names))
+    })
+}
+
+/// A step line: an actor, a verb, then its arguments.
+fn step(first: Word<'_>, cursor: &mut Cursor<'_, '_>, names: &mut Names) -> Result<Action, Problem> {
+    const CLIENT_VERBS: [&str; 4] = ["addref", "release", "logoff", "submit"];
+    const TRANSPORT_VERBS: [&str; 6] = ["arrive", "sent", "send-failed", "received", "flushed", "logoff-returns"];
+    const SPOOLER_VERBS: [&str; 4] = ["send", "receive", "flush", "logoff"];
+    const MESSAGE: &str = "a message name such as m0";
+    const TRANSPORT: &str = "a transport name such as t0";
+    let unknown_verb = |word: Word<'_>, of: &str, verbs: &[&str]| {
+        Problem::new(word.column, format!("unknown verb `{}`{of}", word.text), one_of(verbs))
+    };
+    if looks_like_name(first, 'c') {
+        let client = names.client(first)?;
+        let verb = cursor.take("verb", &one_of(&CLIENT_VERBS))?;
+        return match verb.text {
+            "addref" => Ok(Action::AddRef(client)),
+            "release" => Ok(Action::Release(client)),
+            "logoff" => {
+                let word = cursor.take("flags", &FlagNames::Logoff.expected())?;
+                Ok(Action::Logoff(client, LogoffFlags::from_bits_retain(flags(word, FlagNames::Logoff)?)))
+            }
+            "submit" => Ok(Action::Submit(client, message(cursor.take("message", MESSAGE)?)?)),
+            _ => Err(unknown_verb(verb, " for a client", &CLIENT_VERBS)),
+        };
+    }
+    if looks_like_name(first, 't') {
+        let transport = names.transport(first)?;
+        let verb = cursor.take("verb", &one_of(&TRANSPORT_VERBS))?;
+        return match verb.text {
+            "arrive" => Ok(Action::Arrive(transport, message(cursor.take("message", MESSAGE)?)?)),
+            "sent" => Ok(Action::Sent(transport, message(cursor.take("message", MESSAGE)?)?)),
+            "send-failed" => Ok(Action::SendFailed(transport, message(cursor.take("message", MESSAGE)?)?)),
+            "received" => Ok(Action::Received(transport, message(cursor.take("message", MESSAGE)?)?)),
+            "flushed" => Ok(Action::Flushed(transport)),
+            "logoff-returns" => {
+                let outcomes = [("ok", LogoffOutcome::Ok), ("error", LogoffOutcome::Error)];
+                let outcome = choice(cursor.take("outcome", "`ok` or `error`")?, "outcome", &outcomes)?;
+                Ok(Action::LogoffReturns(transport, outcome))
+            }
+            _ => Err(unknown_verb(verb, " for a transport", &TRANSPORT_VERBS)),
+        };
+    }
+    match first.text {
+        "spooler" => {
+            let verb = cursor.take("verb", &one_of(&SPOOLER_VERBS))?;
+            match verb.text {
+                "send" | "receive" => {
+                    let message = message(cursor.take("message", MESSAGE)?)?;
+                    let transport = names.transport(cursor.take("transport", TRANSPORT)?)?;
+                    Ok(if verb.text == "send" {
+                        Action::Send(message, transport)
+                    } else {
+                        Action::Receive(message, transport)
+                    })
+                }
+                "flush" => {
+                    let transport = names.transport(cursor.take("transport", TRANSPORT)?)?;
+                    let word = cursor.take("flags", &FlagNames::Flush.expected())?;
+                    Ok(Action::Flush(transport, FlushFlags::from_bits_retain(flags(word, FlagNames::Flush)?)))
+                }
+                "logoff" => Ok(Action::TransportLogoff(names.transport(cursor.take("transport", TRANSPORT)?)?)),
+                _ => Err(unknown_verb(verb, " for the spooler", &SPOOLER_VERBS)),
+            }
+        }
+        "other" => {
+            let verbs = [("open", Action::OtherOpen), ("close", Action::OtherClose)];
+            choice(cursor.take("verb", "`open` or `close`")?, "verb for other", &verbs)
+        }
+        _ => Err(Problem::new(first.column, format!("unknown verb `{}`", first.text), LINE_START)),
+    }
+}
+
+/// An `expect` line, after the word `expect`.
+fn expectation(cursor: &mut Cursor<'_, '_>, names: &mut Names) -> Result<Expectation, Problem> {
+    const SUBJECTS: &str =
+        "cN, tJ, mK, transports-calls, transports-returned, store, reception or rejected after `expect`";
+    let subject = cursor.take("expectation", SUBJECTS)?;
+    if looks_like_name(subject, 'c') {
+        let client = names.client(subject)?;
+        let what = cursor.take("expectation", "`returned` or `pending`")?;
+        return match what.text {
+            "returned" => {
+                let hresult = hresult(cursor.take("HRESULT", "an HRESULT such as S_OK")?)?;
+                let flags = match cursor.peek() {
+                    Some(word) => {
+                        cursor.next += 1;
+                        LogoffFlags::from_bits_retain(flags(word, FlagNames::Logoff)?)
+                    }
+                    None => LogoffFlags::empty(),
+                };
+                Ok(Expectation::Returned { client, hresult, flags })
+            }
+            "pending" => Ok(Expectation::Pending(client)),
+            _ => Err(Problem::new(
+                what.column,
+                format!("unknown expectation `{}` for a client", what.text),
+                "`returned` or `pending`",
+            )),
+        };
+    }
+    if looks_like_name(subject, 't') {
+        let transport = names.transport(subject)?;
+        let what = cursor.take("expectation", "`log` or a transport state")?;
+        if what.text == "log" {
+            return transport_log(transport, cursor);
+        }
+        let phases: Vec<(&str, TransportPhase)> = TransportPhase::ALL.iter().map(|p| (p.name(), *p)).collect();
+        return Ok(Expectation::Transport(transport, choice(what, "transport state", &phases)?));
+    }
+    if looks_like_name(subject, 'm') {
+        let message = message(subject)?;
+        let phases: Vec<(&str, MessagePhase)> = MessagePhase::ALL.iter().map(|p| (p.name(), *p)).collect();
+        let what = cursor.take("message state", &one_of(&phases.iter().map(|(n, _)| *n).collect::<Vec<_>>()))?;
+        return Ok(Expectation::Message(message, choice(what, "message state", &phases)?));
+    }
+    match subject.text {
+        "rejected" => Ok(Expectation::Rejected),
+        "store" => {
+            let phases: Vec<_> = STORE_PHASES.iter().map(|p| (p.name(), *p)).collect();
+            let what = cursor.take("store state", &one_of(&phases.iter().map(|(n, _)| *n).collect::<Vec<_>>()))?;
+            Ok(Expectation::Store(choice(what, "store state", &phases)?))
+        }
+        "reception" => {
+            let what = cursor.take("reception state", "`enabled` or `disabled`")?;
+            let enabled = choice(what, "reception state", &[("enabled", true), ("disabled", false)])?;
+            Ok(Expectation::Reception { enabled })
+        }
+        "transports-returned" => {
+            let word = cursor.take("flags", "FLAGS, `pending` or `none`")?;
+            Ok(Expectation::TransportsReturned(match word.text {
+                "pending" => TransportsReturned::Pending,
+                "none" => TransportsReturned::None,
+                _ => TransportsReturned::Flags(LogoffFlags::from_bits_retain(flags(word, FlagNames::Logoff)?)),
+            }))
+        }
+        "transports-calls" => {
+            let rest = cursor.rest();
+            match rest {
+                [] => Err(Problem::new(
+                    cursor.end_column(),
+                    "missing modes",
+                    "one or more modes such as NO_WAIT, or `none`",
+                )),
+                [only] if only.text == "none" => Ok(Expectation::TransportsCalls(Vec::new())),
+                words => {
+                    words.iter().map(|word| mode(*word)).collect::<Result<_, _>>().map(Expectation::TransportsCalls)
+                }
+            }
+        }
+        _ => Err(Problem::new(subject.column, format!("unknown expectation `{}`", subject.text), SUBJECTS)),
+    }
+}
+
+/// The items of `expect tJ log ...`, parsed into the calls they name so that they compare by value.
+fn transport_log(transport: TransportId, cursor: &mut Cursor<'_, '_>) -> Result<Expectation, Problem> {
+    const ITEMS: &str = "none, or items among flush:FLAGS, discard-address-types, logoff:FLAGS, make-invalid and \
+                         release-support";
+    let rest = cursor.rest();
+    if let [only] = rest {
+        if only.text == "none" {
+            return Ok(Expectation::TransportLog(transport, Vec::new()));
+        }
+    }
+    if rest.is_empty() {
+        return Err(Problem::new(cursor.end_column(), "missing log items", ITEMS));
+    }
+    let mut calls = Vec::with_capacity(rest.len());
+    for word in rest {
+        let call = match word.text {
+            "discard-address-types" => TransportCall::DiscardAddressTypes,
+            "make-invalid" => TransportCall::MakeInvalid,
+            "release-support" => TransportCall::ReleaseSupport,
+            text => {
+                if let Some(flag_text) = text.strip_prefix("flush:") {
+                    let flag_word = Word { text: flag_text, column: word.column_at("flush:".len()) };
+                    TransportCall::Flush(FlushFlags::from_bits_retain(flags(flag_word, FlagNames::Flush)?))
+                } else if let Some(flag_text) = text.strip_prefix("logoff:") {
+                    let flag_word = Word { text: flag_text, column: word.column_at("logoff:".len()) };
+                    let bits = flags(flag_word, FlagNames::TransportLogoff)?;
+                    TransportCall::Logoff(TransportLogoffFlags::from_bits_retain(bits))
+                } else {
+                    return Err(Problem::new(word.column, format!("unknown log item `{text}`"), ITEMS));
+                }
+            }
+        };
+        calls.push(call);
+    }
+    Ok(Expectation::TransportLog(transport, calls))
+}
