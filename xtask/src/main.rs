@@ -5,12 +5,14 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci      cargo fmt --check, cargo clippy --all-targets -D warnings, cargo test --workspace";
+  ci      cargo fmt --check, cargo clippy --all-targets -D warnings, cargo test --workspace
+  bench   build logoff-sim with optimisation and print the sweep's throughput and memory figures";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") => bench(),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -42,5 +44,46 @@ fn ci() -> ExitCode {
         }
     }
     eprintln!("xtask ci: all green");
+    ExitCode::SUCCESS
+}
+
+/// The benchmark: a one-job sweep (steps per second per core, every invariant on), then the 1,000,000-seed sweep
+/// with two jobs (wall time, peak resident memory). It prints the figures; it asserts nothing.
+fn bench() -> ExitCode {
+    if let Err(message) = cargo(&["build", "--release", "--package", "sim", "--bin", "logoff-sim"]) {
+        eprintln!("xtask bench: {message}");
+        return ExitCode::FAILURE;
+    }
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/logoff-sim");
+    let runs: [(&str, &str); 2] = [("0..300000", "1"), ("0..1000000", "2")];
+    for (seeds, jobs) in runs {
+        eprintln!("$ logoff-sim sweep --seeds {seeds} --jobs {jobs}");
+        let output = match Command::new(&binary).args(["sweep", "--seeds", seeds, "--jobs", jobs]).output() {
+            Ok(output) => output,
+            Err(e) => {
+                eprintln!("xtask bench: cannot run {}: {e}", binary.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for line in stdout.lines() {
+            if line.starts_with("runs:")
+                || line.starts_with("steps:")
+                || line.starts_with("failing runs:")
+                || line.starts_with("time:")
+                || line.starts_with("peak resident memory:")
+            {
+                println!("  {line}");
+            }
+        }
+        if !output.status.success() {
+            eprintln!(
+                "xtask bench: the sweep failed ({}):\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
 }

@@ -136,9 +136,10 @@ impl fmt::Display for Effect {
     }
 }
 
-/// The most effects one step can cause. A TransportLogoff in the middle of a PURGE causes the most: the two
-/// transport calls, a stopped send, receive and flush, then the call's return and everything it causes.
-pub const EFFECTS_PER_STEP_MAX: usize = 24;
+/// The most effects one step can cause. An ABORT under `stop` at reference count zero causes the most: the call,
+/// a stopped send and a stopped receive on each of three transports, reception disabled, the store released, the
+/// return, the store invalidated and destroyed, and the Release's return: 13.
+pub const EFFECTS_PER_STEP_MAX: usize = 16;
 
 /// The effects of one step, in order, in a fixed-size buffer so that a step allocates nothing.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

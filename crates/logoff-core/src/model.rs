@@ -41,6 +41,92 @@ impl MessageState {
     }
 }
 
+/// Where every message is, one byte each, so that comparing two runs' messages is one memory comparison (the
+/// invariant checker compares them after every step). `get` and `set` speak `MessageState`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Messages([u8; MESSAGES_MAX]);
+
+impl Messages {
+    pub const UNUSED: Messages = Messages([0; MESSAGES_MAX]);
+
+    const fn encode(state: MessageState) -> u8 {
+        match state {
+            MessageState::Unused => 0,
+            MessageState::Queued => 1,
+            MessageState::Sending(t) => 2 | t.0 << 3,
+            MessageState::Sent => 3,
+            MessageState::Available(t) => 4 | t.0 << 3,
+            MessageState::Receiving(t) => 5 | t.0 << 3,
+            MessageState::Delivered => 6,
+        }
+    }
+
+    const fn decode(byte: u8) -> MessageState {
+        let t = TransportId(byte >> 3);
+        match byte & 7 {
+            1 => MessageState::Queued,
+            2 => MessageState::Sending(t),
+            3 => MessageState::Sent,
+            4 => MessageState::Available(t),
+            5 => MessageState::Receiving(t),
+            6 => MessageState::Delivered,
+            _ => MessageState::Unused,
+        }
+    }
+
+    /// The state of `m`, or `None` beyond `MESSAGES_MAX`.
+    pub fn get(&self, m: MessageId) -> Option<MessageState> {
+        self.0.get(m.index()).map(|byte| Messages::decode(*byte))
+    }
+
+    /// Sets the state of `m`; `m` must be below `MESSAGES_MAX`.
+    pub fn set(&mut self, m: MessageId, state: MessageState) {
+        self.0[m.index()] = Messages::encode(state);
+    }
+
+    /// Every message's state, `m0` first.
+    pub fn iter(&self) -> impl Iterator<Item = MessageState> + '_ {
+        self.0.iter().map(|byte| Messages::decode(*byte))
+    }
+
+    /// The states of the first `count` messages.
+    pub fn first(&self, count: usize) -> impl Iterator<Item = MessageState> + '_ {
+        self.0[..count.min(MESSAGES_MAX)].iter().map(|byte| Messages::decode(*byte))
+    }
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Messages::UNUSED
+    }
+}
+
+impl fmt::Debug for Messages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Messages {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Messages {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let states = Vec::<MessageState>::deserialize(deserializer)?;
+        if states.len() != MESSAGES_MAX {
+            return Err(serde::de::Error::invalid_length(states.len(), &"MESSAGES_MAX message states"));
+        }
+        let mut messages = Messages::UNUSED;
+        for (i, state) in states.into_iter().enumerate() {
+            messages.set(MessageId(i as u8), state);
+        }
+        Ok(messages)
+    }
+}
+
 /// One transport logon. Only a logged-on transport does anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TransportState {
@@ -196,7 +282,7 @@ pub struct Model {
     setup: Setup,
     clients: [ClientState; CLIENTS_MAX],
     transports: [TransportState; TRANSPORTS_MAX],
-    messages: [MessageState; MESSAGES_MAX],
+    messages: Messages,
     store: StoreState,
     spooler: SpoolerState,
     other: u8,
@@ -219,7 +305,7 @@ impl Model {
             setup,
             clients,
             transports,
-            messages: [MessageState::Unused; MESSAGES_MAX],
+            messages: Messages::UNUSED,
             store: StoreState::Open { saved: None, called: false },
             spooler: SpoolerState::Serving,
             other: setup.other,
@@ -245,10 +331,10 @@ impl Model {
     }
 
     pub fn message(&self, m: MessageId) -> Option<MessageState> {
-        self.messages.get(m.index()).copied()
+        self.messages.get(m)
     }
 
-    pub fn messages(&self) -> &[MessageState; MESSAGES_MAX] {
+    pub fn messages(&self) -> &Messages {
         &self.messages
     }
 
@@ -309,7 +395,7 @@ impl Model {
     /// The activity flags of R13, read from the messages.
     fn activity_flags(&self) -> LogoffFlags {
         let mut flags = LogoffFlags::empty();
-        for message in &self.messages {
+        for message in self.messages.iter() {
             match message {
                 MessageState::Receiving(_) => flags |= LogoffFlags::INBOUND,
                 MessageState::Sending(_) => flags |= LogoffFlags::OUTBOUND,
@@ -332,7 +418,7 @@ impl Model {
                 out.push(action);
             }
         };
-        let first_unused = self.messages.iter().position(|m| *m == MessageState::Unused).map(|i| MessageId(i as u8));
+        let first_unused = self.messages.iter().position(|m| m == MessageState::Unused).map(|i| MessageId(i as u8));
         for c in ClientId::all(usize::from(self.setup.clients)) {
             offer(Action::AddRef(c));
             offer(Action::Release(c));
@@ -367,7 +453,7 @@ impl Model {
         }
         for (i, message) in self.messages.iter().enumerate() {
             let m = MessageId(i as u8);
-            match *message {
+            match message {
                 MessageState::Queued => {
                     for t in TransportId::all(usize::from(self.setup.transports)) {
                         offer(Action::Send(m, t));
@@ -533,7 +619,7 @@ impl Model {
                 let hr = if self.store == StoreState::Invalid {
                     HResult::INVALID_OBJECT
                 } else {
-                    self.messages[m.index()] = MessageState::Queued;
+                    self.messages.set(m, MessageState::Queued);
                     HResult::S_OK
                 };
                 effects.push(Effect::Returned {
@@ -542,25 +628,25 @@ impl Model {
                     result: CallResult::Status(hr, LogoffFlags::empty()),
                 });
             }
-            Action::Arrive(t, m) => self.messages[m.index()] = MessageState::Available(t),
+            Action::Arrive(t, m) => self.messages.set(m, MessageState::Available(t)),
             Action::Send(m, t) => {
-                self.messages[m.index()] = MessageState::Sending(t);
+                self.messages.set(m, MessageState::Sending(t));
                 self.set_sending(t, Some(m));
             }
             Action::Sent(t, m) => {
-                self.messages[m.index()] = MessageState::Sent;
+                self.messages.set(m, MessageState::Sent);
                 self.set_sending(t, None);
             }
             Action::SendFailed(t, m) => {
-                self.messages[m.index()] = MessageState::Queued;
+                self.messages.set(m, MessageState::Queued);
                 self.set_sending(t, None);
             }
             Action::Receive(m, t) => {
-                self.messages[m.index()] = MessageState::Receiving(t);
+                self.messages.set(m, MessageState::Receiving(t));
                 self.set_receiving(t, Some(m));
             }
             Action::Received(t, m) => {
-                self.messages[m.index()] = MessageState::Delivered;
+                self.messages.set(m, MessageState::Delivered);
                 self.set_receiving(t, None);
             }
             Action::Flush(t, flags) => self.start_flush(t, flags, effects),
@@ -617,11 +703,11 @@ impl Model {
         effects.push(Effect::Transport { transport: t, call: TransportCall::Logoff(flags) });
         if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
             if let Some(m) = sending {
-                self.messages[m.index()] = MessageState::Queued;
+                self.messages.set(m, MessageState::Queued);
                 effects.push(Effect::SendStopped { transport: t, message: m });
             }
             if let Some(m) = receiving {
-                self.messages[m.index()] = MessageState::Available(t);
+                self.messages.set(m, MessageState::Available(t));
                 effects.push(Effect::ReceiveStopped { transport: t, message: m });
             }
             if flushing {
@@ -774,11 +860,11 @@ impl Model {
         for t in TransportId::all(usize::from(self.setup.transports)) {
             if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
                 if let Some(m) = sending {
-                    self.messages[m.index()] = MessageState::Queued;
+                    self.messages.set(m, MessageState::Queued);
                     effects.push(Effect::SendStopped { transport: t, message: m });
                 }
                 if let Some(m) = receiving {
-                    self.messages[m.index()] = MessageState::Available(t);
+                    self.messages.set(m, MessageState::Available(t));
                     effects.push(Effect::ReceiveStopped { transport: t, message: m });
                 }
                 self.transports[t.index()] = TransportState::LoggedOn { sending: None, receiving: None, flushing };

@@ -167,7 +167,7 @@ pub struct Checker {
     inbox: bool,
     references: [u32; CLIENTS_MAX],
     blocked: [bool; CLIENTS_MAX],
-    messages: [MessageState; MESSAGES_MAX],
+    messages: Messages,
     logons: [Logon; TRANSPORTS_MAX],
     other: u8,
     /// The mode of the last StoreLogoff that was accepted (R2).
@@ -202,9 +202,9 @@ fn decode_mode(flags: LogoffFlags, input: InputCheck) -> Option<Mode> {
 }
 
 /// The activity flags of R13, counted from the checker's own view of the messages.
-fn activity_of(messages: &[MessageState]) -> LogoffFlags {
+fn activity_of(messages: &Messages) -> LogoffFlags {
     let mut flags = LogoffFlags::empty();
-    for message in messages {
+    for message in messages.iter() {
         match message {
             MessageState::Queued => flags |= LogoffFlags::OUTBOUND_QUEUE,
             MessageState::Sending(_) => flags |= LogoffFlags::OUTBOUND,
@@ -228,7 +228,7 @@ impl Checker {
             inbox: setup.inbox,
             references,
             blocked: [false; CLIENTS_MAX],
-            messages: [MessageState::Unused; MESSAGES_MAX],
+            messages: Messages::UNUSED,
             logons,
             other: setup.other,
             saved: None,
@@ -414,7 +414,7 @@ impl Checker {
                 )?;
                 // R16: the message being sent is neither sent nor lost; it is back in the queue.
                 for (i, message) in self.messages.iter().enumerate() {
-                    if *message == MessageState::Sending(t) {
+                    if message == MessageState::Sending(t) {
                         ensure(
                             after.message(MessageId(i as u8)) == Some(MessageState::Queued),
                             I,
@@ -694,20 +694,14 @@ impl Checker {
     }
 
     /// R20: the checker moves its own copy of every message by the steps and effects, and the model must agree.
-    fn conservation(
-        &self,
-        action: Action,
-        effects: &[Effect],
-        after: &Model,
-    ) -> Result<[MessageState; MESSAGES_MAX], Violation> {
+    fn conservation(&self, action: Action, effects: &[Effect], after: &Model) -> Result<Messages, Violation> {
         const I: Invariant = Invariant::Conservation;
         let mut messages = self.messages;
         let mut step = |m: MessageId, from: MessageState, to: MessageState, what: &'static str| {
-            let slot = &mut messages[m.index()];
-            if *slot != from {
+            if messages.get(m) != Some(from) {
                 return fail(I, what);
             }
-            *slot = to;
+            messages.set(m, to);
             Ok(())
         };
         match action {

@@ -225,7 +225,18 @@ fn sweep_command(seeds: std::ops::Range<u64>, jobs: usize, profile: Option<Profi
         }
     };
     print!("{}", Report { summary: &summary, elapsed: started.elapsed(), jobs });
+    match peak_resident_kib() {
+        Some(kib) => println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak resident memory: unknown on this system"),
+    }
     u8::from(summary.failing_runs() > 0)
+}
+
+/// The process's peak resident set size (Linux's VmHWM), for the sweep's report.
+fn peak_resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn replay(files: &[PathBuf]) -> u8 {

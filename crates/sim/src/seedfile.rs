@@ -246,7 +246,7 @@ pub fn script_of(config: &Config, trace: &Trace, file: &str) -> Script {
         }
     }
     for (i, state) in model.messages().iter().enumerate() {
-        if let Some(phase) = MessagePhase::of(*state) {
+        if let Some(phase) = MessagePhase::of(state) {
             script.push_expectation(Expectation::Message(MessageId(i as u8), phase));
         }
     }

@@ -147,7 +147,7 @@ impl Plan {
 }
 
 /// What an event does when it fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EventKind {
     /// A step decided when the event was scheduled (a completion, a fault, another process).
     Act(Action),
@@ -159,8 +159,39 @@ enum EventKind {
     Arrival(TransportId),
 }
 
-/// An event in the queue: `Reverse` makes the max-heap pop the earliest (tick, sequence) first.
-type Event = Reverse<(u64, u64, EventKind)>;
+/// An event in the queue. Its key packs (tick, insertion sequence) into one number, tick in the high bits; events
+/// compare by key alone (keys are unique), and `Reverse` makes the max-heap pop the earliest first, ties broken by
+/// insertion order.
+#[derive(Clone, Copy, Debug)]
+struct Keyed {
+    key: u64,
+    kind: EventKind,
+}
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Keyed {}
+
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+type Event = Reverse<Keyed>;
+
+/// Bits of the event key that hold the insertion sequence: room for far more events than a run can schedule.
+const SEQUENCE_BITS: u32 = 24;
 
 /// Receives every step of a run. The sweep uses `()`, which records nothing; `Trace` records everything.
 pub trait Observer {
@@ -249,7 +280,8 @@ impl Simulator {
 impl<O: Observer> Run<'_, O> {
     fn schedule(&mut self, tick: u64, kind: EventKind) {
         self.sequence += 1;
-        self.queue.push(Reverse((tick, self.sequence, kind)));
+        debug_assert!(self.sequence < 1 << SEQUENCE_BITS && tick < 1 << (64 - SEQUENCE_BITS));
+        self.queue.push(Reverse(Keyed { key: tick << SEQUENCE_BITS | self.sequence, kind }));
     }
 
     fn in_fault_phase(&self, tick: u64) -> bool {
@@ -331,7 +363,8 @@ impl<O: Observer> Run<'_, O> {
 
     /// Fires events until the queue is empty or a limit is reached; returns the first violation.
     fn drive(&mut self) -> Option<(Violation, u32)> {
-        while let Some(Reverse((tick, _, kind))) = self.queue.pop() {
+        while let Some(Reverse(Keyed { key, kind })) = self.queue.pop() {
+            let tick = key >> SEQUENCE_BITS;
             self.tick = tick;
             if tick > RUN_TICKS_MAX || self.steps >= RUN_STEPS_MAX {
                 let violation =
@@ -441,10 +474,7 @@ impl<O: Observer> Run<'_, O> {
     }
 
     fn first_message(&self, wanted: impl Fn(MessageState) -> bool) -> Option<MessageId> {
-        self.model.messages()[..usize::from(self.next_message)]
-            .iter()
-            .position(|state| wanted(*state))
-            .map(|i| MessageId(i as u8))
+        self.model.messages().first(usize::from(self.next_message)).position(wanted).map(|i| MessageId(i as u8))
     }
 
     /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
@@ -481,7 +511,7 @@ impl<O: Observer> Run<'_, O> {
                 free_to_receive |= u8::from(receiving.is_none()) << t.0;
             }
         }
-        self.model.messages()[..usize::from(self.next_message)].iter().any(|state| match *state {
+        self.model.messages().first(usize::from(self.next_message)).any(|state| match state {
             MessageState::Queued => sending_allowed && free_to_send != 0,
             MessageState::Available(t) => reception && free_to_receive & (1 << t.0) != 0,
             _ => false,
