@@ -36,3 +36,36 @@ fn every_scenario_passes() {
     }
     assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), files.len(), failures.join("\n"));
 }
+
+/// Shows that docs/MODEL.md's table has a row for each of R1-R21 and for each value of each knob, and that every
+/// scenario it names exists (so the table cannot drift from the tests).
+#[test]
+fn the_model_document_names_existing_scenarios() {
+    let document = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/MODEL.md")).unwrap();
+    let rows: Vec<&str> = document.lines().filter(|line| line.starts_with("| R") || line.starts_with("| A")).collect();
+    for r in 1..=21 {
+        assert!(rows.iter().any(|row| row.starts_with(&format!("| R{r} |"))), "no row for R{r}");
+    }
+    for (i, knob) in logoff_core::Profile::KNOBS.iter().enumerate() {
+        for index in [0, 1 << i] {
+            let value = logoff_core::Profile::from_index(index).values()[i];
+            let label = format!("| A{} `{knob}={value}` |", i + 1);
+            assert!(rows.iter().any(|row| row.starts_with(&label)), "no row for {label}");
+        }
+    }
+    let existing: Vec<String> = scenario_files(Path::new(SCENARIOS))
+        .iter()
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut named = 0;
+    for row in rows {
+        let scenario_column = row.split('|').nth(3).unwrap_or("");
+        for name in scenario_column.split('`').skip(1).step_by(2) {
+            if name.starts_with('r') || name.starts_with('a') && name.contains('-') {
+                assert!(existing.iter().any(|e| e == name), "MODEL.md names a scenario that does not exist: {name}");
+                named += 1;
+            }
+        }
+    }
+    assert!(named >= 39, "only {named} scenarios named");
+}
