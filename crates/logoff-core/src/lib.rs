@@ -12,10 +12,12 @@ mod action;
 mod effect;
 mod flags;
 mod model;
+mod mutant;
 mod profile;
 
 pub use action::*;
 pub use effect::*;
 pub use flags::*;
 pub use model::*;
+pub use mutant::*;
 pub use profile::*;

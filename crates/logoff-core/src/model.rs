@@ -10,6 +10,7 @@ use std::fmt;
 use crate::action::*;
 use crate::effect::*;
 use crate::flags::*;
+use crate::mutant::Mutant;
 use crate::profile::*;
 
 /// Where one message is. Outbound messages go `Queued` -> `Sending` -> `Sent`; inbound ones go `Available` ->
@@ -286,6 +287,8 @@ pub struct Model {
     store: StoreState,
     spooler: SpoolerState,
     other: u8,
+    /// The mistake this model makes, if any (`Mutant::None`: the reference model).
+    mutant: Mutant,
 }
 
 impl Model {
@@ -309,7 +312,18 @@ impl Model {
             store: StoreState::Open { saved: None, called: false },
             spooler: SpoolerState::Serving,
             other: setup.other,
+            mutant: Mutant::None,
         })
+    }
+
+    /// The same model making the mistake `mutant` from now on.
+    pub fn with_mutant(mut self, mutant: Mutant) -> Model {
+        self.mutant = mutant;
+        self
+    }
+
+    pub fn mutant(&self) -> Mutant {
+        self.mutant
     }
 
     // ----- getters -----
@@ -366,14 +380,21 @@ impl Model {
 
     /// Whether the spooler would start receiving into the store (the guard "reception enabled").
     pub fn reception_enabled(&self) -> bool {
-        self.setup.inbox && self.spooler == SpoolerState::Serving
+        let serving = match self.spooler {
+            SpoolerState::Serving => true,
+            SpoolerState::LoggingOff { .. } => self.mutant == Mutant::ReceptionNotDisabled,
+            SpoolerState::Released => self.mutant == Mutant::DeliverAfterRelease,
+        };
+        self.setup.inbox && serving
     }
 
     /// Whether the spooler may start a send from the store's queue (the guard "sending allowed").
     pub fn sending_allowed(&self) -> bool {
         match self.spooler {
             SpoolerState::Serving => true,
-            SpoolerState::LoggingOff { mode: Mode::Orderly, .. } => self.profile.orderly == Orderly::Drain,
+            SpoolerState::LoggingOff { mode: Mode::Orderly, .. } => {
+                self.profile.orderly == Orderly::Drain || self.mutant == Mutant::OrderlyStartsSend
+            }
             SpoolerState::LoggingOff { .. } => true,
             SpoolerState::Released => false,
         }
@@ -398,6 +419,9 @@ impl Model {
         for message in self.messages.iter() {
             match message {
                 MessageState::Receiving(_) => flags |= LogoffFlags::INBOUND,
+                MessageState::Sending(_) if self.mutant == Mutant::QueueFlagMisreported => {
+                    flags |= LogoffFlags::OUTBOUND | LogoffFlags::OUTBOUND_QUEUE
+                }
                 MessageState::Sending(_) => flags |= LogoffFlags::OUTBOUND,
                 MessageState::Queued => flags |= LogoffFlags::OUTBOUND_QUEUE,
                 _ => {}
@@ -532,7 +556,7 @@ impl Model {
                 if self.logged_on(t)?.2 {
                     return Err(NotEnabled::TransportFlushing(t));
                 }
-                if self.spooler == SpoolerState::Released {
+                if self.spooler == SpoolerState::Released && self.mutant != Mutant::DeliverAfterRelease {
                     return Err(NotEnabled::StoreReleased);
                 }
                 Ok(())
@@ -616,7 +640,7 @@ impl Model {
             Action::Release(c) => self.release(c, effects),
             Action::Logoff(c, flags) => self.store_logoff(c, flags, effects),
             Action::Submit(c, m) => {
-                let hr = if self.store == StoreState::Invalid {
+                let hr = if self.store == StoreState::Invalid && self.mutant != Mutant::NoInvalidObject {
                     HResult::INVALID_OBJECT
                 } else {
                     self.messages.set(m, MessageState::Queued);
@@ -655,8 +679,13 @@ impl Model {
             Action::LogoffReturns(t, outcome) => {
                 self.transports[t.index()] = TransportState::LoggedOff;
                 if outcome == LogoffOutcome::Ok {
-                    effects.push(Effect::Transport { transport: t, call: TransportCall::MakeInvalid });
-                    effects.push(Effect::Transport { transport: t, call: TransportCall::ReleaseSupport });
+                    let mut calls = [TransportCall::MakeInvalid, TransportCall::ReleaseSupport];
+                    if self.mutant == Mutant::SupportReleasedFirst {
+                        calls.reverse();
+                    }
+                    for call in calls {
+                        effects.push(Effect::Transport { transport: t, call });
+                    }
                 }
             }
             Action::OtherOpen => self.other += 1,
@@ -695,7 +724,9 @@ impl Model {
     /// IXPLogon::TransportLogoff (R15-R17): address types are discarded first; a send in progress goes back to the
     /// queue, a receive back to `available`, a flush is abandoned and no PURGE waits for it any more.
     fn transport_logoff(&mut self, t: TransportId, effects: &mut Effects) {
-        effects.push(Effect::Transport { transport: t, call: TransportCall::DiscardAddressTypes });
+        if self.mutant != Mutant::AddressTypesKept {
+            effects.push(Effect::Transport { transport: t, call: TransportCall::DiscardAddressTypes });
+        }
         let flags = match self.profile.transport_logoff_flags {
             TransportLogoffArg::Zero => TransportLogoffFlags::empty(),
             TransportLogoffArg::Normal => TransportLogoffFlags::NORMAL,
@@ -703,8 +734,12 @@ impl Model {
         effects.push(Effect::Transport { transport: t, call: TransportCall::Logoff(flags) });
         if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
             if let Some(m) = sending {
-                self.messages.set(m, MessageState::Queued);
-                effects.push(Effect::SendStopped { transport: t, message: m });
+                if self.mutant == Mutant::LogoffLosesSendingMessage {
+                    self.messages.set(m, MessageState::Sent);
+                } else {
+                    self.messages.set(m, MessageState::Queued);
+                    effects.push(Effect::SendStopped { transport: t, message: m });
+                }
             }
             if let Some(m) = receiving {
                 self.messages.set(m, MessageState::Available(t));
@@ -715,7 +750,9 @@ impl Model {
             }
         }
         if let SpoolerState::LoggingOff { flushes_awaited, .. } = &mut self.spooler {
-            *flushes_awaited &= !(1 << t.0);
+            if self.mutant != Mutant::PurgeWaitsForAbandonedFlush {
+                *flushes_awaited &= !(1 << t.0);
+            }
         }
         self.transports[t.index()] = TransportState::LoggingOff;
     }
@@ -724,17 +761,23 @@ impl Model {
     fn release(&mut self, c: ClientId, effects: &mut Effects) {
         self.clients[c.index()].references -= 1;
         let count = self.references();
-        if count > 0 {
+        let early_call = self.mutant == Mutant::TransportsAtFirstRelease
+            && matches!(self.store, StoreState::Open { called: false, .. })
+            && self.spooler == SpoolerState::Serving;
+        if count > 0 && !early_call {
             effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(count) });
             return;
         }
         match self.store {
             StoreState::Open { saved, called } => {
-                let call_now = match self.profile.zero_call {
+                let mut call_now = match self.profile.zero_call {
                     ZeroCall::Once => !called,
                     // Open means that no call returned COMPLETE.
                     ZeroCall::UntilComplete => true,
                 };
+                if self.mutant == Mutant::NoAbortAtZero && saved.is_none() && !called {
+                    call_now = false;
+                }
                 if call_now {
                     // Under `eager` a saved mode means its call was made already: only ABORT is left (R4).
                     let mode = match (self.profile.call_site, called) {
@@ -744,18 +787,22 @@ impl Model {
                     self.clients[c.index()].blocked = Some(BlockedCall::Release);
                     self.call_transports(mode, Caller::Release(c), effects);
                 } else {
-                    self.destroy(c, effects);
+                    self.release_returns(c, effects);
                 }
             }
-            StoreState::Invalid => self.destroy(c, effects),
-            StoreState::Destroyed => unreachable!("a destroyed store has no reference to release"),
+            // A destroyed store has no reference left to release, but a mutant may destroy it early.
+            StoreState::Invalid | StoreState::Destroyed => self.release_returns(c, effects),
         }
     }
 
-    fn destroy(&mut self, c: ClientId, effects: &mut Effects) {
-        self.store = StoreState::Destroyed;
-        effects.push(Effect::StoreDestroyed);
-        effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(0) });
+    /// The Release of `c` returns the reference count; at zero the store object is gone.
+    fn release_returns(&mut self, c: ClientId, effects: &mut Effects) {
+        let count = self.references();
+        if count == 0 && self.store != StoreState::Destroyed {
+            self.store = StoreState::Destroyed;
+            effects.push(Effect::StoreDestroyed);
+        }
+        effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(count) });
     }
 
     /// IMsgStore::StoreLogoff: MAPI_E_INVALID_OBJECT on an invalid store (R5, before the flags), then R1's check,
@@ -769,17 +816,32 @@ impl Model {
                 result: CallResult::Status(hr, LogoffFlags::empty()),
             });
         };
-        let StoreState::Open { called, .. } = self.store else {
-            return fail(effects, HResult::INVALID_OBJECT);
+        let StoreState::Open { saved, called } = self.store else {
+            let hr = if self.mutant == Mutant::NoInvalidObject { HResult::S_OK } else { HResult::INVALID_OBJECT };
+            return fail(effects, hr);
         };
+        let lowest_mode = Mode::ALL.into_iter().find(|mode| flags.contains(mode.flag()));
         let mode = match Mode::from_input(flags.bits(), self.profile.input) {
             Ok(mode) => mode,
-            Err(hr) => return fail(effects, hr),
+            Err(_)
+                if self.mutant == Mutant::SeveralModesAccepted
+                    && flags.bits() & !0x1F == 0
+                    && lowest_mode.is_some() =>
+            {
+                lowest_mode.unwrap_or(Mode::Abort)
+            }
+            Err(hr) => {
+                if self.mutant == Mutant::InvalidFlagsSaved && lowest_mode.is_some() {
+                    self.store = StoreState::Open { saved: lowest_mode, called };
+                }
+                return fail(effects, hr);
+            }
         };
         if matches!(self.spooler, SpoolerState::LoggingOff { .. }) {
             return fail(effects, HResult::BUSY);
         }
-        self.store = StoreState::Open { saved: Some(mode), called };
+        let saved = if self.mutant == Mutant::FirstModeWins && saved.is_some() { saved } else { Some(mode) };
+        self.store = StoreState::Open { saved, called };
         match self.profile.call_site {
             CallSite::Deferred => {
                 let out = match self.profile.storelogoff_out {
@@ -813,7 +875,7 @@ impl Model {
         if let StoreState::Open { saved, .. } = self.store {
             self.store = StoreState::Open { saved, called: true };
         }
-        if self.other > 0 {
+        if self.other > 0 && self.mutant != Mutant::OtherProcessIgnored {
             // R7: the call is ignored; the spooler goes on serving the store.
             return self.transports_return(LogoffFlags::COMPLETE, true, caller, effects);
         }
@@ -822,7 +884,13 @@ impl Model {
                 if self.transport_activity() {
                     if mode == Mode::Quiet || self.profile.abort == Abort::Refuse {
                         // R8, R9: no logoff, nothing changes; the kinds of activity come back.
-                        let flags = self.activity_flags();
+                        let mut flags = self.activity_flags();
+                        if mode == Mode::Quiet && self.mutant == Mutant::QuietNoFlags {
+                            flags = LogoffFlags::empty();
+                        }
+                        if mode == Mode::Abort && self.mutant == Mutant::RefusedAbortStopsSends {
+                            self.stop_activity(effects);
+                        }
                         return self.transports_return(flags, false, caller, effects);
                     }
                     self.stop_activity(effects);
@@ -836,17 +904,23 @@ impl Model {
                     effects.push(Effect::ReceptionDisabled);
                 }
                 let mut flushes_awaited = 0u8;
-                if mode == Mode::Purge {
+                if mode == Mode::Purge && self.mutant != Mutant::PurgeSkipsFlush {
                     let flags = match self.profile.purge_flush {
                         PurgeFlush::Upload => FlushFlags::UPLOAD,
                         PurgeFlush::Both => FlushFlags::UPLOAD | FlushFlags::DOWNLOAD,
                     };
                     for t in TransportId::all(usize::from(self.setup.transports)) {
-                        if let TransportState::LoggedOn { flushing, .. } = self.transports[t.index()] {
-                            if !flushing {
-                                self.start_flush(t, flags, effects);
+                        match self.transports[t.index()] {
+                            TransportState::LoggedOn { flushing, .. } => {
+                                if !flushing {
+                                    self.start_flush(t, flags, effects);
+                                }
+                                flushes_awaited |= 1 << t.0;
                             }
-                            flushes_awaited |= 1 << t.0;
+                            _ if self.mutant == Mutant::FlushLoggedOffTransports => {
+                                effects.push(Effect::Transport { transport: t, call: TransportCall::Flush(flags) });
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -896,7 +970,7 @@ impl Model {
                 call: ClientCall::StoreLogoff,
                 result: CallResult::Status(HResult::S_OK, flags),
             }),
-            Caller::Release(_) => self.destroy(c, effects),
+            Caller::Release(_) => self.release_returns(c, effects),
         }
     }
 
@@ -911,7 +985,11 @@ impl Model {
         let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
         let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && self.any_transport_logged_on();
         let done = match mode {
+            Mode::Orderly if self.profile.orderly == Orderly::Keep && self.mutant == Mutant::OrderlyWaitsForQueue => {
+                !busy && !sendable
+            }
             Mode::Orderly if self.profile.orderly == Orderly::Keep => !busy,
+            Mode::NoWait if self.mutant == Mutant::NoWaitReturnsEarly => !busy,
             Mode::Purge => !busy && !sendable && flushes_awaited == 0,
             _ => !busy && !sendable,
         };

@@ -134,16 +134,6 @@ fn ensure(condition: bool, invariant: Invariant, what: &'static str) -> Result<(
     }
 }
 
-/// The invariant checker as the script runner's per-step check: built from the first step's `before` model (the
-/// initial state), it reports a violation as its text.
-pub fn script_check() -> impl FnMut(&Model, &Action, &Effects, &Model) -> Result<(), String> {
-    let mut checker: Option<Checker> = None;
-    move |before, action, effects, after| {
-        let checker = checker.get_or_insert_with(|| Checker::new(before));
-        checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
-    }
-}
-
 /// The checker's own view of a transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Logon {

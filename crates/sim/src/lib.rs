@@ -4,9 +4,12 @@
 
 pub mod coverage;
 pub mod invariants;
+pub mod liveness;
+pub mod mutants;
 pub mod observe;
 pub mod script;
 pub mod seedfile;
+pub mod shrink;
 pub mod simulate;
 pub mod sweep;
 pub mod trace;

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use logoff_core::Profile;
-use sim::invariants::Violation;
+use logoff_core::{Mutant, Profile};
+use sim::invariants::{Invariant, Violation};
+use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
 use sim::seedfile::{script_of, Expected, SeedFile};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
 use sim::sweep::{sweep, Failure, Report};
@@ -30,6 +31,9 @@ enum Command {
         /// `default`, or knob=value pairs (`call_site=eager,orderly=drain`); without it the seed draws one.
         #[arg(long, value_parser = parse_profile)]
         profile: Option<Profile>,
+        /// The mistake the model makes (`logoff-sim mutants` lists them); `none` by default.
+        #[arg(long, default_value = "none")]
+        mutant: Mutant,
         /// Print the trace as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -56,6 +60,9 @@ enum Command {
         /// `default`, or knob=value pairs; without it each seed draws its profile.
         #[arg(long, value_parser = parse_profile)]
         profile: Option<Profile>,
+        /// The mistake the model makes; `none` by default.
+        #[arg(long, default_value = "none")]
+        mutant: Mutant,
         /// Where each failing run is written as a seed file before it is reported.
         #[arg(long, value_name = "DIR", default_value = "target/sim-failures")]
         failures: PathBuf,
@@ -71,8 +78,29 @@ enum Command {
     /// Run scenario scripts (SPEC.md section 6) with every invariant checked after every step. Exit 0: every
     /// expectation holds; 1: one fails, a step is not enabled, or an invariant breaks; 2: a file is malformed.
     Script {
+        /// The mistake the model makes; `none` by default.
+        #[arg(long, default_value = "none")]
+        mutant: Mutant,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
+    /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
+    Shrink {
+        /// A seed file whose `expect violation NAME` line names the invariant to keep breaking.
+        seed_file: PathBuf,
+        /// Where to write the shrunk script (default: the seed file's name with `.shrunk.scn`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Hunt every mutant: sweep seeds until a run breaks an invariant, shrink it, write the script, print a table.
+    Mutants {
+        /// Seeds tried for each mutant (from 0).
+        #[arg(long, default_value_t = HUNT_SEEDS_DEFAULT)]
+        seeds: u64,
+        /// Where the shrunk scripts are written, one `NAME.scn` a mutant.
+        #[arg(long, value_name = "DIR", default_value = "target/mutants")]
+        out: PathBuf,
     },
 }
 
@@ -98,22 +126,27 @@ fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run { seed, profile, json, emit_script, save_seed, why, failures } => {
+        Command::Run { seed, profile, mutant, json, emit_script, save_seed, why, failures } => {
+            let mut config = Config::from_seed(seed, profile);
+            config.mutant = mutant;
             let save = save_seed.as_deref().zip(why.as_deref());
-            run(seed, profile, json, emit_script.as_deref(), save, &failures)
+            run(&config, json, emit_script.as_deref(), save, &failures)
         }
-        Command::Sweep { seeds, jobs, profile, failures, show } => {
-            sweep_command(seeds, usize::from(jobs), profile, &failures, show)
+        Command::Sweep { seeds, jobs, profile, mutant, failures, show } => {
+            sweep_command(seeds, usize::from(jobs), profile, mutant, &failures, show)
         }
         Command::Replay { files } => replay(&files),
-        Command::Script { files } => sim::script::run_files(&files),
+        Command::Script { mutant, files } => sim::script::run_files(&files, mutant),
+        Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
+        Command::Mutants { seeds, out } => mutants_command(seeds, &out),
     };
     ExitCode::from(code)
 }
 
 /// The command that reproduces a run.
 fn reproduce(config: &Config) -> String {
-    format!("logoff-sim run --seed {} --profile '{}'", config.seed, config.profile)
+    let mutant = if config.mutant == Mutant::None { String::new() } else { format!(" --mutant {}", config.mutant) };
+    format!("logoff-sim run --seed {} --profile '{}'{mutant}", config.seed, config.profile)
 }
 
 /// Runs the configuration again with a trace and writes it as a seed file in `dir`; returns the file's path.
@@ -133,20 +166,19 @@ fn write_failure(config: &Config, violation: Violation, dir: &Path) -> Result<Pa
 }
 
 fn run(
-    seed: u64,
-    profile: Option<Profile>,
+    config: &Config,
     json: bool,
     emit_script: Option<&Path>,
     save_seed: Option<(&Path, &str)>,
     failures: &Path,
 ) -> u8 {
-    let config = Config::from_seed(seed, profile);
+    let (config, seed) = (*config, config.seed);
     let mut trace = Trace::default();
     let outcome = Simulator::new().run(&config, &mut trace);
     if json {
         println!("{}", trace.json(&config));
     } else {
-        println!("seed={} profile='{}'", config.seed, config.profile);
+        println!("seed={} profile='{}' mutant={}", config.seed, config.profile, config.mutant);
         println!("config {}", serde_json::to_string(&config).expect("a configuration always serialises"));
         println!(
             "limits fault_phase_ticks={FAULT_PHASE_TICKS} run_ticks_max={RUN_TICKS_MAX} run_steps_max={RUN_STEPS_MAX}"
@@ -191,11 +223,16 @@ fn run(
 /// The most seed files one sweep writes.
 const SWEEP_FILES_MAX: u64 = 1_000;
 
-fn sweep_command(seeds: std::ops::Range<u64>, jobs: usize, profile: Option<Profile>, failures: &Path, show: u64) -> u8 {
-    match &profile {
-        Some(profile) => println!("sweep seeds={}..{} jobs={jobs} profile='{profile}'", seeds.start, seeds.end),
-        None => println!("sweep seeds={}..{} jobs={jobs} profile=drawn per seed", seeds.start, seeds.end),
-    }
+fn sweep_command(
+    seeds: std::ops::Range<u64>,
+    jobs: usize,
+    profile: Option<Profile>,
+    mutant: Mutant,
+    failures: &Path,
+    show: u64,
+) -> u8 {
+    let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
+    println!("sweep seeds={}..{} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
     let found = AtomicU64::new(0);
     let on_failure = |failure: Failure| {
         let n = found.fetch_add(1, Ordering::Relaxed);
@@ -217,7 +254,7 @@ fn sweep_command(seeds: std::ops::Range<u64>, jobs: usize, profile: Option<Profi
         }
     };
     let started = Instant::now();
-    let summary = match sweep(seeds, jobs, profile, &on_failure) {
+    let summary = match sweep(seeds, jobs, profile, mutant, &on_failure) {
         Ok(summary) => summary,
         Err(e) => {
             eprintln!("error: cannot start {jobs} worker threads: {e}");
@@ -267,5 +304,92 @@ fn replay(files: &[PathBuf]) -> u8 {
             }
         }
     }
+    code
+}
+
+fn shrink_command(path: &Path, out: Option<PathBuf>) -> u8 {
+    let name = path.display().to_string();
+    let source = match std::fs::read(path) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("{name}: error: cannot read the file ({e}); expected a seed file");
+            return 2;
+        }
+    };
+    let seed_file = match SeedFile::parse(&source, &name) {
+        Ok(seed_file) => seed_file,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    let Expected::Violation(invariant) = seed_file.expect else {
+        eprintln!("{name}: error: the seed file expects a clean run; expected `expect violation NAME` to shrink");
+        return 2;
+    };
+    let Some(shrunk) = sim::shrink::shrink(&seed_file.script, invariant) else {
+        eprintln!("{name}: its steps do not break {invariant}: nothing to shrink");
+        return 1;
+    };
+    let out = out.unwrap_or_else(|| path.with_extension("shrunk.scn"));
+    let text = format!(
+        "# Shrunk by `logoff-sim shrink` from {name} (seed {}).\n# breaks: {invariant} ({})\n\
+         # replay: logoff-sim script --mutant {} {}\n{shrunk}",
+        seed_file.seed,
+        invariant.requirements(),
+        shrunk.mutant,
+        out.display()
+    );
+    if let Err(e) = std::fs::write(&out, text) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return 2;
+    }
+    let before = sim::shrink::applied_steps(&seed_file.script).len();
+    println!("{before} steps -> {} steps, breaking {invariant}: {}", shrunk.steps(), out.display());
+    0
+}
+
+fn mutants_command(seeds: u64, out: &Path) -> u8 {
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create {}: {e}", out.display());
+        return 2;
+    }
+    let rows: Vec<(Mutant, Option<sim::mutants::Caught>)> =
+        Mutant::ALL.iter().map(|mutant| (*mutant, hunt(*mutant, 0..seeds))).collect();
+    let mut code = 0;
+    for (mutant, caught) in &rows {
+        match caught {
+            Some(caught) => {
+                let path = out.join(format!("{mutant}.scn"));
+                if let Err(e) = std::fs::write(&path, caught.scenario_text(&path.display().to_string())) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    code = 2;
+                }
+                if caught.shrunk_steps() > SHRUNK_STEPS_MAX {
+                    code = code.max(1);
+                }
+            }
+            None => code = code.max(1),
+        }
+    }
+    print!("{}", Table(&rows));
+    let reference = sweep(0..seeds, 2, None, Mutant::None, &|failure| {
+        eprintln!("the reference model broke {} at seed {}", failure.violation, failure.config.seed);
+    });
+    match reference {
+        Ok(summary) => {
+            println!("reference model on seeds 0..{seeds}: {} failing runs", summary.failing_runs());
+            if summary.failing_runs() > 0 {
+                code = code.max(1);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the worker threads: {e}");
+            code = 2;
+        }
+    }
+    let liveness_only =
+        rows.iter().filter(|(_, caught)| caught.as_ref().is_some_and(|c| c.invariant == Invariant::Liveness)).count();
+    println!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
     code
 }

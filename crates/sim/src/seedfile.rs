@@ -6,6 +6,7 @@
 //! # anything
 //! format 1
 //! seed 42
+//! mutant none                       (optional: the mistake the model makes, `none` by default)
 //! expect clean                      (or: expect violation conservation)
 //! why the first seed that refused a QUIET with a receive in progress
 //! ---
@@ -23,7 +24,8 @@ use std::fmt;
 
 use logoff_core::*;
 
-use crate::invariants::{script_check, Invariant};
+use crate::invariants::Invariant;
+use crate::liveness::verify_script;
 use crate::observe::{ClientReturn, Observed};
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
@@ -88,7 +90,7 @@ impl SeedFile {
             let line = source[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
             error(line, "the file is not valid UTF-8; expected a text file".to_string())
         })?;
-        let (mut format, mut seed, mut expect, mut why) = (None, None, None, None);
+        let (mut format, mut seed, mut expect, mut why, mut mutant) = (None, None, None, None, None);
         let mut separator = None;
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
@@ -135,12 +137,13 @@ impl SeedFile {
                         )
                     })?);
                 }
+                "mutant" => mutant = Some(value.parse::<Mutant>().map_err(|e| error(line, e))?),
                 "why" if !value.is_empty() => why = Some(value.to_string()),
                 "why" => return Err(error(line, "`why` is empty; expected the reason the seed is kept".to_string())),
                 other => {
                     return Err(error(
                         line,
-                        format!("unknown key `{other}`; expected format, seed, expect, why, or the `---` line"),
+                        format!("unknown key `{other}`; expected format, seed, mutant, expect, why, or the `---` line"),
                     ))
                 }
             }
@@ -160,19 +163,20 @@ impl SeedFile {
             body.push_str(line);
             body.push('\n');
         }
-        let script = script::parse(body.as_bytes(), file).map_err(|e| SeedFileError {
+        let mut script = script::parse(body.as_bytes(), file).map_err(|e| SeedFileError {
             file: file.to_string(),
             line: e.line,
             column: Some(e.column),
             message: format!("{}; expected {}", e.problem, e.expected),
         })?;
+        script.mutant = mutant.unwrap_or_default();
         Ok(SeedFile { seed, expect, why, script })
     }
 
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
     /// Returns a one-line description of what happened, or of how it differs from what was expected.
     pub fn replay(&self) -> Result<String, String> {
-        let result = run_with_invariants(&self.script);
+        let result = verify_script(&self.script).map(|outcome| outcome.steps).map_err(|e| e.to_string());
         match (self.expect, result) {
             (Expected::Clean, Ok(steps)) => Ok(format!("clean ({steps} steps), as expected")),
             (Expected::Clean, Err(failure)) => Err(format!("expected a clean run; {failure}")),
@@ -194,6 +198,9 @@ impl fmt::Display for SeedFile {
         writeln!(f, "# logoff-sim seed file: replay with `logoff-sim replay FILE`")?;
         writeln!(f, "format {FORMAT}")?;
         writeln!(f, "seed {}", self.seed)?;
+        if self.script.mutant != Mutant::None {
+            writeln!(f, "mutant {}", self.script.mutant)?;
+        }
         writeln!(f, "expect {}", self.expect)?;
         writeln!(f, "why {}", self.why)?;
         writeln!(f, "---")?;
@@ -201,18 +208,14 @@ impl fmt::Display for SeedFile {
     }
 }
 
-/// Runs a script with the invariant checker after every step; `Ok` with the number of steps, or the failure as
-/// `logoff-sim script` prints it.
-pub fn run_with_invariants(script: &Script) -> Result<usize, String> {
-    script::run_checked(script, &mut script_check()).map(|outcome| outcome.steps).map_err(|e| e.to_string())
-}
-
 /// The script of a generated run: its steps (a step a client attempted that was not enabled is followed by
 /// `expect rejected`), then expectations that pin down where the run ended, so that the script fails if the
 /// model's behaviour changes.
 pub fn script_of(config: &Config, trace: &Trace, file: &str) -> Script {
     let mut script = Script::new(file, config.profile, config.setup);
-    let mut model = Model::new(config.profile, config.setup).expect("a generated setup is valid");
+    script.mutant = config.mutant;
+    let mut model =
+        Model::new(config.profile, config.setup).expect("a generated setup is valid").with_mutant(config.mutant);
     let mut observed = Observed::new();
     for step in &trace.steps {
         script.push_step(step.action);

@@ -36,6 +36,8 @@ pub const MESSAGES_PER_DIRECTION_MAX: u8 = 16;
 pub struct Config {
     pub seed: u64,
     pub profile: Profile,
+    /// The mistake the model makes (not drawn: chosen with `--mutant`).
+    pub mutant: Mutant,
     pub setup: Setup,
     /// Messages the clients submit, in all.
     pub outbound: u8,
@@ -84,6 +86,7 @@ impl Config {
         Config {
             seed,
             profile: profile.unwrap_or(drawn_profile),
+            mutant: Mutant::None,
             setup: Setup { clients, transports, inbox, other },
             outbound: rng.random_range(0..=u32::from(MESSAGES_PER_DIRECTION_MAX)) as u8,
             inbound: rng.random_range(0..=u32::from(MESSAGES_PER_DIRECTION_MAX)) as u8,
@@ -251,7 +254,9 @@ impl Simulator {
     /// Runs the configuration to its end and reports every step to `observer`.
     pub fn run<O: Observer>(&mut self, config: &Config, observer: &mut O) -> Outcome {
         self.queue.clear();
-        let model = Model::new(config.profile, config.setup).expect("a drawn setup is within the model's bounds");
+        let model = Model::new(config.profile, config.setup)
+            .expect("a drawn setup is within the model's bounds")
+            .with_mutant(config.mutant);
         let mut root = ChaCha8Rng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
         let mut run = Run {
             config: *config,

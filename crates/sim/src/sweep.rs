@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-use logoff_core::Profile;
+use logoff_core::{Mutant, Profile};
 use rayon::prelude::*;
 
 use crate::coverage::{Coverage, CoverageTable};
@@ -65,12 +65,14 @@ pub struct Failure {
     pub step: u32,
 }
 
-/// Runs every seed of `seeds` on `jobs` threads. `profile` overrides the profile drawn by each seed. `on_failure`
-/// is called from the worker thread for each failing run, in no particular order.
+/// Runs every seed of `seeds` on `jobs` threads. `profile` overrides the profile drawn by each seed; `mutant` is
+/// the mistake the model makes. `on_failure` is called from the worker thread for each failing run, in no
+/// particular order.
 pub fn sweep(
     seeds: Range<u64>,
     jobs: usize,
     profile: Option<Profile>,
+    mutant: Mutant,
     on_failure: &(dyn Fn(Failure) + Sync),
 ) -> Result<Summary, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
@@ -84,7 +86,8 @@ pub fn sweep(
                 let mut simulator = Simulator::new();
                 let mut summary = Summary::default();
                 for seed in start..end {
-                    let config = Config::from_seed(seed, profile);
+                    let mut config = Config::from_seed(seed, profile);
+                    config.mutant = mutant;
                     let outcome = simulator.run(&config, &mut ());
                     summary.runs += 1;
                     summary.steps += u64::from(outcome.steps);

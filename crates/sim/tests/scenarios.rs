@@ -27,8 +27,8 @@ fn every_scenario_passes() {
         let result = std::fs::read(path)
             .map_err(|error| format!("{name}: error: cannot read the file ({error})"))
             .and_then(|source| {
-                sim::script::run_source_checked(&source, &name, &mut sim::invariants::script_check())
-                    .map_err(|failure| failure.to_string())
+                let script = sim::script::parse(&source, &name).map_err(|e| e.to_string())?;
+                sim::liveness::verify_script(&script).map_err(|e| e.to_string())
             });
         if let Err(message) = result {
             failures.push(message);

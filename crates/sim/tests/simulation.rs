@@ -3,7 +3,8 @@
 
 use logoff_core::Profile;
 use sim::coverage::Sometimes;
-use sim::seedfile::{run_with_invariants, script_of};
+use sim::liveness::verify_script;
+use sim::seedfile::script_of;
 use sim::simulate::{Config, Simulator};
 use sim::sweep::{sweep, Summary};
 use sim::trace::Trace;
@@ -16,7 +17,7 @@ fn traced(seed: u64, profile: Option<Profile>) -> (Trace, sim::simulate::Outcome
 }
 
 fn quiet_sweep(seeds: std::ops::Range<u64>, jobs: usize, profile: Option<Profile>) -> Summary {
-    sweep(seeds, jobs, profile, &|failure| {
+    sweep(seeds, jobs, profile, logoff_core::Mutant::None, &|failure| {
         panic!("seed {} broke {}", failure.config.seed, failure.violation);
     })
     .expect("a thread pool")
@@ -67,7 +68,7 @@ fn emitted_scripts_reproduce_their_runs() {
         let script = script_of(&config, &trace, "emitted.scn");
         let reparsed = sim::script::parse(script.to_string().as_bytes(), "emitted.scn").expect("emitted scripts parse");
         assert_eq!(reparsed, script, "seed {seed}: the script does not read back as written");
-        let steps = run_with_invariants(&script).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let steps = verify_script(&script).unwrap_or_else(|e| panic!("seed {seed}: {e}")).steps;
         assert!(steps >= trace.steps.len(), "seed {seed}");
     }
     let config = Config::from_seed(7, None);
@@ -75,7 +76,7 @@ fn emitted_scripts_reproduce_their_runs() {
     let altered = text.replace("expect store destroyed", "expect store open");
     assert_ne!(altered, text);
     let script = sim::script::parse(altered.as_bytes(), "altered.scn").unwrap();
-    assert!(run_with_invariants(&script).unwrap_err().contains("expectation failed"));
+    assert!(verify_script(&script).unwrap_err().to_string().contains("expectation failed"));
 }
 
 /// Shows that 100,000 seeds with drawn profiles break no invariant and reach every coverage item, including

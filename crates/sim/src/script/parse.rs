@@ -92,6 +92,7 @@ pub fn parse(source: &[u8], file_name: &str) -> Result<Script, ScriptError> {
             profile: parser.profile,
             setup: parser.setup,
             items: parser.items,
+            mutant: logoff_core::Mutant::None,
         }),
     }
 }

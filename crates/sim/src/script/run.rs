@@ -87,7 +87,9 @@ pub fn run(script: &Script) -> Result<Outcome, RunError> {
 /// first step that is not enabled (unless the next item is `expect rejected`), or the first failed check.
 pub fn run_checked(script: &Script, check: &mut StepCheck<'_>) -> Result<Outcome, RunError> {
     let fail = |line: usize, kind: RunErrorKind| RunError { file: script.file.clone(), line, kind };
-    let mut model = Model::new(script.profile, script.setup).map_err(|e| fail(0, RunErrorKind::InvalidSetup(e)))?;
+    let mut model = Model::new(script.profile, script.setup)
+        .map_err(|e| fail(0, RunErrorKind::InvalidSetup(e)))?
+        .with_mutant(script.mutant);
     let mut observed = Observed::new();
     let mut last_step = LastStep::NoStep;
     let mut steps = 0;

@@ -1,0 +1,84 @@
+//! Liveness after the last step (R21): from wherever a script or a replay stops, the world is let run with no new
+//! work and no faults — sends, receives, flushes and TransportLogoff calls complete, the spooler sends what it may
+//! — and every blocked call must return within `SETTLE_STEPS_MAX` steps. Every settling step is checked like any
+//! other.
+
+use logoff_core::*;
+
+use crate::invariants::{Checker, Invariant, Violation};
+use crate::script::{self, RunError, RunErrorKind, Script};
+
+/// The most steps settling may take: far more than the work a bounded state can hold (32 messages, each a few
+/// steps from done, plus three flushes and three logoffs).
+pub const SETTLE_STEPS_MAX: u32 = 512;
+
+/// The next step of a fair world with no new work: completions first, then the spooler's sends and receives, in a
+/// fixed order. `None` when nothing more can happen.
+fn next_progress(model: &Model) -> Option<Action> {
+    let transports = usize::from(model.setup().transports);
+    for t in TransportId::all(transports) {
+        let candidates = match model.transport(t) {
+            Some(TransportState::LoggedOn { sending, receiving, flushing }) => [
+                sending.map(|m| Action::Sent(t, m)),
+                receiving.map(|m| Action::Received(t, m)),
+                flushing.then_some(Action::Flushed(t)),
+            ],
+            Some(TransportState::LoggingOff) => [Some(Action::LogoffReturns(t, LogoffOutcome::Ok)), None, None],
+            _ => [None, None, None],
+        };
+        if let Some(action) = candidates.into_iter().flatten().find(|a| model.check(*a).is_ok()) {
+            return Some(action);
+        }
+    }
+    for (i, state) in model.messages().iter().enumerate() {
+        let m = MessageId(i as u8);
+        let found = match state {
+            MessageState::Queued => {
+                TransportId::all(transports).map(|t| Action::Send(m, t)).find(|a| model.check(*a).is_ok())
+            }
+            MessageState::Available(t) => Some(Action::Receive(m, t)).filter(|a| model.check(*a).is_ok()),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// Lets the world settle and checks that nothing is left blocked. Returns the number of settling steps.
+pub fn settle(model: &mut Model, checker: &mut Checker) -> Result<u32, Violation> {
+    let mut steps = 0;
+    while let Some(action) = next_progress(model) {
+        if steps == SETTLE_STEPS_MAX {
+            return Err(Violation {
+                invariant: Invariant::Liveness,
+                what: "the world did not settle within its bound",
+            });
+        }
+        let before = *model;
+        let effects = model.apply(action).expect("settling takes only enabled steps");
+        checker.after_step(&before, action, &effects, model)?;
+        steps += 1;
+    }
+    checker.at_end(model).map(|()| steps)
+}
+
+/// Runs a script as `logoff-sim script` does: every invariant after every step, every expectation, and then
+/// liveness after the last step, reported at the script's last line.
+pub fn verify_script(script: &Script) -> Result<script::Outcome, RunError> {
+    let mut checker: Option<Checker> = None;
+    let mut check = |before: &Model, action: &Action, effects: &Effects, after: &Model| {
+        let checker = checker.get_or_insert_with(|| Checker::new(before));
+        checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
+    };
+    let outcome = script::run_checked(script, &mut check)?;
+    let mut model = outcome.model;
+    let mut checker = checker.unwrap_or_else(|| Checker::new(&outcome.model));
+    settle(&mut model, &mut checker).map_err(|violation| RunError {
+        file: script.file.clone(),
+        line: script.items.last().map_or(1, |item| item.line),
+        kind: RunErrorKind::InvariantViolated(format!("after the last line: {violation}")),
+    })?;
+    Ok(outcome)
+}

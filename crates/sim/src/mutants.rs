@@ -1,0 +1,111 @@
+//! The proof that the checker catches real bugs: each mutant is hunted over seeds until a run breaks an invariant,
+//! and the failing run is shrunk to a short script.
+
+use std::fmt;
+use std::ops::Range;
+
+use logoff_core::Mutant;
+
+use crate::invariants::Invariant;
+use crate::script::Script;
+use crate::seedfile::script_of;
+use crate::shrink::{applied_steps, shrink};
+use crate::simulate::{Config, Simulator};
+use crate::trace::Trace;
+
+/// The most seeds `logoff-sim mutants` tries for each mutant by default (the target of the project).
+pub const HUNT_SEEDS_DEFAULT: u64 = 10_000;
+/// The longest shrunk script the project accepts.
+pub const SHRUNK_STEPS_MAX: usize = 12;
+
+/// A mutant caught: by which invariant, at which seed, and the shrunk script.
+#[derive(Clone, Debug)]
+pub struct Caught {
+    pub mutant: Mutant,
+    pub invariant: Invariant,
+    pub seed: u64,
+    /// Seeds run before the first failure, that one included.
+    pub seeds_needed: u64,
+    /// Applied steps of the failing run before shrinking.
+    pub steps_before: usize,
+    pub shrunk: Script,
+}
+
+impl Caught {
+    pub fn shrunk_steps(&self) -> usize {
+        self.shrunk.steps()
+    }
+
+    /// The shrunk script as a `.scn` file, with a header saying where it comes from and what it shows.
+    pub fn scenario_text(&self, path: &str) -> String {
+        format!(
+            "# Shrunk by `logoff-sim mutants` from seed {} ({} steps before shrinking).\n\
+             # mutant: {} -- {} ({})\n\
+             # breaks: {} ({})\n\
+             # replay: logoff-sim script --mutant {} {path}\n{}",
+            self.seed,
+            self.steps_before,
+            self.mutant,
+            self.mutant.description(),
+            self.mutant.implementer().map_or("", |who| who.name()),
+            self.invariant,
+            self.invariant.requirements(),
+            self.mutant,
+            self.shrunk
+        )
+    }
+}
+
+/// Runs seeds in order under `mutant`, each with the profile it draws, until one breaks an invariant whose run
+/// shrinks; returns that catch, or `None` if no seed of the range does.
+pub fn hunt(mutant: Mutant, seeds: Range<u64>) -> Option<Caught> {
+    let mut simulator = Simulator::new();
+    for seed in seeds.clone() {
+        let mut config = Config::from_seed(seed, None);
+        config.mutant = mutant;
+        let Some((violation, _)) = simulator.run(&config, &mut ()).violation else { continue };
+        let mut trace = Trace::default();
+        simulator.run(&config, &mut trace);
+        let script = script_of(&config, &trace, &format!("{mutant}.scn"));
+        if let Some(shrunk) = shrink(&script, violation.invariant) {
+            return Some(Caught {
+                mutant,
+                invariant: violation.invariant,
+                seed,
+                seeds_needed: seed - seeds.start + 1,
+                steps_before: applied_steps(&script).len(),
+                shrunk,
+            });
+        }
+    }
+    None
+}
+
+/// The table `logoff-sim mutants` prints: one row a mutant.
+pub struct Table<'a>(pub &'a [(Mutant, Option<Caught>)]);
+
+impl fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<32} {:<15} {:<30} {:>12} {:>14}",
+            "mutant", "implementer", "caught by", "seeds needed", "shrunk steps"
+        )?;
+        for (mutant, caught) in self.0 {
+            let who = mutant.implementer().map_or("", |who| who.name());
+            match caught {
+                Some(c) => writeln!(
+                    f,
+                    "{:<32} {:<15} {:<30} {:>12} {:>14}",
+                    mutant.name(),
+                    who,
+                    c.invariant.name(),
+                    c.seeds_needed,
+                    c.shrunk_steps()
+                )?,
+                None => writeln!(f, "{:<32} {:<15} {:<30} {:>12} {:>14}", mutant.name(), who, "NOT CAUGHT", "-", "-")?,
+            }
+        }
+        Ok(())
+    }
+}
