@@ -5,7 +5,7 @@
 
 use logoff_core::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
 /// A generated run: a profile, a setup, and one choice per step (an index into `enabled()`, and the bits of an
 /// arbitrary action that may not be enabled).
@@ -217,7 +217,12 @@ fn check(run: &Run, mutant: Mutant) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 2_000, ..Config::default() })]
+    #![proptest_config(Config {
+        cases: 2_000,
+        // Relative to the crate, where `cargo test` runs: `crates/logoff-core/proptest-regressions/`.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/properties.txt"))),
+        ..Config::default()
+    })]
 
     /// Shows that generated runs of the reference model keep every property.
     #[test]
