@@ -385,7 +385,7 @@ impl Model {
             SpoolerState::LoggingOff { .. } => self.mutant == Mutant::ReceptionNotDisabled,
             SpoolerState::Released => self.mutant == Mutant::DeliverAfterRelease,
         };
-        self.setup.inbox && serving
+        (self.setup.inbox || self.mutant == Mutant::ReceiveWithoutInbox) && serving
     }
 
     /// Whether the spooler may start a send from the store's queue (the guard "sending allowed").
@@ -537,7 +537,7 @@ impl Model {
                 if self.logged_on(t)?.1.is_some() {
                     return Err(NotEnabled::TransportReceiving(t));
                 }
-                if !self.setup.inbox {
+                if !self.setup.inbox && self.mutant != Mutant::ReceiveWithoutInbox {
                     return Err(NotEnabled::NoInbox);
                 }
                 if !self.reception_enabled() {
@@ -642,6 +642,10 @@ impl Model {
             Action::Submit(c, m) => {
                 let hr = if self.store == StoreState::Invalid && self.mutant != Mutant::NoInvalidObject {
                     HResult::INVALID_OBJECT
+                } else if self.mutant == Mutant::SubmitRefusedDuringLogoff
+                    && matches!(self.spooler, SpoolerState::LoggingOff { .. })
+                {
+                    HResult::BUSY
                 } else {
                     self.messages.set(m, MessageState::Queued);
                     HResult::S_OK
@@ -742,8 +746,10 @@ impl Model {
                 }
             }
             if let Some(m) = receiving {
-                self.messages.set(m, MessageState::Available(t));
-                effects.push(Effect::ReceiveStopped { transport: t, message: m });
+                if self.mutant != Mutant::LogoffKeepsReceive {
+                    self.messages.set(m, MessageState::Available(t));
+                    effects.push(Effect::ReceiveStopped { transport: t, message: m });
+                }
             }
             if flushing {
                 effects.push(Effect::FlushAbandoned { transport: t });
@@ -837,17 +843,23 @@ impl Model {
                 return fail(effects, hr);
             }
         };
-        if matches!(self.spooler, SpoolerState::LoggingOff { .. }) {
+        let sending = self.activity_flags().contains(LogoffFlags::OUTBOUND);
+        if matches!(self.spooler, SpoolerState::LoggingOff { .. })
+            || (self.mutant == Mutant::BusyWhileSending && sending)
+        {
             return fail(effects, HResult::BUSY);
         }
         let saved = if self.mutant == Mutant::FirstModeWins && saved.is_some() { saved } else { Some(mode) };
         self.store = StoreState::Open { saved, called };
         match self.profile.call_site {
             CallSite::Deferred => {
-                let out = match self.profile.storelogoff_out {
+                let mut out = match self.profile.storelogoff_out {
                     StoreLogoffOut::None => LogoffFlags::empty(),
                     StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
                 };
+                if self.mutant == Mutant::StoreLogoffEchoesInput {
+                    out |= mode.flag();
+                }
                 effects.push(Effect::Returned {
                     client: c,
                     call: ClientCall::StoreLogoff,
@@ -876,8 +888,19 @@ impl Model {
             self.store = StoreState::Open { saved, called: true };
         }
         if self.other > 0 && self.mutant != Mutant::OtherProcessIgnored {
+            if mode == Mode::Purge && self.mutant == Mutant::R7PurgeFlushes {
+                for t in TransportId::all(usize::from(self.setup.transports)) {
+                    if let TransportState::LoggedOn { flushing: false, .. } = self.transports[t.index()] {
+                        self.start_flush(t, FlushFlags::UPLOAD, effects);
+                    }
+                }
+            }
             // R7: the call is ignored; the spooler goes on serving the store.
-            return self.transports_return(LogoffFlags::COMPLETE, true, caller, effects);
+            self.transports_return(LogoffFlags::COMPLETE, true, caller, effects);
+            if self.mutant == Mutant::R7StopsServing {
+                self.spooler = SpoolerState::Released;
+            }
+            return;
         }
         match mode {
             Mode::Abort | Mode::Quiet => {
@@ -893,7 +916,9 @@ impl Model {
                         }
                         return self.transports_return(flags, false, caller, effects);
                     }
-                    self.stop_activity(effects);
+                    if self.mutant != Mutant::StopKeepsSends {
+                        self.stop_activity(effects);
+                    }
                 }
                 self.release_store(effects);
                 let flags = LogoffFlags::COMPLETE | self.activity_flags();
@@ -965,11 +990,14 @@ impl Model {
         let c = caller.client();
         self.clients[c.index()].blocked = None;
         match caller {
-            Caller::StoreLogoff(_) => effects.push(Effect::Returned {
-                client: c,
-                call: ClientCall::StoreLogoff,
-                result: CallResult::Status(HResult::S_OK, flags),
-            }),
+            Caller::StoreLogoff(_) => {
+                let out = if self.mutant == Mutant::EagerDropsActivity { flags & LogoffFlags::COMPLETE } else { flags };
+                effects.push(Effect::Returned {
+                    client: c,
+                    call: ClientCall::StoreLogoff,
+                    result: CallResult::Status(HResult::S_OK, out),
+                })
+            }
             Caller::Release(_) => self.release_returns(c, effects),
         }
     }
@@ -983,7 +1011,12 @@ impl Model {
         };
         let activity = self.activity_flags();
         let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
-        let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && self.any_transport_logged_on();
+        let can_send = if self.mutant == Mutant::LateReturn {
+            self.transports_declared().iter().any(|t| !matches!(t, TransportState::LoggedOff))
+        } else {
+            self.any_transport_logged_on()
+        };
+        let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && can_send;
         let done = match mode {
             Mode::Orderly if self.profile.orderly == Orderly::Keep && self.mutant == Mutant::OrderlyWaitsForQueue => {
                 !busy && !sendable

@@ -109,6 +109,26 @@ mutants! {
         "treats the message being sent at TransportLogoff as sent";
     SupportReleasedFirst = "support-released-first", Transport,
         "releases its support object before calling MakeInvalid";
+    StoreLogoffEchoesInput = "store-logoff-echoes-input", StoreProvider,
+        "writes back the input mode beside the output flags of a deferred StoreLogoff";
+    EagerDropsActivity = "eager-drops-activity", StoreProvider,
+        "returns only LOGOFF_COMPLETE from an eager StoreLogoff, dropping the activity flags";
+    SubmitRefusedDuringLogoff = "submit-refused-during-logoff", StoreProvider,
+        "refuses a submit with MAPI_E_BUSY while a StoreLogoffTransports call is in progress";
+    BusyWhileSending = "busy-while-sending", StoreProvider,
+        "refuses StoreLogoff with MAPI_E_BUSY while a message is being sent";
+    R7PurgeFlushes = "r7-purge-flushes", Spooler,
+        "calls FlushQueues for a PURGE before noticing that another process has the store open";
+    R7StopsServing = "r7-stops-serving", Spooler,
+        "quietly stops serving the store after ignoring a logoff because of another process";
+    StopKeepsSends = "stop-keeps-sends", Spooler,
+        "releases the store under abort=stop without stopping the sends in progress";
+    LateReturn = "late-return", Spooler,
+        "keeps a NO_WAIT waiting for a transport that is logging off, until TransportLogoff returns";
+    ReceiveWithoutInbox = "receive-without-inbox", Spooler,
+        "receives into a store that does not hold the default Inbox";
+    LogoffKeepsReceive = "logoff-keeps-receive", Transport,
+        "leaves the message being received in progress when it is logged off";
 }
 
 impl Mutant {

@@ -29,10 +29,11 @@ pub enum Sometimes {
     MisuseLogoffWhileBusy,
     MisuseNotEnabled,
     NeverReleased,
+    LeftToTheSpoolerByR7,
 }
 
 impl Sometimes {
-    pub const ALL: [Sometimes; 20] = [
+    pub const ALL: [Sometimes; 21] = [
         Sometimes::NoWaitAtOnce,
         Sometimes::NoWaitBlockedThenCompleted,
         Sometimes::OrderlyAtOnce,
@@ -53,6 +54,7 @@ impl Sometimes {
         Sometimes::MisuseLogoffWhileBusy,
         Sometimes::MisuseNotEnabled,
         Sometimes::NeverReleased,
+        Sometimes::LeftToTheSpoolerByR7,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -76,7 +78,8 @@ impl Sometimes {
             Sometimes::MisuseCallAfterComplete => "misuse: call after COMPLETE",
             Sometimes::MisuseLogoffWhileBusy => "misuse: StoreLogoff during a logoff (MAPI_E_BUSY)",
             Sometimes::MisuseNotEnabled => "misuse: a call the client may not make (a Release too many)",
-            Sometimes::NeverReleased => "finding: store destroyed, never released by the spooler",
+            Sometimes::NeverReleased => "finding: store destroyed, never released by the spooler (no R7)",
+            Sometimes::LeftToTheSpoolerByR7 => "R7: store destroyed, left to the spooler as R7 says",
         }
     }
 }

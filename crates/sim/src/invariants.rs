@@ -169,6 +169,10 @@ pub struct Checker {
     /// The spooler released the store (R14).
     released: bool,
     in_progress: Option<CallInProgress>,
+    /// Bit J: the checker saw a flush start on transport J and not end.
+    flushing: u8,
+    /// Another process had the store open when the call in progress was made (R7).
+    other_at_call: bool,
 }
 
 /// The mode that R1 and A7 make of raw flags: exactly one of the five mode bits, nothing undefined, output-only
@@ -226,6 +230,8 @@ impl Checker {
             complete: false,
             released: false,
             in_progress: None,
+            flushing: 0,
+            other_at_call: false,
         }
     }
 
@@ -252,10 +258,81 @@ impl Checker {
         self.reference_counts(action, effects, after)?;
         self.transport_logoff_order(action, effects, after)?;
         self.logoff_calls(before, action, effects, after)?;
+        self.client_results(action, effects)?;
         let messages = self.conservation(action, effects, after)?;
         self.track(action, effects);
         self.messages = messages;
+        self.still_blocked_for_a_reason()
+    }
+
+    /// The results clients get (R5, A1, A8, MODEL.md decisions 5 and 7): StoreLogoff writes back exactly what the
+    /// profile says and never an input bit; a failure writes back nothing; MAPI_E_INVALID_OBJECT only after
+    /// COMPLETE, MAPI_E_BUSY only while a StoreLogoffTransports call is in progress; submit succeeds until COMPLETE.
+    fn client_results(&self, action: Action, effects: &[Effect]) -> Result<(), Violation> {
+        const I: Invariant = Invariant::OutputFlagsExact;
+        let returned_flags = effects.iter().find_map(|e| match *e {
+            Effect::TransportsReturned { flags, .. } => Some(flags),
+            _ => None,
+        });
+        for effect in effects {
+            let Effect::Returned { call, result: CallResult::Status(hr, out), .. } = *effect else { continue };
+            if hr != HResult::S_OK {
+                ensure(out.is_empty(), I, "a failed call wrote back flags")?;
+                let expected = if self.complete {
+                    HResult::INVALID_OBJECT
+                } else if call == ClientCall::StoreLogoff
+                    && matches!(action, Action::Logoff(_, flags) if decode_mode(flags, self.profile.input).is_none())
+                {
+                    HResult::INVALID_PARAMETER
+                } else if call == ClientCall::StoreLogoff && self.in_progress.is_some() {
+                    HResult::BUSY
+                } else {
+                    HResult::S_OK
+                };
+                ensure(hr == expected, Invariant::OnlyReleaseAfterComplete, "a call failed with the wrong HRESULT")?;
+                continue;
+            }
+            ensure(!self.complete, Invariant::OnlyReleaseAfterComplete, "a call on the invalid store succeeded")?;
+            match call {
+                ClientCall::Submit => ensure(out.is_empty(), I, "submit wrote back flags")?,
+                ClientCall::StoreLogoff => {
+                    ensure(!out.intersects(LogoffFlags::MODES), I, "StoreLogoff echoed input bits")?;
+                    let expected = match self.profile.call_site {
+                        CallSite::Eager => returned_flags,
+                        CallSite::Deferred => Some(match self.profile.storelogoff_out {
+                            StoreLogoffOut::None => LogoffFlags::empty(),
+                            StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
+                        }),
+                    };
+                    ensure(Some(out) == expected, I, "StoreLogoff did not write back what A1 and A8 say")?;
+                }
+                ClientCall::AddRef | ClientCall::Release => {}
+            }
+        }
+        if let Action::Submit(c, _) = action {
+            let answered = effects.iter().any(|e| matches!(*e, Effect::Returned { client, .. } if client == c));
+            ensure(answered, I, "submit did not return")?;
+        }
         Ok(())
+    }
+
+    /// Section 5: a blocking call returns in the step in which its last condition becomes true, so while one is
+    /// in progress at least one condition must still hold, by the checker's own view of the run.
+    fn still_blocked_for_a_reason(&self) -> Result<(), Violation> {
+        let Some(call) = self.in_progress else { return Ok(()) };
+        if !call.mode.blocks() || self.other_at_call {
+            return Ok(());
+        }
+        let activity = activity_of(&self.messages);
+        let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
+        let drains = call.mode != Mode::Orderly || self.profile.orderly == Orderly::Drain;
+        let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && self.logged_on_bits() != 0;
+        let flushes = call.mode == Mode::Purge && call.flushes_awaited & self.flushing != 0;
+        ensure(
+            busy || (drains && sendable) || flushes,
+            Invariant::Liveness,
+            "a blocking call did not return in the step its last condition became true",
+        )
     }
 
     /// R1, A7.
@@ -308,7 +385,15 @@ impl Checker {
         }
         if self.released {
             ensure(
-                !matches!(action, Action::Send(..) | Action::Receive(..) | Action::Flush(..)),
+                !matches!(
+                    action,
+                    Action::Send(..)
+                        | Action::Receive(..)
+                        | Action::Flush(..)
+                        | Action::Sent(..)
+                        | Action::SendFailed(..)
+                        | Action::Received(..)
+                ),
                 I,
                 "the spooler worked for a store it had released",
             )?;
@@ -402,13 +487,22 @@ impl Checker {
                     I,
                     "the transport is not logging off after TransportLogoff",
                 )?;
-                // R16: the message being sent is neither sent nor lost; it is back in the queue.
+                // R16: the message being sent is neither sent nor lost; it is back in the queue. A message being
+                // received stays at its source: available again.
                 for (i, message) in self.messages.iter().enumerate() {
+                    let now = after.message(MessageId(i as u8));
                     if message == MessageState::Sending(t) {
                         ensure(
-                            after.message(MessageId(i as u8)) == Some(MessageState::Queued),
+                            now == Some(MessageState::Queued),
                             I,
                             "the message being sent did not go back to the queue at TransportLogoff (R16)",
+                        )?;
+                    }
+                    if message == MessageState::Receiving(t) {
+                        ensure(
+                            now == Some(MessageState::Available(t)),
+                            I,
+                            "the message being received did not go back to its transport at TransportLogoff",
                         )?;
                     }
                 }
@@ -477,6 +571,21 @@ impl Checker {
                     "R7: the spooler changed its work for the store",
                 )?;
                 ensure(before.messages() == after.messages(), I, "R7: messages moved")?;
+                ensure(before.spooler() == after.spooler(), I, "R7: the spooler's work for the store changed")?;
+                ensure(
+                    before.reception_enabled() == after.reception_enabled()
+                        && before.sending_allowed() == after.sending_allowed(),
+                    I,
+                    "R7: sending or reception changed",
+                )?;
+                ensure(
+                    !effects.iter().any(|e| matches!(e, Effect::Transport { .. })),
+                    I,
+                    "R7: the spooler called a transport",
+                )?;
+                if let Some((flags, _)) = returned {
+                    self.return_flags(flags, true, released_now, after)?;
+                }
                 return Ok(());
             }
             match mode {
@@ -494,7 +603,7 @@ impl Checker {
                         )?;
                     }
                     if mode == Mode::Purge {
-                        self.purge_started(before, effects)?;
+                        self.purge_started(effects)?;
                     }
                 }
             }
@@ -504,7 +613,7 @@ impl Checker {
             let mode = called.map(|c| c.0).or(self.in_progress.map(|c| c.mode));
             if let (Some(mode), false) = (mode, other_process) {
                 if mode.blocks() {
-                    self.blocking_return(mode, flags, after)?;
+                    self.blocking_return(mode, flags, action, after)?;
                 }
             }
         } else if let Some((mode, _)) = called {
@@ -600,7 +709,7 @@ impl Checker {
     }
 
     /// R12, A5: at the start of a PURGE, every logged-on transport is flushed, or already flushing.
-    fn purge_started(&self, before: &Model, effects: &[Effect]) -> Result<(), Violation> {
+    fn purge_started(&self, effects: &[Effect]) -> Result<(), Violation> {
         const I: Invariant = Invariant::PurgeFlushesFirst;
         let flags = match self.profile.purge_flush {
             PurgeFlush::Upload => FlushFlags::UPLOAD,
@@ -610,14 +719,14 @@ impl Checker {
             let flushed_now = effects.iter().any(|e| {
                 matches!(*e, Effect::Transport { transport, call: TransportCall::Flush(f) } if transport == t && f == flags)
             });
-            match before.transport(t) {
-                Some(TransportState::LoggedOn { flushing: true, .. }) => {
-                    ensure(!flushed_now, I, "PURGE flushed a transport that was already flushing")?
-                }
-                Some(TransportState::LoggedOn { flushing: false, .. }) => {
-                    ensure(flushed_now, I, "PURGE did not call FlushQueues, with the flags of A5, on a transport")?
-                }
-                _ => {}
+            let bit = 1u8 << t.0;
+            if self.logged_on_bits() & bit == 0 {
+                continue;
+            }
+            if self.flushing & bit != 0 {
+                ensure(!flushed_now, I, "PURGE flushed a transport that was already flushing")?
+            } else {
+                ensure(flushed_now, I, "PURGE did not call FlushQueues, with the flags of A5, on a transport")?
             }
         }
         Ok(())
@@ -638,6 +747,12 @@ impl Checker {
         } else {
             let activity = activity_of(after.messages());
             ensure(flags & LogoffFlags::ACTIVITY == activity, I, "the activity flags do not describe the state")?;
+            ensure(
+                !(flags.contains(LogoffFlags::COMPLETE)
+                    && flags.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND)),
+                Invariant::OnlyReleaseAfterComplete,
+                "COMPLETE with a send or receive still in progress: the spooler released a store it still works for",
+            )?;
             ensure(flags.contains(LogoffFlags::COMPLETE) == released_now, I, "COMPLETE without the store released")?;
         }
         if flags.contains(LogoffFlags::COMPLETE) {
@@ -651,7 +766,13 @@ impl Checker {
     }
 
     /// R10, R11, R12 at the return of a blocking call.
-    fn blocking_return(&self, mode: Mode, flags: LogoffFlags, after: &Model) -> Result<(), Violation> {
+    fn blocking_return(
+        &self,
+        mode: Mode,
+        flags: LogoffFlags,
+        action_of_return: Action,
+        after: &Model,
+    ) -> Result<(), Violation> {
         let invariant = match mode {
             Mode::Orderly => Invariant::OrderlyStartsNothing,
             _ => Invariant::NoWaitDrains,
@@ -664,8 +785,11 @@ impl Checker {
             "returned while a message was being sent or received",
         )?;
         let drains = mode != Mode::Orderly || self.profile.orderly == Orderly::Drain;
-        let any_logged_on = TransportId::all(TRANSPORTS_MAX)
-            .any(|t| matches!(after.transport(t), Some(TransportState::LoggedOn { .. })));
+        let mut logged_on = self.logged_on_bits();
+        if let Action::TransportLogoff(t) = action_of_return {
+            logged_on &= !(1 << t.0);
+        }
+        let any_logged_on = logged_on != 0;
         if drains && any_logged_on {
             ensure(!activity.contains(LogoffFlags::OUTBOUND_QUEUE), invariant, "returned before the queue was sent")?;
         }
@@ -673,12 +797,13 @@ impl Checker {
             // The awaited flushes, less those that finished or whose transport logged off in this step.
             // A PURGE awaits every transport logged on when it started, flushed then or flushing already.
             let awaited = self.in_progress.map_or_else(|| self.logged_on_bits(), |c| c.flushes_awaited);
-            for t in TransportId::all(TRANSPORTS_MAX) {
-                if awaited & (1 << t.0) != 0 {
-                    let flushing = matches!(after.transport(t), Some(TransportState::LoggedOn { flushing: true, .. }));
-                    ensure(!flushing, Invariant::PurgeFlushesFirst, "PURGE returned before a flush completed")?;
-                }
+            // The flushes still running by the checker's own view, this step's completions and logoffs included.
+            let mut running = self.flushing;
+            match action_of_return {
+                Action::Flushed(t) | Action::TransportLogoff(t) => running &= !(1 << t.0),
+                _ => {}
             }
+            ensure(awaited & running == 0, Invariant::PurgeFlushesFirst, "PURGE returned before a flush completed")?;
         }
         Ok(())
     }
@@ -713,6 +838,9 @@ impl Checker {
                 step(m, MessageState::Sending(t), MessageState::Queued, "failed a send not made")?
             }
             Action::Receive(m, t) => {
+                if !self.inbox {
+                    return Err(Violation { invariant: I, what: "received into a store without the default Inbox" });
+                }
                 step(m, MessageState::Available(t), MessageState::Receiving(t), "received a message not available")?
             }
             Action::Received(t, m) => {
@@ -759,11 +887,13 @@ impl Checker {
                 }
             }
             Action::Flushed(t) => {
+                self.flushing &= !(1 << t.0);
                 if let Some(call) = &mut self.in_progress {
                     call.flushes_awaited &= !(1 << t.0);
                 }
             }
             Action::TransportLogoff(t) => {
+                self.flushing &= !(1 << t.0);
                 self.logons[t.index()] = Logon::LoggingOff;
                 if let Some(call) = &mut self.in_progress {
                     call.flushes_awaited &= !(1 << t.0);
@@ -780,8 +910,10 @@ impl Checker {
         }
         for effect in effects {
             match *effect {
+                Effect::Transport { transport, call: TransportCall::Flush(_) } => self.flushing |= 1 << transport.0,
                 Effect::TransportsCalled { mode, .. } => {
                     self.called = true;
+                    self.other_at_call = self.other > 0;
                     let flushes_awaited = if mode == Mode::Purge { self.logged_on_bits() } else { 0 };
                     self.in_progress = Some(CallInProgress { mode, flushes_awaited });
                 }
@@ -807,6 +939,27 @@ impl Checker {
             !matches!(model.store_phase(), StorePhase::LoggingOff),
             I,
             "the store is still logging off when the run ended",
-        )
+        )?;
+        // Work pending with nothing done about it: the spooler still serves the store, a transport is logged on
+        // and idle, and a message waits for it.
+        if !self.released {
+            for (i, logon) in self.logons.iter().enumerate() {
+                let t = TransportId(i as u8);
+                if *logon != Logon::On {
+                    continue;
+                }
+                let sending = self.messages.iter().any(|m| m == MessageState::Sending(t));
+                let receiving = self.messages.iter().any(|m| m == MessageState::Receiving(t));
+                let queued = self.messages.iter().any(|m| m == MessageState::Queued);
+                let available = self.messages.iter().any(|m| m == MessageState::Available(t));
+                ensure(!queued || sending, I, "work pending: a queued message and an idle transport")?;
+                ensure(
+                    !(self.inbox && available && !receiving),
+                    I,
+                    "work pending: a message available at an idle transport",
+                )?;
+            }
+        }
+        Ok(())
     }
 }
