@@ -1,10 +1,12 @@
 //! The invariant checker: every invariant is a named function citing the requirements it checks, run after every
 //! step of every run, generated or scripted.
 //!
-//! The checker keeps its own record of what happened (a shadow of references, messages, transports and the
-//! store's logoff history), built from the actions and effects alone, and compares the model against it. It never
-//! asks the model how the model decides (no activity helper, no "sending allowed" guard): an invariant that asked
-//! the model would check the model against itself.
+//! The checker keeps its own record of what happened (a shadow of references, messages, transports, flushes and
+//! the store's logoff history), built from the actions and effects alone, and compares the model against it. It
+//! computes what must hold from that record (activity, what is logged on, what a PURGE waits for), never with the
+//! model's helpers: an invariant that asked the model how it decides would check the model against itself. It
+//! reads the model's guards only where a guard is itself what a requirement states (reception disabled, R10;
+//! sending and reception unchanged, R7).
 
 use logoff_core::*;
 use std::fmt;
