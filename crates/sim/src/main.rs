@@ -29,7 +29,7 @@ enum Command {
         #[arg(long)]
         seed: u64,
         /// `default`, or knob=value pairs (`call_site=eager,orderly=drain`); without it the seed draws one.
-        #[arg(long, value_parser = parse_profile)]
+        #[arg(long)]
         profile: Option<Profile>,
         /// The mistake the model makes (`logoff-sim mutants` lists them); `none` by default.
         #[arg(long, default_value = "none")]
@@ -58,7 +58,7 @@ enum Command {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: u16,
         /// `default`, or knob=value pairs; without it each seed draws its profile.
-        #[arg(long, value_parser = parse_profile)]
+        #[arg(long)]
         profile: Option<Profile>,
         /// The mistake the model makes; `none` by default.
         #[arg(long, default_value = "none")]
@@ -102,11 +102,6 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "target/mutants")]
         out: PathBuf,
     },
-}
-
-/// The `--profile` value: see `Profile`'s `FromStr`.
-fn parse_profile(text: &str) -> Result<Profile, String> {
-    text.parse()
 }
 
 /// `A..B` with A < B.

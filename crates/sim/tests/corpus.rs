@@ -2,17 +2,12 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 use sim::seedfile::SeedFile;
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-seeds"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("sim-seeds/ exists")
-        .map(|entry| entry.expect("a readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "seed"))
-        .collect();
-    files.sort();
-    files
+    common::files("sim-seeds", "seed")
 }
 
 /// Shows that every checked-in seed replays to its expected outcome.

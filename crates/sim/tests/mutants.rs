@@ -11,7 +11,7 @@ use sim::mutants::{hunt, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
 use sim::script::RunErrorKind;
 use sim::sweep::sweep;
 
-const MUTANT_SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/mutants");
+mod common;
 
 /// Shows that each mutant is caught within 10,000 seeds, and that its failing run shrinks to at most 12 steps.
 #[test]
@@ -47,8 +47,7 @@ fn header(text: &str, path: &Path) -> (Mutant, Invariant) {
 #[test]
 fn checked_in_mutant_scripts_break_their_invariant_only_under_their_mutant() {
     let mut seen = Vec::new();
-    for entry in std::fs::read_dir(MUTANT_SCRIPTS).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::files("tests/mutants", "scn") {
         let text = std::fs::read_to_string(&path).unwrap();
         let (mutant, invariant) = header(&text, &path);
         assert_eq!(path.file_stem().unwrap().to_string_lossy(), mutant.name(), "file named after its mutant");

@@ -1,29 +1,18 @@
 //! Runs every scenario under `tests/scenarios/` (SPEC.md section 6) in-process, in sorted order, and fails
 //! listing every file that does not pass, each with its message.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
-
-/// The `.scn` files of the directory, sorted by name so that the run and its report are always in the same order.
-fn scenario_files(directory: &Path) -> Vec<PathBuf> {
-    let entries = std::fs::read_dir(directory).unwrap_or_else(|error| panic!("{}: {error}", directory.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.expect("the directory can be listed").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "scn"))
-        .collect();
-    files.sort();
-    files
-}
+const SCENARIOS: &str = "tests/scenarios";
 
 /// Shows that every checked-in scenario passes: each expectation holds and each step is enabled where it should be.
 #[test]
 fn every_scenario_passes() {
-    let directory = Path::new(SCENARIOS);
-    let files = scenario_files(directory);
+    let directory = common::workspace_dir(SCENARIOS);
+    let files = common::files(SCENARIOS, "scn");
     let mut failures = Vec::new();
     for path in &files {
-        let name = path.strip_prefix(directory).unwrap_or(path).display().to_string();
+        let name = path.strip_prefix(&directory).unwrap_or(path).display().to_string();
         let result = std::fs::read(path)
             .map_err(|error| format!("{name}: error: cannot read the file ({error})"))
             .and_then(|source| {
@@ -41,7 +30,7 @@ fn every_scenario_passes() {
 /// scenario it names exists (so the table cannot drift from the tests).
 #[test]
 fn the_model_document_names_existing_scenarios() {
-    let document = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/MODEL.md")).unwrap();
+    let document = std::fs::read_to_string(common::workspace_dir("docs/MODEL.md")).unwrap();
     let rows: Vec<&str> = document.lines().filter(|line| line.starts_with("| R") || line.starts_with("| A")).collect();
     for r in 1..=21 {
         assert!(rows.iter().any(|row| row.starts_with(&format!("| R{r} |"))), "no row for R{r}");
@@ -53,7 +42,7 @@ fn the_model_document_names_existing_scenarios() {
             assert!(rows.iter().any(|row| row.starts_with(&label)), "no row for {label}");
         }
     }
-    let existing: Vec<String> = scenario_files(Path::new(SCENARIOS))
+    let existing: Vec<String> = common::files(SCENARIOS, "scn")
         .iter()
         .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();

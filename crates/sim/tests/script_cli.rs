@@ -493,13 +493,20 @@ fn plausible_line() -> impl Strategy<Value = String> {
 fn run_anything(source: &[u8]) {
     let header = "setup clients=2 transports=2\n";
     for bytes in [source.to_vec(), [header.as_bytes(), source].concat()] {
-        let code = match sim::script::run_source(&bytes, "fuzz.scn") {
-            Ok(_) => 0,
-            Err(failure) => {
-                let message = failure.to_string();
-                assert!(message.starts_with("fuzz.scn:"), "{message}");
-                failure.exit_code()
+        // The one way a script is run: parse, then every step, every invariant and liveness at the end.
+        let code = match sim::script::parse(&bytes, "fuzz.scn") {
+            Err(error) => {
+                assert!(error.to_string().starts_with("fuzz.scn:"), "{error}");
+                2
             }
+            Ok(script) => match sim::liveness::verify_script(&script) {
+                Ok(_) => 0,
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.starts_with("fuzz.scn:"), "{message}");
+                    error.exit_code()
+                }
+            },
         };
         assert!(code <= 2);
     }

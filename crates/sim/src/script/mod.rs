@@ -4,7 +4,8 @@
 //! A [`Script`] is plain data: a profile, a setup and the items (steps and expectations) with their line numbers.
 //! [`parse`] builds one from the bytes of a file; the seeded simulator builds one with [`Script::new`],
 //! [`Script::push_step`] and [`Script::push_expectation`], writes it with `Display` (which [`parse`] reads back
-//! to an equal script), and replays it with [`run`] or [`run_checked`].
+//! to an equal script), and replays it with [`run_checked`] (or, with every invariant and liveness,
+//! [`crate::liveness::verify_script`]).
 //!
 //! Exit codes and messages (one line each; `FILE` is the path as given):
 //! - 0, on stdout: `FILE: ok (N steps, M expectations)`.
@@ -28,7 +29,7 @@ use logoff_core::{
 };
 
 pub use parse::{parse, ScriptError};
-pub use run::{run, run_checked, Outcome, RunError, RunErrorKind, StepCheck};
+pub use run::{run_checked, Outcome, RunError, RunErrorKind, StepCheck};
 
 /// A scenario: the profile and setup of the run, then its steps and expectations in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,12 +175,6 @@ impl TransportPhase {
 pub const STORE_PHASES: [StorePhase; 4] =
     [StorePhase::Open, StorePhase::LoggingOff, StorePhase::Invalid, StorePhase::Destroyed];
 
-/// Writes a step as a script line, e.g. `spooler flush t0 UPLOAD|DOWNLOAD`; [`parse`] reads it back to the same
-/// action.
-pub fn step_line(action: Action) -> String {
-    action.to_string()
-}
-
 /// Writes the items after `expect`, e.g. `c0 returned S_OK COMPLETE`: the part that failure messages quote.
 struct ExpectationBody<'a>(&'a Expectation);
 
@@ -300,47 +295,6 @@ impl fmt::Display for Script {
     }
 }
 
-/// Why a script did not pass: it is malformed (exit 2), or its run failed (exit 1, or 2 for a built script whose
-/// setup is out of bounds).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    Malformed(ScriptError),
-    Run(RunError),
-}
-
-impl Failure {
-    /// The exit code of `logoff-sim script` for this failure.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Malformed(_) => 2,
-            Failure::Run(error) => error.exit_code(),
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Malformed(error) => write!(f, "{error}"),
-            Failure::Run(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl std::error::Error for Failure {}
-
-/// Parses and runs the bytes of one script with no per-step check.
-pub fn run_source(source: &[u8], file_name: &str) -> Result<Outcome, Failure> {
-    run_source_checked(source, file_name, &mut |_, _, _, _| Ok(()))
-}
-
-/// Parses and runs the bytes of one script, calling `check` after every applied step. A malformed script runs
-/// no step at all.
-pub fn run_source_checked(source: &[u8], file_name: &str, check: &mut StepCheck<'_>) -> Result<Outcome, Failure> {
-    let script = parse(source, file_name).map_err(Failure::Malformed)?;
-    run_checked(&script, check).map_err(Failure::Run)
-}
-
 /// `logoff-sim script FILE...`: runs each file in the order given, with the model making `mutant`'s mistake, every
 /// invariant checked after every step and liveness after the last ([`crate::liveness::verify_script`]); prints
 /// one line for each, and returns the largest of their exit codes (0 pass, 1 failed, 2 malformed or unreadable).
@@ -402,7 +356,7 @@ mod tests {
         for step in 0..200 {
             model.enabled(&mut enabled);
             for action in &enabled {
-                assert_eq!(parse_item(&step_line(*action)), ItemKind::Step(*action), "{action}");
+                assert_eq!(parse_item(&action.to_string()), ItemKind::Step(*action), "{action}");
             }
             let Some(&next) = enabled.get(step * 7 % enabled.len().max(1)) else { break };
             model.apply(next).unwrap();
@@ -414,7 +368,7 @@ mod tests {
             Action::Submit(ClientId(1), MessageId(31)),
         ];
         for action in odd {
-            assert_eq!(parse_item(&step_line(action)), ItemKind::Step(action), "{action}");
+            assert_eq!(parse_item(&action.to_string()), ItemKind::Step(action), "{action}");
         }
     }
 
@@ -482,7 +436,8 @@ mod tests {
     fn the_step_check_runs_after_every_applied_step() {
         let source = b"c0 addref\nc0 release\nt0 flushed\nexpect rejected\nc0 release\nexpect store destroyed\n";
         let mut seen = Vec::new();
-        let outcome = run_source_checked(source, "check.scn", &mut |before, action, _effects, after| {
+        let script = parse(source, "check.scn").unwrap();
+        let outcome = run_checked(&script, &mut |before, action, _effects, after| {
             seen.push((before.references(), *action, after.references()));
             Ok(())
         })
@@ -497,7 +452,7 @@ mod tests {
         );
         assert_eq!((outcome.steps, outcome.expectations), (4, 2));
 
-        let failure = run_source_checked(source, "check.scn", &mut |_, action, _, _| match action {
+        let failure = run_checked(&script, &mut |_, action, _, _| match action {
             Action::Release(_) => Err("releases are forbidden here".to_string()),
             _ => Ok(()),
         })
@@ -510,7 +465,7 @@ mod tests {
     #[test]
     fn a_built_script_with_an_invalid_setup_is_refused() {
         let script = Script::new("bad.scn", Profile::default(), Setup { clients: 0, ..Setup::default() });
-        let error = run(&script).unwrap_err();
+        let error = run_checked(&script, &mut |_, _, _, _| Ok(())).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert_eq!(error.to_string(), "bad.scn: error: invalid setup: clients=0 is out of range; expected 1 to 4");
     }

@@ -78,11 +78,6 @@ enum LastStep {
     Rejected,
 }
 
-/// Runs the script with no per-step check.
-pub fn run(script: &Script) -> Result<Outcome, RunError> {
-    run_checked(script, &mut |_, _, _, _| Ok(()))
-}
-
 /// Runs the script, calling `check` after every applied step. Stops at the first expectation that fails, the
 /// first step that is not enabled (unless the next item is `expect rejected`), or the first failed check.
 pub fn run_checked(script: &Script, check: &mut StepCheck<'_>) -> Result<Outcome, RunError> {

@@ -1,0 +1,21 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// A directory of the workspace, from its path relative to the workspace root (`tests/scenarios`).
+pub fn workspace_dir(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+}
+
+/// The files of a workspace directory with the given extension, sorted by name so that runs and reports are
+/// always in the same order.
+pub fn files(relative: &str, extension: &str) -> Vec<PathBuf> {
+    let dir = workspace_dir(relative);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("the directory can be listed").path())
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
+}
