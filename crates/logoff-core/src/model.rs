@@ -28,7 +28,7 @@ pub enum MessageState {
 }
 
 impl MessageState {
-    /// The script word of `expect mK ...` (`unused` is not a word scripts can expect).
+    /// The script word of `expect mK ...`.
     pub const fn name(self) -> &'static str {
         match self {
             MessageState::Unused => "unused",

@@ -94,7 +94,13 @@ pub struct Profile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProfileError {
     UnknownKnob(String),
-    UnknownValue { knob: &'static str, value: String, expected: [&'static str; 2] },
+    UnknownValue {
+        knob: &'static str,
+        value: String,
+        expected: [&'static str; 2],
+    },
+    /// The knob was already set by an earlier pair of the same profile.
+    Repeated(&'static str),
 }
 
 impl fmt::Display for ProfileError {
@@ -106,6 +112,7 @@ impl fmt::Display for ProfileError {
             ProfileError::UnknownValue { knob, value, expected } => {
                 write!(f, "unknown value `{value}` for knob {knob}; expected `{}` or `{}`", expected[0], expected[1])
             }
+            ProfileError::Repeated(knob) => write!(f, "knob {knob} is set twice; expected each knob at most once"),
         }
     }
 }
@@ -250,28 +257,53 @@ impl fmt::Display for Profile {
     }
 }
 
-/// Reads `default`, or `knob=value` pairs separated by spaces or commas (unnamed knobs keep their default):
-/// the form `Display` writes and the command line takes.
+impl Profile {
+    /// The one reader of `knob=value` pairs, for the command line and for a script's `profile` line alike: each
+    /// knob at most once, unnamed knobs keep their default. On error, the index of the offending pair.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Profile, (usize, ProfileError)> {
+        let mut profile = Profile::default();
+        let mut set = [false; Profile::KNOBS.len()];
+        for (index, (knob, value)) in pairs.into_iter().enumerate() {
+            profile.set(knob, value).map_err(|error| (index, error))?;
+            // `set` accepted the knob, so it is one of KNOBS.
+            if let Some(position) = Profile::KNOBS.iter().position(|name| *name == knob) {
+                if set[position] {
+                    return Err((index, ProfileError::Repeated(Profile::KNOBS[position])));
+                }
+                set[position] = true;
+            }
+        }
+        Ok(profile)
+    }
+}
+
+/// Reads `default`, or `knob=value` pairs separated by commas or white space (the form `Display` writes and the
+/// command line takes), through [`Profile::from_pairs`]. An empty item (`a=b,,c=d`, a comma at either end) is an
+/// error, as is an empty profile.
 impl std::str::FromStr for Profile {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Profile, String> {
-        let mut profile = Profile::default();
+        const EXPECTED: &str = "expected `default` or pairs like call_site=eager,orderly=drain";
         if text.trim() == "default" {
-            return Ok(profile);
+            return Ok(Profile::default());
         }
-        let mut any = false;
-        for pair in text.split([',', ' ']).filter(|p| !p.is_empty()) {
-            let (knob, value) = pair.split_once('=').ok_or_else(|| {
-                format!("`{pair}` is not knob=value; expected `default` or pairs like call_site=eager")
-            })?;
-            profile.set(knob, value).map_err(|e| e.to_string())?;
-            any = true;
+        if text.trim().is_empty() {
+            return Err(format!("the profile is empty; {EXPECTED}"));
         }
-        if !any {
-            return Err("the profile is empty; expected `default` or pairs like call_site=eager".to_string());
+        let mut pairs = Vec::new();
+        for item in text.split(',') {
+            if item.trim().is_empty() {
+                return Err(format!("the profile `{text}` has an empty item; {EXPECTED}"));
+            }
+            for pair in item.split_whitespace() {
+                let split = pair.split_once('=');
+                pairs.push(split.ok_or_else(|| format!("`{pair}` is not knob=value; {EXPECTED}"))?);
+            }
         }
-        Ok(profile)
+        Profile::from_pairs(pairs).map_err(|(_, error)| error.to_string())
     }
 }
 
@@ -304,10 +336,30 @@ mod tests {
         assert_eq!("default".parse::<Profile>(), Ok(Profile::default()));
         assert_eq!(
             "".parse::<Profile>().unwrap_err(),
-            "the profile is empty; expected `default` or pairs like call_site=eager"
+            "the profile is empty; expected `default` or pairs like call_site=eager,orderly=drain"
         );
         assert!("call_site".parse::<Profile>().unwrap_err().contains("is not knob=value"));
         let eager: Profile = "call_site=eager,orderly=drain".parse().unwrap();
         assert_eq!((eager.call_site, eager.orderly), (CallSite::Eager, Orderly::Drain));
+    }
+
+    /// Shows that the command line's reader refuses what a script's `profile` line refuses (issue 7, item 6): a knob
+    /// set twice, whatever the values, and an empty item; and that it reads back what `Display` writes.
+    #[test]
+    fn repeated_knobs_and_empty_items_are_errors() {
+        let twice = "call_site=eager,call_site=deferred".parse::<Profile>().unwrap_err();
+        assert_eq!(twice, "knob call_site is set twice; expected each knob at most once");
+        assert!("orderly=drain orderly=drain".parse::<Profile>().unwrap_err().contains("set twice"));
+        for empty in ["call_site=eager,,orderly=drain", ",call_site=eager", "call_site=eager,", " , "] {
+            assert!(empty.parse::<Profile>().unwrap_err().contains("empty"), "{empty:?}");
+        }
+        assert_eq!(
+            Profile::from_pairs([("abort", "stop"), ("abort", "stop")]),
+            Err((1, ProfileError::Repeated("abort")))
+        );
+        for index in [0, 1, 170, 511] {
+            let profile = Profile::from_index(index);
+            assert_eq!(profile.to_string().parse::<Profile>(), Ok(profile));
+        }
     }
 }

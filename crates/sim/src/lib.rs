@@ -3,13 +3,16 @@
 //! `logoff-core` holds the protocol; this crate decides what happens next and checks what happened.
 
 pub mod coverage;
+pub mod failures;
 pub mod invariants;
 pub mod liveness;
 pub mod mutants;
 pub mod observe;
+pub mod output;
 pub mod script;
 pub mod seedfile;
 pub mod shrink;
 pub mod simulate;
 pub mod sweep;
+pub mod text;
 pub mod trace;

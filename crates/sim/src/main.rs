@@ -1,40 +1,87 @@
 //! `logoff-sim`: the command line of the simulator. Exit codes: 0 clean, 1 a violation or a failed expectation,
-//! 2 bad input (a malformed file or flag value), with a message naming what was wrong.
+//! 2 bad input (a malformed file or flag value) or an output that cannot be written, with a message naming what
+//! was wrong; 141 when the reader of its output went away (see `sim::output`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand, ValueEnum};
 use logoff_core::{Mutant, Profile};
-use sim::invariants::{Invariant, Violation};
+use sim::failures::{self, Keeper, COMMAND};
+use sim::invariants::Invariant;
 use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
+use sim::output::{write, Stream};
 use sim::seedfile::{script_of, Expected, SeedFile};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
-use sim::sweep::{sweep, Failure, Report};
+use sim::sweep::{sweep, Report};
+use sim::text::{self, plural};
 use sim::trace::Trace;
+use sim::{err, out};
+
+const EXIT_CODES: &str = "Exit codes: 0 clean; 1 a violation or a failed expectation (written to disk first); 2 bad \
+                          input or an output that cannot be written; 141 the reader of the output went away.";
+
+const SCRIPT_EXIT_CODES: &str = "Exit codes: 0 every expectation holds and no invariant breaks; 1 an expectation, a \
+                                 step or an invariant fails (file and line named); 2 a malformed or unreadable file \
+                                 (file, line and column named). With several files, the largest of their codes.";
 
 #[derive(Parser)]
-#[command(name = "logoff-sim", version, about = "Deterministic simulator of the MAPI store logoff protocol")]
+#[command(
+    name = "logoff-sim",
+    version,
+    about = "Deterministic simulator of the MAPI store logoff protocol (docs/SPEC.md)",
+    after_help = "The protocol, the requirements R1-R21 and the knobs A1-A9 are in docs/SPEC.md; the model's own \
+                  decisions in docs/MODEL.md. `logoff-sim list mutants|knobs|invariants` lists the names the options \
+                  take."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The help of `--profile`: its form and every knob with its two values.
+fn profile_help() -> String {
+    let (first, second) = (Profile::from_index(0).values(), Profile::from_index(Profile::COUNT - 1).values());
+    let knobs: Vec<String> = Profile::KNOBS
+        .iter()
+        .enumerate()
+        .map(|(i, knob)| format!("A{} {knob}={}|{}", i + 1, first[i], second[i]))
+        .collect();
+    format!(
+        "`default`, or knob=value pairs separated by commas (`call_site=eager,orderly=drain`), each knob at most \
+         once; unnamed knobs keep their default (the first value). Knobs: {}.",
+        knobs.join(", ")
+    )
+}
+
+/// `--mutant`: `none` or one of the mutants, listed in `--help`.
+fn mutant_parser() -> impl TypedValueParser<Value = Mutant> {
+    let names = std::iter::once("none").chain(Mutant::ALL.iter().map(|mutant| mutant.name()));
+    PossibleValuesParser::new(names).map(|name| Mutant::from_name(&name).unwrap_or_default())
+}
+
+/// `--why`: a reason that a seed file can hold and read back.
+fn parse_why(why: &str) -> Result<String, String> {
+    SeedFile::check_why(why).map(|()| why.to_string())
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run one seed: print its configuration, its trace and the trace's hash.
+    #[command(after_help = EXIT_CODES)]
     Run {
+        /// The seed (0 to 2^64-1): it chooses the setup, the workload, the faults and, without --profile, the
+        /// profile.
         #[arg(long)]
         seed: u64,
-        /// `default`, or knob=value pairs (`call_site=eager,orderly=drain`); without it the seed draws one.
-        #[arg(long)]
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); drawn by the seed without it")]
         profile: Option<Profile>,
-        /// The mistake the model makes (`logoff-sim mutants` lists them); `none` by default.
-        #[arg(long, default_value = "none")]
+        /// The mistake the model makes; `none` (the reference model) by default.
+        #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
-        /// Print the trace as JSON instead of text.
+        /// Print the run as one JSON document (configuration, trace, verdict) instead of text.
         #[arg(long)]
         json: bool,
         /// Also write the run as a scenario script that reproduces it.
@@ -43,57 +90,69 @@ enum Command {
         /// Also write the run as a seed file (for `sim-seeds/`), with `--why` saying why it is kept.
         #[arg(long, value_name = "FILE", requires = "why")]
         save_seed: Option<PathBuf>,
-        /// Why the seed is kept: the `why` line of the seed file.
-        #[arg(long, requires = "save_seed")]
+        /// Why the seed is kept: the `why` line of the seed file (one line of text, not empty).
+        #[arg(long, requires = "save_seed", value_parser = parse_why)]
         why: Option<String>,
-        /// Where a failing run is written as a seed file.
-        #[arg(long, value_name = "DIR", default_value = "target/sim-failures")]
-        failures: PathBuf,
+        /// Where a failing run is written as a seed file [default: $CARGO_TARGET_DIR/sim-failures, or
+        /// target/sim-failures].
+        #[arg(long, value_name = "DIR")]
+        failures: Option<PathBuf>,
     },
     /// Run a range of seeds in parallel and print a summary: violations by invariant, coverage, rates.
+    #[command(after_help = EXIT_CODES)]
     Sweep {
-        /// `A..B`: the seeds from A up to, not including, B.
+        /// `A..B`: the seeds from A up to, not including, B (A < B).
         #[arg(long, value_parser = parse_seeds)]
         seeds: std::ops::Range<u64>,
+        /// Worker threads (1 to 256); the summary is the same with any number.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: u16,
-        /// `default`, or knob=value pairs; without it each seed draws its profile.
-        #[arg(long)]
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); drawn per seed without it")]
         profile: Option<Profile>,
-        /// The mistake the model makes; `none` by default.
-        #[arg(long, default_value = "none")]
+        /// The mistake the model makes; `none` (the reference model) by default.
+        #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
-        /// Where each failing run is written as a seed file before it is reported.
-        #[arg(long, value_name = "DIR", default_value = "target/sim-failures")]
-        failures: PathBuf,
-        /// Print at most this many failing seeds (all are counted, and written up to 1,000 files).
+        /// Where each failing run is written as a seed file before it is reported (the smallest 1,000 failing
+        /// seeds are kept) [default: $CARGO_TARGET_DIR/sim-failures, or target/sim-failures].
+        #[arg(long, value_name = "DIR")]
+        failures: Option<PathBuf>,
+        /// Print at most this many failing seeds, the smallest first (all are counted).
         #[arg(long, default_value_t = 20)]
         show: u64,
     },
-    /// Replay seed files (the format of `sim-seeds/README.md`) and check each ends as its `expect` line says.
+    /// Replay seed files (the format of sim-seeds/README.md) and check each ends as its `expect` line says.
+    #[command(after_help = SCRIPT_EXIT_CODES)]
     Replay {
+        /// Seed files; `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Run scenario scripts (SPEC.md section 6) with every invariant checked after every step. Exit 0: every
-    /// expectation holds; 1: one fails, a step is not enabled, or an invariant breaks; 2: a file is malformed.
+    /// Run scenario scripts (docs/SPEC.md section 6) with every invariant checked after every step and liveness
+    /// after the last.
+    #[command(after_help = SCRIPT_EXIT_CODES)]
     Script {
-        /// The mistake the model makes; `none` by default.
-        #[arg(long, default_value = "none")]
+        /// The mistake the model makes; `none` (the reference model) by default.
+        #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
+        /// Scenario scripts (`.scn`); `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
     /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
+    #[command(after_help = "Exit codes: 0 shrunk; 1 the seed file's steps do not break its invariant; 2 bad input \
+                            or an output that cannot be written.")]
     Shrink {
         /// A seed file whose `expect violation NAME` line names the invariant to keep breaking.
         seed_file: PathBuf,
-        /// Where to write the shrunk script (default: the seed file's name with `.shrunk.scn`).
+        /// Where to write the shrunk script [default: the seed file's name with `.shrunk.scn`]; never the seed
+        /// file itself.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
     /// Hunt every mutant: sweep seeds until a run breaks an invariant, shrink it, write the script, print a table.
+    #[command(after_help = "Exit codes: 0 every mutant caught and shrunk to at most 12 steps, and the reference \
+                            model clean on the same seeds; 1 otherwise; 2 an output that cannot be written.")]
     Mutants {
         /// Seeds tried for each mutant (from 0).
         #[arg(long, default_value_t = HUNT_SEEDS_DEFAULT)]
@@ -102,6 +161,23 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "target/mutants")]
         out: PathBuf,
     },
+    /// List the names that options take, and runs nothing.
+    #[command(after_help = "Exit codes: 0; 2 an output that cannot be written.")]
+    List {
+        /// What to list.
+        what: Listing,
+    },
+}
+
+/// What `logoff-sim list` prints.
+#[derive(Clone, Copy, ValueEnum)]
+enum Listing {
+    /// The mutants of `--mutant`, with who would make the mistake and what it is.
+    Mutants,
+    /// The knobs A1-A9 of `--profile` and of a script's `profile` line, with their values (default first).
+    Knobs,
+    /// The invariants the checker evaluates after every step, with the requirements each checks.
+    Invariants,
 }
 
 /// `A..B` with A < B.
@@ -125,39 +201,29 @@ fn main() -> ExitCode {
             let mut config = Config::from_seed(seed, profile);
             config.mutant = mutant;
             let save = save_seed.as_deref().zip(why.as_deref());
+            let failures = failures.unwrap_or_else(failures::default_dir);
             run(&config, json, emit_script.as_deref(), save, &failures)
         }
         Command::Sweep { seeds, jobs, profile, mutant, failures, show } => {
+            let failures = failures.unwrap_or_else(failures::default_dir);
             sweep_command(seeds, usize::from(jobs), profile, mutant, &failures, show)
         }
         Command::Replay { files } => replay(&files),
-        Command::Script { mutant, files } => sim::script::run_files(&files, mutant),
+        Command::Script { mutant, files } => script_command(&files, mutant),
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
         Command::Mutants { seeds, out } => mutants_command(seeds, &out),
+        Command::List { what } => list(what),
     };
     ExitCode::from(code)
 }
 
-/// The command that reproduces a run.
-fn reproduce(config: &Config) -> String {
-    let mutant = if config.mutant == Mutant::None { String::new() } else { format!(" --mutant {}", config.mutant) };
-    format!("logoff-sim run --seed {} --profile '{}'{mutant}", config.seed, config.profile)
-}
-
-/// Runs the configuration again with a trace and writes it as a seed file in `dir`; returns the file's path.
-fn write_failure(config: &Config, violation: Violation, dir: &Path) -> Result<PathBuf, String> {
-    let mut trace = Trace::default();
-    Simulator::new().run(config, &mut trace);
-    let path = dir.join(format!("seed-{}.seed", config.seed));
-    let seed_file = SeedFile {
-        seed: config.seed,
-        expect: Expected::Violation(violation.invariant),
-        why: format!("found by the simulator: {violation}; reproduce: {}", reproduce(config)),
-        script: script_of(config, &trace, &path.display().to_string()),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    std::fs::write(&path, seed_file.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
+/// The name of an input in messages: its path, or `<stdin>` for `-`.
+fn input_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 fn run(
@@ -167,56 +233,60 @@ fn run(
     save_seed: Option<(&Path, &str)>,
     failures: &Path,
 ) -> u8 {
-    let (config, seed) = (*config, config.seed);
+    let config = *config;
     let mut trace = Trace::default();
     let outcome = Simulator::new().run(&config, &mut trace);
+    if let Some((violation, _)) = outcome.violation {
+        // Written before anything is reported, so that nothing found is lost.
+        let written = failures::write(&config, violation, failures);
+        match written {
+            Ok(path) => err!("seed file: {} (replay: {})", path.display(), failures::replay_command(&path)),
+            Err(e) => err!("error: {e}"),
+        }
+    }
     if json {
-        println!("{}", trace.json(&config));
+        out!("{}", trace.json(&config, &outcome));
     } else {
-        println!("seed={} profile='{}' mutant={}", config.seed, config.profile, config.mutant);
-        println!("config {}", serde_json::to_string(&config).expect("a configuration always serialises"));
-        println!(
+        out!("seed={} profile='{}' mutant={}", config.seed, config.profile, config.mutant);
+        out!("config {}", serde_json::to_string(&config).expect("a configuration always serialises"));
+        out!(
             "limits fault_phase_ticks={FAULT_PHASE_TICKS} run_ticks_max={RUN_TICKS_MAX} run_steps_max={RUN_STEPS_MAX}"
         );
-        print!("{}", trace.text());
-        println!("steps={} ticks={} trace_hash={:016x}", outcome.steps, outcome.ticks, trace.hash());
+        write(Stream::Stdout, format_args!("{}", trace.text()));
+        out!("steps={} ticks={} trace_hash={:016x}", outcome.steps, outcome.ticks, trace.hash());
     }
+    let mut code = 0;
     if let Some(path) = emit_script {
         let script = script_of(&config, &trace, &path.display().to_string());
-        if let Err(e) = std::fs::write(path, script.to_string()) {
-            eprintln!("error: cannot write the script to {}: {e}", path.display());
-            return 2;
+        if let Err(e) = sim::output::write_atomically(path, &script.to_string()) {
+            err!("error: cannot write the script to {}: {e}", path.display());
+            code = 2;
         }
     }
     if let Some((path, why)) = save_seed {
         let expect =
             outcome.violation.map_or(Expected::Clean, |(violation, _)| Expected::Violation(violation.invariant));
         let script = script_of(&config, &trace, &path.display().to_string());
-        let seed_file = SeedFile { seed, expect, why: why.to_string(), script };
-        if let Err(e) = std::fs::write(path, seed_file.to_string()) {
-            eprintln!("error: cannot write the seed file {}: {e}", path.display());
-            return 2;
+        let seed_file = SeedFile { seed: config.seed, expect, why: why.to_string(), script };
+        if let Err(e) = seed_file.save(path) {
+            err!("error: {e}");
+            code = 2;
         }
     }
     match outcome.violation {
         None => {
-            println!("clean");
-            0
+            if !json {
+                out!("clean");
+            }
+            code
         }
         Some((violation, step)) => {
-            let written = write_failure(&config, violation, failures);
-            eprintln!("violation at step {step}: {violation}");
-            match written {
-                Ok(path) => eprintln!("seed file: {}", path.display()),
-                Err(e) => eprintln!("error: {e}"),
-            }
-            1
+            err!("violation at step {step}: {violation}");
+            err!("reproduce: {}", failures::reproduce(&config));
+            code.max(1)
         }
     }
 }
-
-/// The most seed files one sweep writes.
-const SWEEP_FILES_MAX: u64 = 1_000;
 
 fn sweep_command(
     seeds: std::ops::Range<u64>,
@@ -227,39 +297,46 @@ fn sweep_command(
     show: u64,
 ) -> u8 {
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
-    println!("sweep seeds={}..{} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
-    let found = AtomicU64::new(0);
-    let on_failure = |failure: Failure| {
-        let n = found.fetch_add(1, Ordering::Relaxed);
-        let written =
-            if n < SWEEP_FILES_MAX { Some(write_failure(&failure.config, failure.violation, failures)) } else { None };
-        if n < show {
-            let file = match written {
-                Some(Ok(path)) => format!(" (written to {})", path.display()),
-                Some(Err(e)) => format!(" (NOT written: {e})"),
-                None => String::new(),
-            };
-            eprintln!(
-                "FAIL seed {} step {}: {}{file}\n  reproduce: {}",
-                failure.config.seed,
-                failure.step,
-                failure.violation,
-                reproduce(&failure.config)
-            );
-        }
-    };
+    out!("sweep seeds={}..{} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
+    let keeper = Keeper::new(failures);
     let started = Instant::now();
-    let summary = match sweep(seeds, jobs, profile, mutant, &on_failure) {
+    let summary = match sweep(seeds, jobs, profile, mutant, &|failure| keeper.offer(failure)) {
         Ok(summary) => summary,
         Err(e) => {
-            eprintln!("error: cannot start {jobs} worker threads: {e}");
+            err!("error: {e}");
             return 2;
         }
     };
-    print!("{}", Report { summary: &summary, elapsed: started.elapsed(), jobs });
+    let elapsed = started.elapsed();
+    let kept = keeper.into_kept();
+    for one in kept.iter().take(usize::try_from(show).unwrap_or(usize::MAX)) {
+        let file = match &one.written {
+            Ok(path) => format!("written to {}", path.display()),
+            Err(e) => format!("NOT written: {e}"),
+        };
+        let failure = &one.failure;
+        err!(
+            "FAIL seed {} step {}: {} ({file})\n  reproduce: {}",
+            failure.config.seed,
+            failure.step,
+            failure.violation,
+            failures::reproduce(&failure.config)
+        );
+    }
+    if summary.failing_runs() > 0 {
+        let written = kept.iter().filter(|one| one.written.is_ok()).count() as u64;
+        err!(
+            "{} failing, {} written to {} (the smallest seeds, at most {})",
+            plural(summary.failing_runs(), "run", "runs"),
+            plural(written, "seed file", "seed files"),
+            failures.display(),
+            failures::FILES_MAX
+        );
+    }
+    write(Stream::Stdout, format_args!("{}", Report { summary: &summary, elapsed, jobs }));
     match peak_resident_kib() {
-        Some(kib) => println!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("peak resident memory: unknown on this system"),
+        Some(kib) => out!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
+        None => out!("peak resident memory: unknown on this system"),
     }
     u8::from(summary.failing_runs() > 0)
 }
@@ -271,30 +348,35 @@ fn peak_resident_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Reads and parses a seed file, or reports why it cannot be (exit 2).
+fn read_seed_file(path: &Path) -> Result<SeedFile, u8> {
+    let name = input_name(path);
+    let source = text::read(path).map_err(|e| {
+        err!("{name}: error: {e}; expected a seed file");
+        2
+    })?;
+    SeedFile::parse(&source, &name).map_err(|e| {
+        err!("{e}");
+        2
+    })
+}
+
 fn replay(files: &[PathBuf]) -> u8 {
     let mut code = 0;
     for path in files {
-        let name = path.display().to_string();
-        let source = match std::fs::read(path) {
-            Ok(source) => source,
-            Err(e) => {
-                eprintln!("{name}: error: cannot read the file ({e}); expected a seed file");
-                code = code.max(2);
-                continue;
-            }
-        };
-        let seed_file = match SeedFile::parse(&source, &name) {
+        let name = input_name(path);
+        let seed_file = match read_seed_file(path) {
             Ok(seed_file) => seed_file,
-            Err(e) => {
-                eprintln!("{e}");
-                code = code.max(2);
+            Err(failed) => {
+                code = code.max(failed);
                 continue;
             }
         };
         match seed_file.replay() {
-            Ok(what) => println!("{name}: ok: {what}"),
+            Ok(what) => out!("{name}: ok: {what}"),
             Err(what) => {
-                eprintln!("{name}: FAILED: {what}");
+                err!("{name}: FAILED: {what}");
+                err!("  rerun: {COMMAND} replay {name}");
                 code = code.max(1);
             }
         }
@@ -302,51 +384,106 @@ fn replay(files: &[PathBuf]) -> u8 {
     code
 }
 
+/// `logoff-sim script FILE...`: runs each file in the order given, with the model making `mutant`'s mistake, every
+/// invariant checked after every step and liveness after the last ([`sim::liveness::verify_script`]); prints one
+/// line for each, and returns the largest of their exit codes (0 pass, 1 failed, 2 malformed or unreadable).
+fn script_command(paths: &[PathBuf], mutant: Mutant) -> u8 {
+    let mut exit_code = 0;
+    for path in paths {
+        let file = input_name(path);
+        let code = match text::read(path) {
+            Err(error) => {
+                err!("{file}: error: {error}; expected a readable scenario file");
+                2
+            }
+            Ok(source) => match sim::script::parse(&source, &file) {
+                Err(error) => {
+                    err!("{error}");
+                    2
+                }
+                Ok(mut script) => {
+                    script.mutant = mutant;
+                    match sim::liveness::verify_script(&script) {
+                        Ok(outcome) => {
+                            out!(
+                                "{file}: ok ({}, {})",
+                                plural(outcome.steps as u64, "step", "steps"),
+                                plural(outcome.expectations as u64, "expectation", "expectations")
+                            );
+                            0
+                        }
+                        Err(error) => {
+                            err!("{error}");
+                            error.exit_code()
+                        }
+                    }
+                }
+            },
+        };
+        exit_code = exit_code.max(code);
+    }
+    exit_code
+}
+
+/// Whether two paths name the same file (an output path that does not exist yet names no input).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 fn shrink_command(path: &Path, out: Option<PathBuf>) -> u8 {
-    let name = path.display().to_string();
-    let source = match std::fs::read(path) {
-        Ok(source) => source,
-        Err(e) => {
-            eprintln!("{name}: error: cannot read the file ({e}); expected a seed file");
+    let name = input_name(path);
+    let out = match out {
+        Some(out) => out,
+        None if path == Path::new("-") => {
+            err!("error: reading the seed file from standard input; expected --out FILE for the shrunk script");
             return 2;
         }
+        None => path.with_extension("shrunk.scn"),
     };
-    let seed_file = match SeedFile::parse(&source, &name) {
+    if same_file(path, &out) {
+        err!("error: --out {} is the seed file being shrunk; expected another path", out.display());
+        return 2;
+    }
+    let seed_file = match read_seed_file(path) {
         Ok(seed_file) => seed_file,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let Expected::Violation(invariant) = seed_file.expect else {
-        eprintln!("{name}: error: the seed file expects a clean run; expected `expect violation NAME` to shrink");
+        err!("{name}: error: the seed file expects a clean run; expected `expect violation NAME` to shrink");
         return 2;
     };
     let Some(shrunk) = sim::shrink::shrink(&seed_file.script, invariant) else {
-        eprintln!("{name}: its steps do not break {invariant}: nothing to shrink");
+        err!("{name}: its steps do not break {invariant}: nothing to shrink");
         return 1;
     };
-    let out = out.unwrap_or_else(|| path.with_extension("shrunk.scn"));
     let text = format!(
         "# Shrunk by `logoff-sim shrink` from {name} (seed {}).\n# breaks: {invariant} ({})\n\
-         # replay: logoff-sim script --mutant {} {}\n{shrunk}",
+         # replay: {COMMAND} script --mutant {} {}\n{shrunk}",
         seed_file.seed,
         invariant.requirements(),
         shrunk.mutant,
         out.display()
     );
-    if let Err(e) = std::fs::write(&out, text) {
-        eprintln!("error: cannot write {}: {e}", out.display());
+    if let Err(e) = sim::output::write_atomically(&out, &text) {
+        err!("error: cannot write {}: {e}", out.display());
         return 2;
     }
-    let before = sim::shrink::applied_steps(&seed_file.script).len();
-    println!("{before} steps -> {} steps, breaking {invariant}: {}", shrunk.steps(), out.display());
+    let before = sim::shrink::applied_steps(&seed_file.script).len() as u64;
+    out!(
+        "{} -> {}, breaking {invariant}: {}",
+        plural(before, "step", "steps"),
+        plural(shrunk.steps() as u64, "step", "steps"),
+        out.display()
+    );
     0
 }
 
 fn mutants_command(seeds: u64, out: &Path) -> u8 {
     if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("error: cannot create {}: {e}", out.display());
+        err!("error: cannot create {}: {e}", out.display());
         return 2;
     }
     let rows: Vec<(Mutant, Option<sim::mutants::Caught>)> =
@@ -356,8 +493,9 @@ fn mutants_command(seeds: u64, out: &Path) -> u8 {
         match caught {
             Some(caught) => {
                 let path = out.join(format!("{mutant}.scn"));
-                if let Err(e) = std::fs::write(&path, caught.scenario_text(&path.display().to_string())) {
-                    eprintln!("error: cannot write {}: {e}", path.display());
+                if let Err(e) = sim::output::write_atomically(&path, &caught.scenario_text(&path.display().to_string()))
+                {
+                    err!("error: cannot write {}: {e}", path.display());
                     code = 2;
                 }
                 if caught.shrunk_steps() > SHRUNK_STEPS_MAX {
@@ -367,24 +505,54 @@ fn mutants_command(seeds: u64, out: &Path) -> u8 {
             None => code = code.max(1),
         }
     }
-    print!("{}", Table(&rows));
+    write(Stream::Stdout, format_args!("{}", Table(&rows)));
     let reference = sweep(0..seeds, 2, None, Mutant::None, &|failure| {
-        eprintln!("the reference model broke {} at seed {}", failure.violation, failure.config.seed);
+        err!("the reference model broke {} at seed {}", failure.violation, failure.config.seed);
     });
     match reference {
         Ok(summary) => {
-            println!("reference model on seeds 0..{seeds}: {} failing runs", summary.failing_runs());
+            out!(
+                "reference model on seeds 0..{seeds}: {}",
+                plural(summary.failing_runs(), "failing run", "failing runs")
+            );
             if summary.failing_runs() > 0 {
                 code = code.max(1);
             }
         }
         Err(e) => {
-            eprintln!("error: cannot start the worker threads: {e}");
+            err!("error: {e}");
             code = 2;
         }
     }
     let liveness_only =
         rows.iter().filter(|(_, caught)| caught.as_ref().is_some_and(|c| c.invariant == Invariant::Liveness)).count();
-    println!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
+    out!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
     code
+}
+
+fn list(what: Listing) -> u8 {
+    match what {
+        Listing::Mutants => {
+            out!("{:<32} {:<15} what", "mutant", "implementer");
+            out!("{:<32} {:<15} {}", "none", "-", Mutant::None.description());
+            for mutant in Mutant::ALL {
+                let implementer = mutant.implementer().map_or("-", |who| who.name());
+                out!("{:<32} {:<15} {}", mutant.name(), implementer, mutant.description());
+            }
+        }
+        Listing::Knobs => {
+            let (first, second) = (Profile::from_index(0).values(), Profile::from_index(Profile::COUNT - 1).values());
+            out!("{:<4} {:<24} values (default first)", "", "knob");
+            for (i, knob) in Profile::KNOBS.iter().enumerate() {
+                out!("A{:<3} {knob:<24} {} {}", i + 1, first[i], second[i]);
+            }
+        }
+        Listing::Invariants => {
+            out!("{:<32} requirements", "invariant");
+            for invariant in Invariant::ALL {
+                out!("{:<32} {}", invariant.name(), invariant.requirements());
+            }
+        }
+    }
+    0
 }

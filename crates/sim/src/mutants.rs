@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use logoff_core::Mutant;
 
+use crate::failures::COMMAND;
 use crate::invariants::Invariant;
 use crate::script::Script;
 use crate::seedfile::script_of;
@@ -42,7 +43,7 @@ impl Caught {
             "# Shrunk by `logoff-sim mutants` from seed {} ({} steps before shrinking).\n\
              # mutant: {} -- {} ({})\n\
              # breaks: {} ({})\n\
-             # replay: logoff-sim script --mutant {} {path}\n{}",
+             # replay: {COMMAND} script --mutant {} {path}\n{}",
             self.seed,
             self.steps_before,
             self.mutant,

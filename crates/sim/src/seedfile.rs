@@ -21,18 +21,24 @@
 //! line of the seed file itself.
 
 use std::fmt;
+use std::path::Path;
 
 use logoff_core::*;
 
 use crate::invariants::Invariant;
 use crate::liveness::verify_script;
 use crate::observe::{ClientReturn, Observed};
+use crate::output::write_atomically;
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
+use crate::text;
 use crate::trace::Trace;
 
 /// The seed-file format this program reads and writes.
 pub const FORMAT: u32 = 1;
+
+/// The longest `why` line, in characters (well within a line's bound).
+pub const WHY_CHARS_MAX: usize = 1_000;
 
 /// What replaying a seed file must show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,27 +88,42 @@ impl fmt::Display for SeedFileError {
 impl std::error::Error for SeedFileError {}
 
 impl SeedFile {
-    /// Reads a seed file. `file` names it in errors.
+    /// Reads a seed file. `file` names it in errors. Lines are read as a script's are ([`text::lines`]); each
+    /// header key may appear once.
     pub fn parse(source: &[u8], file: &str) -> Result<SeedFile, SeedFileError> {
-        let error =
-            |line: usize, message: String| SeedFileError { file: file.to_string(), line, column: None, message };
-        let text = std::str::from_utf8(source).map_err(|e| {
-            let line = source[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            error(line, "the file is not valid UTF-8; expected a text file".to_string())
-        })?;
+        let error = |line: usize, message: String| SeedFileError {
+            file: file.to_string(),
+            line,
+            column: None,
+            message: text::with_excerpts(&message),
+        };
         let (mut format, mut seed, mut expect, mut why, mut mutant) = (None, None, None, None, None);
+        // The line of each header key seen so far, to refuse a repeated one.
+        let mut seen: Vec<(&str, usize)> = Vec::new();
         let mut separator = None;
-        for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            let content = raw.trim();
+        let mut last_line = 0;
+        let mut lines = text::lines(source);
+        for (line, content) in lines.by_ref() {
+            last_line = line;
+            let content = content.map_err(|e| SeedFileError {
+                file: file.to_string(),
+                line,
+                column: Some(e.column),
+                message: format!("{}; expected {}", e.problem, e.expected),
+            })?;
+            let content = content.trim();
             if content == "---" {
-                separator = Some(index);
+                separator = Some(line);
                 break;
             }
             if content.is_empty() || content.starts_with('#') {
                 continue;
             }
             let (key, value) = content.split_once(' ').map_or((content, ""), |(k, v)| (k, v.trim()));
+            if let Some((_, first)) = seen.iter().find(|(seen_key, _)| *seen_key == key) {
+                return Err(error(line, format!("`{key}` repeated (first at line {first}); expected each key once")));
+            }
+            seen.push((key, line));
             match key {
                 "format" => {
                     let number: u32 = value.parse().map_err(|_| {
@@ -149,21 +170,17 @@ impl SeedFile {
             }
         }
         let Some(separator) = separator else {
-            let lines = text.lines().count().max(1);
-            return Err(error(lines, "no `---` line; expected one between the header and the steps".to_string()));
+            return Err(error(last_line.max(1), "no `---` line; expected one between the header and the steps".into()));
         };
-        let missing = |what: &str| error(separator + 1, format!("the header has no `{what}` line before `---`"));
+        let missing = |what: &str| error(separator, format!("the header has no `{what}` line before `---`"));
         format.ok_or_else(|| missing("format"))?;
         let seed = seed.ok_or_else(|| missing("seed"))?;
         let expect = expect.ok_or_else(|| missing("expect"))?;
         let why = why.ok_or_else(|| missing("why"))?;
         // Blank the header so that the script parser's line numbers are the seed file's.
-        let mut body = "\n".repeat(separator + 1);
-        for line in text.lines().skip(separator + 1) {
-            body.push_str(line);
-            body.push('\n');
-        }
-        let mut script = script::parse(body.as_bytes(), file).map_err(|e| SeedFileError {
+        let mut body = vec![b'\n'; separator];
+        body.extend_from_slice(lines.rest());
+        let mut script = script::parse(&body, file).map_err(|e| SeedFileError {
             file: file.to_string(),
             line: e.line,
             column: Some(e.column),
@@ -173,12 +190,53 @@ impl SeedFile {
         Ok(SeedFile { seed, expect, why, script })
     }
 
+    /// Checks a `why` text as [`SeedFile::parse`] would read it back: one line of text, not empty, without white
+    /// space at either end, without control characters, at most [`WHY_CHARS_MAX`] characters.
+    pub fn check_why(why: &str) -> Result<(), String> {
+        if why.trim().is_empty() {
+            return Err("the reason is empty; expected a line saying why the seed is kept".to_string());
+        }
+        if why.trim() != why {
+            return Err("the reason starts or ends with white space; expected it trimmed".to_string());
+        }
+        if let Some(character) = why.chars().find(|c| text::forbidden(*c)) {
+            return Err(format!(
+                "the reason holds the control character U+{:04X}; expected one line of text",
+                u32::from(character)
+            ));
+        }
+        let count = why.chars().count();
+        if count > WHY_CHARS_MAX {
+            return Err(format!("the reason is {count} characters long; expected at most {WHY_CHARS_MAX}"));
+        }
+        Ok(())
+    }
+
+    /// Writes the seed file to `path`, whole or not at all, after checking that it reads back as itself: a seed
+    /// file that `replay` would refuse is never reported saved.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let name = path.display().to_string();
+        SeedFile::check_why(&self.why).map_err(|e| format!("cannot save {name}: {e}"))?;
+        let text = self.to_string();
+        match SeedFile::parse(text.as_bytes(), &name) {
+            Ok(read_back) if read_back.to_string() == text => {}
+            Ok(_) => return Err(format!("cannot save {name}: it does not read back as written (a bug)")),
+            Err(e) => return Err(format!("cannot save {name}: it would not read back: {e}")),
+        }
+        if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+        }
+        write_atomically(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
+    }
+
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
     /// Returns a one-line description of what happened, or of how it differs from what was expected.
     pub fn replay(&self) -> Result<String, String> {
-        let result = verify_script(&self.script).map(|outcome| outcome.steps).map_err(|e| e.to_string());
+        let result = verify_script(&self.script).map(|outcome| outcome.steps as u64).map_err(|e| e.to_string());
         match (self.expect, result) {
-            (Expected::Clean, Ok(steps)) => Ok(format!("clean ({steps} steps), as expected")),
+            (Expected::Clean, Ok(steps)) => {
+                Ok(format!("clean ({}), as expected", text::plural(steps, "step", "steps")))
+            }
             (Expected::Clean, Err(failure)) => Err(format!("expected a clean run; {failure}")),
             (Expected::Violation(expected), Err(failure)) if failure.contains(&format!(": {} (", expected.name())) => {
                 Ok(format!("violation of {expected}, as expected: {failure}"))
@@ -186,9 +244,10 @@ impl SeedFile {
             (Expected::Violation(expected), Err(failure)) => {
                 Err(format!("expected a violation of {expected}; {failure}"))
             }
-            (Expected::Violation(expected), Ok(steps)) => {
-                Err(format!("expected a violation of {expected}; the run was clean ({steps} steps)"))
-            }
+            (Expected::Violation(expected), Ok(steps)) => Err(format!(
+                "expected a violation of {expected}; the run was clean ({})",
+                text::plural(steps, "step", "steps")
+            )),
         }
     }
 }
@@ -249,7 +308,8 @@ pub fn script_of(config: &Config, trace: &Trace, file: &str) -> Script {
         }
     }
     for (i, state) in model.messages().iter().enumerate() {
-        if let Some(phase) = MessagePhase::of(state) {
+        let phase = MessagePhase::of(state);
+        if phase != MessagePhase::Unused {
             script.push_expectation(Expectation::Message(MessageId(i as u8), phase));
         }
     }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::coverage::{Coverage, CoverageTable};
 use crate::invariants::{Invariant, Violation};
 use crate::simulate::{Config, Simulator};
+use crate::text;
 
 /// Seeds handed to a worker at a time; the buffers of the simulator are reused within a chunk.
 const CHUNK_SEEDS: u64 = 1_024;
@@ -65,7 +66,17 @@ pub struct Failure {
     pub step: u32,
 }
 
-/// Runs every seed of `seeds` on `jobs` threads. `profile` overrides the profile drawn by each seed; `mutant` is
+/// Why a sweep did not give a summary.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot start the worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    /// A bug of the sweep itself: it must run every seed of its range exactly once.
+    #[error("the sweep ran {ran} runs for the {expected} seeds of its range (a bug)")]
+    Incomplete { ran: u64, expected: u64 },
+}
+
+/// Runs every seed of `seeds` on `jobs` threads, each exactly once, and checks that it did. `profile` overrides the profile drawn by each seed; `mutant` is
 /// the mistake the model makes. `on_failure` is called from the worker thread for each failing run, in no
 /// particular order.
 pub fn sweep(
@@ -74,15 +85,18 @@ pub fn sweep(
     profile: Option<Profile>,
     mutant: Mutant,
     on_failure: &(dyn Fn(Failure) + Sync),
-) -> Result<Summary, rayon::ThreadPoolBuildError> {
+) -> Result<Summary, SweepError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
-    let chunks = seeds.end.saturating_sub(seeds.start).div_ceil(CHUNK_SEEDS);
+    let expected = seeds.end.saturating_sub(seeds.start);
+    let chunks = expected.div_ceil(CHUNK_SEEDS);
     let summary = pool.install(|| {
         (0..chunks)
             .into_par_iter()
             .map(|chunk| {
+                // chunk * CHUNK_SEEDS < expected, so neither sum can pass seeds.end, nor overflow, even at the top
+                // of u64.
                 let start = seeds.start + chunk * CHUNK_SEEDS;
-                let end = (start + CHUNK_SEEDS).min(seeds.end);
+                let end = start + CHUNK_SEEDS.min(seeds.end - start);
                 let mut simulator = Simulator::new();
                 let mut summary = Summary::default();
                 for seed in start..end {
@@ -103,6 +117,9 @@ pub fn sweep(
             })
             .reduce(Summary::default, Summary::merge)
     });
+    if summary.runs != expected {
+        return Err(SweepError::Incomplete { ran: summary.runs, expected });
+    }
     Ok(summary)
 }
 
@@ -116,7 +133,7 @@ pub struct Report<'a> {
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.summary;
-        writeln!(f, "runs: {}", s.runs)?;
+        writeln!(f, "runs: {} (every seed of the range, once)", s.runs)?;
         writeln!(f, "steps: {}", s.steps)?;
         writeln!(f, "failing runs: {}", s.failing_runs())?;
         writeln!(f, "violations by invariant:")?;
@@ -131,9 +148,9 @@ impl fmt::Display for Report<'_> {
         let seconds = self.elapsed.as_secs_f64().max(1e-9);
         writeln!(
             f,
-            "time: {:.2} s with {} jobs; {:.0} runs/s; {:.0} steps/s",
+            "time: {:.2} s with {}; {:.0} runs/s; {:.0} steps/s",
             seconds,
-            self.jobs,
+            text::plural(self.jobs as u64, "job", "jobs"),
             s.runs as f64 / seconds,
             s.steps as f64 / seconds
         )

@@ -5,7 +5,8 @@ use std::fmt::{self, Write as _};
 use logoff_core::*;
 use serde::Serialize;
 
-use crate::simulate::{Config, Observer};
+use crate::invariants::Violation;
+use crate::simulate::{Config, Observer, Outcome};
 
 /// One recorded step: applied (with its effects) or attempted by a client and not enabled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +75,9 @@ impl Trace {
         fnv1a64(self.text().as_bytes())
     }
 
-    /// The trace as JSON: the configuration, then each step with its tick, its script line and its effects.
-    pub fn json(&self, config: &Config) -> String {
+    /// The run as one JSON document: the configuration, each step with its tick, its script line and its effects,
+    /// then the verdict (`clean` or `violation`, with the broken invariant).
+    pub fn json(&self, config: &Config, outcome: &Outcome) -> String {
         #[derive(Serialize)]
         struct Step {
             tick: u64,
@@ -84,12 +86,25 @@ impl Trace {
             #[serde(skip_serializing_if = "Option::is_none")]
             rejected: Option<String>,
         }
+        /// The first broken invariant: its name, its requirements, what was seen, and the step (from 1).
+        #[derive(Serialize)]
+        struct Broken {
+            invariant: &'static str,
+            requirements: &'static str,
+            what: &'static str,
+            step: u32,
+        }
         #[derive(Serialize)]
         struct Document<'a> {
             config: &'a Config,
             profile: String,
             trace_hash: String,
             steps: Vec<Step>,
+            steps_run: u32,
+            ticks: u64,
+            /// `clean` or `violation`.
+            verdict: &'static str,
+            violation: Option<Broken>,
         }
         let steps = self
             .steps
@@ -106,6 +121,15 @@ impl Trace {
             profile: config.profile.to_string(),
             trace_hash: format!("{:016x}", self.hash()),
             steps,
+            steps_run: outcome.steps,
+            ticks: outcome.ticks,
+            verdict: if outcome.violation.is_some() { "violation" } else { "clean" },
+            violation: outcome.violation.map(|(Violation { invariant, what }, step)| Broken {
+                invariant: invariant.name(),
+                requirements: invariant.requirements(),
+                what,
+                step,
+            }),
         };
         serde_json::to_string_pretty(&document).expect("a trace always serialises")
     }

@@ -1,10 +1,16 @@
 //! Replays every seed file of `sim-seeds/` and checks that each ends as its `expect` line says.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod common;
 
 use sim::seedfile::SeedFile;
+
+/// The command that replays just this seed file, from the workspace root.
+fn rerun(path: &Path) -> String {
+    let relative = path.strip_prefix(common::workspace_dir("")).unwrap_or(path);
+    format!("{} replay {}", sim::failures::COMMAND, relative.display())
+}
 
 fn corpus() -> Vec<PathBuf> {
     common::files("sim-seeds", "seed")
@@ -21,10 +27,10 @@ fn every_seed_file_replays_as_expected() {
         match SeedFile::parse(&source, &path.display().to_string()) {
             Ok(seed_file) => {
                 if let Err(what) = seed_file.replay() {
-                    failures.push(format!("{}: {what}", path.display()));
+                    failures.push(format!("{}: {what}\n  rerun: {}", path.display(), rerun(path)));
                 }
             }
-            Err(e) => failures.push(e.to_string()),
+            Err(e) => failures.push(format!("{e}\n  rerun: {}", rerun(path))),
         }
     }
     assert!(failures.is_empty(), "seed files that did not replay as expected:\n{}", failures.join("\n"));
@@ -59,5 +65,41 @@ fn malformed_seed_files_name_the_line() {
         assert!(error.starts_with(expected), "{source:?}: got {error:?}, expected it to start with {expected:?}");
     }
     let error = SeedFile::parse(b"format 1\nseed \xff\n", "x.seed").unwrap_err().to_string();
-    assert!(error.starts_with("x.seed:2: error: the file is not valid UTF-8"), "{error}");
+    assert!(error.starts_with("x.seed:2:6: error: this line is not valid UTF-8"), "{error}");
+}
+
+/// Shows that a header key given twice is refused at its second line, whichever key it is, rather than the last
+/// one winning (issue 7, item 4): `expect violation liveness` then `expect clean` used to replay as clean.
+#[test]
+fn repeated_header_keys_are_refused() {
+    let header = ["format 1", "seed 1", "mutant none", "expect violation liveness", "why x"];
+    for (i, repeated) in header.iter().enumerate() {
+        let mut lines: Vec<&str> = header.to_vec();
+        let second = if i == 3 { "expect clean" } else { repeated };
+        lines.push(second);
+        let source = format!("{}\n---\nc0 release\n", lines.join("\n"));
+        let error = SeedFile::parse(source.as_bytes(), "x.seed").unwrap_err().to_string();
+        let key = repeated.split(' ').next().unwrap();
+        let expected = format!("x.seed:6: error: `{key}` repeated (first at line {}); expected each key once", i + 1);
+        assert_eq!(error, expected);
+    }
+}
+
+/// Shows that a seed file is read with the script's line rules (issue 7, item 1): a CR-only file, a form feed, and
+/// a file without steps are each refused naming the line, and a CRLF file with a byte-order mark reads as LF.
+#[test]
+fn seed_files_follow_the_line_rules() {
+    let good = "format 1\nseed 1\nexpect clean\nwhy x\n---\nc0 release\n";
+    let parsed = SeedFile::parse(good.as_bytes(), "x.seed").unwrap();
+    let crlf = format!("\u{feff}{}", good.replace('\n', "\r\n"));
+    assert_eq!(SeedFile::parse(crlf.as_bytes(), "x.seed").unwrap().to_string(), parsed.to_string());
+    let cr_only = good.replace('\n', "\r");
+    let error = SeedFile::parse(cr_only.as_bytes(), "x.seed").unwrap_err().to_string();
+    assert!(error.starts_with("x.seed:1:9: error: control character U+000D"), "{error}");
+    let form_feed = good.replace("c0 release", "c0 release\u{c}");
+    let error = SeedFile::parse(form_feed.as_bytes(), "x.seed").unwrap_err().to_string();
+    assert!(error.starts_with("x.seed:6:11: error: control character U+000C"), "{error}");
+    let no_steps = "format 1\nseed 1\nexpect clean\nwhy x\n---\n# nothing\n";
+    let error = SeedFile::parse(no_steps.as_bytes(), "x.seed").unwrap_err().to_string();
+    assert!(error.starts_with("x.seed:6:1: error: the script has no step"), "{error}");
 }

@@ -47,7 +47,8 @@ fn assert_malformed(text: &str, line: usize, column: usize, fragment: &str) {
 
 fn assert_malformed_bytes(source: &[u8], line: usize, column: usize, fragment: &str) {
     let ran = script_files(&[("test.scn", source)]);
-    let shown = String::from_utf8_lossy(source);
+    // Only the start of the file is shown: some fixtures are a megabyte long.
+    let shown: String = String::from_utf8_lossy(source).chars().take(200).collect();
     assert_eq!(ran.code, 2, "for:\n{shown}\nstderr: {}", ran.stderr);
     assert_eq!(ran.stdout, "", "for:\n{shown}");
     assert_eq!(ran.stderr.lines().count(), 1, "one message for:\n{shown}\nstderr: {}", ran.stderr);
@@ -78,13 +79,95 @@ expect store invalid
     assert_eq!(ran.code, 0);
 }
 
-/// Shows that an empty file, and one with only blank lines and comments, is a valid script with no steps.
+/// Shows that a file without a step (empty, only blank lines and comments, or only headers and expectations) is
+/// malformed, naming its last line: it would pass while testing nothing (issue 7, item 1).
 #[test]
-fn an_empty_file_passes_with_no_steps() {
-    for text in ["", "\n\n", "# nothing here\n   \n"] {
-        let ran = script(text);
-        assert_eq!((ran.code, ran.stdout.as_str()), (0, "test.scn: ok (0 steps, 0 expectations)\n"), "{text:?}");
+fn a_file_without_steps_is_malformed() {
+    let cases = [
+        ("", 1),
+        ("\n\n", 2),
+        ("# nothing here\n   \n", 2),
+        ("profile abort=stop\nexpect store open\n", 2),
+        ("\u{feff}# a byte-order mark, then nothing\n", 1),
+    ];
+    for (text, line) in cases {
+        assert_malformed(text, line, 1, "the script has no step");
     }
+}
+
+/// Shows the accepted line ends (LF, CRLF) against every other separator and control character (issue 7, item 1):
+/// the example file with its line ends turned into CR, VT, FF, NEL, LS or PS is malformed at line 1, and the same
+/// file with a false expectation is malformed too, never a pass.
+#[test]
+fn only_lf_and_crlf_end_lines() {
+    let example = "profile call_site=eager orderly=drain\nc0 submit m1\nspooler send m1 t0\nc0 logoff ORDERLY\n\
+                   t0 sent m1\nexpect c0 returned S_OK COMPLETE\nexpect store invalid\n";
+    assert_eq!(script(example).code, 0);
+    assert_eq!(script(&example.replace('\n', "\r\n")).code, 0);
+    let first_line_end = "profile call_site=eager orderly=drain".chars().count() + 1;
+    for separator in ["\r", "\u{b}", "\u{c}", "\u{85}", "\u{2028}", "\u{2029}"] {
+        for text in [example.to_string(), example.replace("store invalid", "store open")] {
+            let joined = text.replace('\n', separator);
+            assert_malformed(&joined, 1, first_line_end, "control character U+");
+        }
+    }
+    // A control character hidden in a comment is refused too: it is where a CR-only file hides its steps.
+    assert_malformed("c0 release # a\u{7}bell\n", 1, 15, "control character U+0007");
+}
+
+/// Shows the bounds of a file (issue 7, item 7): a line past 4,096 bytes and a file past 1 MiB are malformed, and a
+/// megabyte of zeros is refused without reading more than the bound; a 130,000-term flag word (1 MB) is refused quickly
+/// by the line bound, and a long bad word is quoted as a short excerpt.
+#[test]
+fn long_lines_and_files_are_malformed() {
+    let long_line = format!("c0 logoff {}\n", vec!["NO_WAIT"; 600].join("|"));
+    assert_malformed(&long_line, 1, 4097, "the line is 4809 bytes long");
+    let within = format!("c0 logoff {}\n", vec!["NO_WAIT"; 500].join("|"));
+    assert_eq!(script(&within).code, 0, "a line within the bound is read");
+    let big = "# padding padding padding padding padding padding\n".repeat(25_000);
+    assert_malformed(&format!("c0 release\n{big}"), 20_973, 1, "the file is longer than 1048576 bytes");
+    let huge = format!("c0 logoff {}\n", vec!["NO_WAIT"; 130_000].join("|"));
+    let started = std::time::Instant::now();
+    assert_malformed(&huge, 1, 4097, "bytes long");
+    assert!(started.elapsed().as_secs() < 5, "took {:?}", started.elapsed());
+    let ran = script(&format!("c0 {}\n", "x".repeat(4_000)));
+    assert!(ran.stderr.contains(&format!("`{}...`", "x".repeat(40))), "{}", ran.stderr);
+    assert!(ran.stderr.len() < 400, "a short message: {}", ran.stderr);
+}
+
+/// Shows that `-` reads a script from standard input, named `<stdin>` in messages, and that a byte-order mark is
+/// skipped (issue 7, item 12).
+#[test]
+fn a_dash_reads_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    for (input, stdout) in [
+        ("c0 release\nexpect store destroyed\n", "<stdin>: ok (1 step, 1 expectation)\n"),
+        ("\u{feff}c0 release\n", "<stdin>: ok (1 step, 0 expectations)\n"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_logoff-sim"))
+            .args(["script", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("logoff-sim runs");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), stdout);
+    }
+}
+
+/// Shows that `expect mK unused` is an expectation a script can write (issue 7, item 12), and that it fails once
+/// the name is used.
+#[test]
+fn expect_unused_is_an_expectation() {
+    let ran = script("expect m3 unused\nc0 submit m3\nexpect m3 unused\n");
+    assert_eq!(
+        (ran.code, ran.stderr.as_str()),
+        (1, "test.scn:3: expectation failed: expected m3 unused, found queued\n")
+    );
 }
 
 /// Shows that a failing expectation exits 1 naming the file, the line, what was expected and what was found.
@@ -110,7 +193,8 @@ fn expectations_about_nothing_say_what_was_found() {
         ("expect rejected", "expected rejected, found no step"),
     ];
     for (line, message) in cases {
-        let ran = script(line);
+        // The step after the expectation only makes the file a script: the expectation is checked before it.
+        let ran = script(&format!("{line}\nc0 addref\n"));
         assert_eq!(ran.code, 1, "{line}");
         assert_eq!(ran.stderr, format!("test.scn:1: expectation failed: {message}\n"));
     }
@@ -143,7 +227,7 @@ fn expect_rejected_accepts_a_step_not_enabled_and_fails_after_an_enabled_one() {
     );
 
     let ran = script("t0 sent m0\nexpect rejected\nexpect transports-calls none\n");
-    assert_eq!((ran.code, ran.stdout.as_str()), (0, "test.scn: ok (1 steps, 2 expectations)\n"));
+    assert_eq!((ran.code, ran.stdout.as_str()), (0, "test.scn: ok (1 step, 2 expectations)\n"));
 
     let ran = script("c0 addref\nexpect rejected\n");
     assert_eq!(
@@ -175,7 +259,7 @@ expect t0 logged-off
 fn crlf_tabs_and_comments_read_the_same() {
     let ran = script("setup\tclients=2\r\n\tc1 logoff\tLOGOFF_QUIET # a comment\r\n#\r\nexpect c1 returned\t0x0 0\r\n");
     assert_eq!((ran.code, ran.stderr.as_str()), (0, ""));
-    assert_eq!(ran.stdout, "test.scn: ok (1 steps, 1 expectations)\n");
+    assert_eq!(ran.stdout, "test.scn: ok (1 step, 1 expectation)\n");
 }
 
 /// Shows that a malformed file runs no step at all: the step on line 1 is not enabled, but the file is reported as
@@ -188,17 +272,17 @@ fn a_malformed_file_runs_no_step() {
 /// Shows that with several files each is reported and the exit code is the largest of theirs.
 #[test]
 fn several_files_exit_with_the_largest_code() {
-    let pass: &[u8] = b"expect store open\n";
-    let fail: &[u8] = b"expect store invalid\n";
-    let malformed: &[u8] = b"expect store closed\n";
+    let pass: &[u8] = b"c0 addref\nexpect store open\n";
+    let fail: &[u8] = b"c0 addref\nexpect store invalid\n";
+    let malformed: &[u8] = b"expect store closed\nc0 addref\n";
     let ran = script_files(&[("pass.scn", pass), ("fail.scn", fail)]);
     assert_eq!(ran.code, 1);
-    assert_eq!(ran.stdout, "pass.scn: ok (0 steps, 1 expectations)\n");
-    assert_eq!(ran.stderr, "fail.scn:1: expectation failed: expected store invalid, found open\n");
+    assert_eq!(ran.stdout, "pass.scn: ok (1 step, 1 expectation)\n");
+    assert_eq!(ran.stderr, "fail.scn:2: expectation failed: expected store invalid, found open\n");
 
     let ran = script_files(&[("malformed.scn", malformed), ("fail.scn", fail), ("pass.scn", pass)]);
     assert_eq!(ran.code, 2);
-    assert_eq!(ran.stdout, "pass.scn: ok (0 steps, 1 expectations)\n");
+    assert_eq!(ran.stdout, "pass.scn: ok (1 step, 1 expectation)\n");
     assert_eq!(ran.stderr.lines().count(), 2, "{}", ran.stderr);
     assert!(ran.stderr.starts_with("malformed.scn:1:14: error: unknown store state `closed`"), "{}", ran.stderr);
 
@@ -298,7 +382,7 @@ fn malformed_client_or_transport_beyond_setup() {
         "transport `t0` is beyond setup (transports=0)",
     );
     // The setup of the whole file counts, even for an expectation written before it.
-    let ran = script("expect c3 pending\nsetup clients=4\n");
+    let ran = script("expect c3 pending\nsetup clients=4\nc0 addref\n");
     assert_eq!(
         (ran.code, ran.stderr.as_str()),
         (1, "test.scn:1: expectation failed: expected c3 pending, found no call in progress\n")

@@ -21,7 +21,6 @@ mod parse;
 mod run;
 
 use std::fmt;
-use std::path::PathBuf;
 
 use logoff_core::{
     Action, ClientId, HResult, LogoffFlags, MessageId, MessageState, Mode, Mutant, Profile, Setup, StorePhase,
@@ -73,7 +72,7 @@ pub enum Expectation {
     TransportsReturned(TransportsReturned),
     /// `expect store open|logging-off|invalid|destroyed`.
     Store(StorePhase),
-    /// `expect mK queued|sending|sent|available|receiving|delivered`.
+    /// `expect mK unused|queued|sending|sent|available|receiving|delivered`.
     Message(MessageId, MessagePhase),
     /// `expect tJ logged-on|logging-off|logged-off`.
     Transport(TransportId, TransportPhase),
@@ -99,6 +98,8 @@ pub enum TransportsReturned {
 /// The words of `expect mK ...`: a message's state without the transport it is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessagePhase {
+    /// The name has not been used yet: no submit and no arrival named it.
+    Unused,
     Queued,
     Sending,
     Sent,
@@ -108,7 +109,8 @@ pub enum MessagePhase {
 }
 
 impl MessagePhase {
-    pub const ALL: [MessagePhase; 6] = [
+    pub const ALL: [MessagePhase; 7] = [
+        MessagePhase::Unused,
         MessagePhase::Queued,
         MessagePhase::Sending,
         MessagePhase::Sent,
@@ -119,6 +121,7 @@ impl MessagePhase {
 
     pub const fn name(self) -> &'static str {
         match self {
+            MessagePhase::Unused => "unused",
             MessagePhase::Queued => "queued",
             MessagePhase::Sending => "sending",
             MessagePhase::Sent => "sent",
@@ -128,16 +131,16 @@ impl MessagePhase {
         }
     }
 
-    /// The phase of a message state; `None` for a name not used yet, which no script can expect.
-    pub const fn of(state: MessageState) -> Option<MessagePhase> {
+    /// The phase of a message state.
+    pub const fn of(state: MessageState) -> MessagePhase {
         match state {
-            MessageState::Unused => None,
-            MessageState::Queued => Some(MessagePhase::Queued),
-            MessageState::Sending(_) => Some(MessagePhase::Sending),
-            MessageState::Sent => Some(MessagePhase::Sent),
-            MessageState::Available(_) => Some(MessagePhase::Available),
-            MessageState::Receiving(_) => Some(MessagePhase::Receiving),
-            MessageState::Delivered => Some(MessagePhase::Delivered),
+            MessageState::Unused => MessagePhase::Unused,
+            MessageState::Queued => MessagePhase::Queued,
+            MessageState::Sending(_) => MessagePhase::Sending,
+            MessageState::Sent => MessagePhase::Sent,
+            MessageState::Available(_) => MessagePhase::Available,
+            MessageState::Receiving(_) => MessagePhase::Receiving,
+            MessageState::Delivered => MessagePhase::Delivered,
         }
     }
 }
@@ -293,43 +296,6 @@ impl fmt::Display for Script {
         }
         Ok(())
     }
-}
-
-/// `logoff-sim script FILE...`: runs each file in the order given, with the model making `mutant`'s mistake, every
-/// invariant checked after every step and liveness after the last ([`crate::liveness::verify_script`]); prints
-/// one line for each, and returns the largest of their exit codes (0 pass, 1 failed, 2 malformed or unreadable).
-pub fn run_files(paths: &[PathBuf], mutant: Mutant) -> u8 {
-    let mut exit_code = 0;
-    for path in paths {
-        let file = path.display().to_string();
-        let code = match std::fs::read(path) {
-            Err(error) => {
-                eprintln!("{file}: error: cannot read the file ({error}); expected a readable scenario file");
-                2
-            }
-            Ok(source) => match parse(&source, &file) {
-                Err(error) => {
-                    eprintln!("{error}");
-                    2
-                }
-                Ok(mut script) => {
-                    script.mutant = mutant;
-                    match crate::liveness::verify_script(&script) {
-                        Ok(outcome) => {
-                            println!("{file}: ok ({} steps, {} expectations)", outcome.steps, outcome.expectations);
-                            0
-                        }
-                        Err(error) => {
-                            eprintln!("{error}");
-                            error.exit_code()
-                        }
-                    }
-                }
-            },
-        };
-        exit_code = exit_code.max(code);
-    }
-    exit_code
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //! the line and the column of the offending word; nothing here panics.
 //!
 //! Decisions where SPEC.md is silent:
-//! - A line ends at `\n`; a `\r` before it is white space, so CRLF files read the same.
+//! - Lines are read by [`crate::text::lines`]: LF or CRLF line ends, a UTF-8 byte-order mark skipped, no other
+//!   control character anywhere, at most 4,096 bytes a line and 1 MiB a file.
+//! - A script with no step (empty, or only comments, headers and expectations) is malformed: it would pass while
+//!   testing nothing.
 //! - Words are separated by ASCII white space; `#` starts a comment anywhere on a line.
 //! - `profile` and `setup` may come in either order, each at most once, before the first step. Expectations may
 //!   come before them: the names they use are checked against the setup of the whole file.
@@ -12,6 +15,8 @@
 //! - When a file has several errors, the first one by line and column is reported.
 
 use std::fmt;
+
+use crate::text;
 
 use logoff_core::{
     Action, ClientId, FlushFlags, HResult, LogoffFlags, LogoffOutcome, MessageId, Mode, Profile, ProfileError, Setup,
@@ -40,38 +45,19 @@ impl fmt::Display for ScriptError {
 
 impl std::error::Error for ScriptError {}
 
-/// Parses the bytes of a script. `file_name` is used in every message about it. An empty file is a valid script
-/// with no items.
+/// Parses the bytes of a script. `file_name` is used in every message about it. Lines are read by
+/// [`crate::text::lines`] (LF or CRLF, bounded, no control characters); a script with no step is malformed.
 pub fn parse(source: &[u8], file_name: &str) -> Result<Script, ScriptError> {
     let mut parser = Parser::default();
     let mut first_error: Option<(usize, Problem)> = None;
-    let mut note = |line: usize, problem: Problem| {
-        let earlier = match &first_error {
-            None => true,
-            Some((first_line, first)) => (line, problem.column) < (*first_line, first.column),
-        };
-        if earlier {
-            first_error = Some((line, problem));
-        }
-    };
-    let mut lines = source.split(|&byte| byte == b'\n').enumerate().peekable();
-    while let Some((index, bytes)) = lines.next() {
-        let line = index + 1;
-        if bytes.is_empty() && lines.peek().is_none() {
-            // The empty piece after a final newline is not a line.
-            break;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
-                let column = valid.chars().count() + 1;
-                note(line, Problem::new(column, "this line is not valid UTF-8", "UTF-8 text"));
-                continue;
-            }
-        };
-        if let Err(problem) = parser.line(line, text) {
-            note(line, problem);
+    let mut last_line = 0;
+    for (line, text) in text::lines(source) {
+        last_line = line;
+        let result = text
+            .map_err(|error| Problem::new(error.column, error.problem, error.expected))
+            .and_then(|text| parser.line(line, text));
+        if let Err(problem) = result {
+            note(&mut first_error, line, problem);
         }
     }
     // The names' bounds need the setup, which may come after an expectation; a broken setup line has already been
@@ -79,9 +65,17 @@ pub fn parse(source: &[u8], file_name: &str) -> Result<Script, ScriptError> {
     if !parser.setup_broken {
         for name in &parser.names {
             if let Err(problem) = name.check(&parser.setup) {
-                note(name.line, problem);
+                note(&mut first_error, name.line, problem);
             }
         }
+    }
+    // Only for a file with nothing else wrong: an unreadable line may be what hid the steps.
+    if parser.first_step_line.is_none() && first_error.is_none() {
+        note(
+            &mut first_error,
+            last_line.max(1),
+            Problem::new(1, "the script has no step", "at least one step (a script without steps tests nothing)"),
+        );
     }
     match first_error {
         Some((line, Problem { column, problem, expected })) => {
@@ -97,6 +91,17 @@ pub fn parse(source: &[u8], file_name: &str) -> Result<Script, ScriptError> {
     }
 }
 
+/// Keeps the first error by line and column.
+fn note(first_error: &mut Option<(usize, Problem)>, line: usize, problem: Problem) {
+    let earlier = match first_error {
+        None => true,
+        Some((first_line, first)) => (line, problem.column) < (*first_line, first.column),
+    };
+    if earlier {
+        *first_error = Some((line, problem));
+    }
+}
+
 /// An error on one line, before the file and line are known.
 #[derive(Debug)]
 struct Problem {
@@ -106,8 +111,10 @@ struct Problem {
 }
 
 impl Problem {
+    /// A problem at a column. Every word the message quotes between backticks is cut to a short excerpt, so that a
+    /// megabyte-long word gives a one-line message.
     fn new(column: usize, problem: impl Into<String>, expected: impl Into<String>) -> Problem {
-        Problem { column, problem: problem.into(), expected: expected.into() }
+        Problem { column, problem: text::with_excerpts(&problem.into()), expected: expected.into() }
     }
 }
 
@@ -333,11 +340,11 @@ fn key_values<'a>(words: &[Word<'a>]) -> Result<Vec<KeyValue<'a>>, Problem> {
     Ok(pairs)
 }
 
-/// `profile knob=value ...`: unnamed knobs keep their default.
+/// `profile knob=value ...`: read by [`Profile::from_pairs`], as the command line's `--profile` is.
 fn profile(pairs: &[KeyValue<'_>]) -> Result<Profile, Problem> {
-    let mut profile = Profile::default();
-    for pair in pairs {
-        profile.set(pair.key, pair.value.text).map_err(|error| match error {
+    Profile::from_pairs(pairs.iter().map(|pair| (pair.key, pair.value.text))).map_err(|(index, error)| {
+        let pair = &pairs[index];
+        match error {
             ProfileError::UnknownKnob(knob) => {
                 Problem::new(pair.key_column, format!("unknown knob `{knob}`"), one_of(&Profile::KNOBS))
             }
@@ -346,9 +353,11 @@ fn profile(pairs: &[KeyValue<'_>]) -> Result<Profile, Problem> {
                 format!("unknown value `{value}` for knob {knob}"),
                 format!("`{}` or `{}`", expected[0], expected[1]),
             ),
-        })?;
-    }
-    Ok(profile)
+            ProfileError::Repeated(knob) => {
+                Problem::new(pair.key_column, format!("knob `{knob}` is set twice"), "each knob at most once")
+            }
+        }
+    })
 }
 
 /// `setup clients=N transports=N inbox=yes|no other=N`: unnamed fields keep their default.
@@ -526,10 +535,11 @@ impl FlagNames {
 /// FLAGS: terms joined by `|`, each a name or a number.
 fn flags(word: Word<'_>, names: FlagNames) -> Result<u32, Problem> {
     let mut bits = 0u32;
-    let mut offset = 0;
+    // The column is counted term by term, so that a line of many terms is read in linear time.
+    let mut column = word.column;
     for term in word.text.split('|') {
-        let term_word = Word { text: term, column: word.column_at(offset) };
-        offset += term.len() + 1;
+        let term_word = Word { text: term, column };
+        column += term.chars().count() + 1;
         if term.is_empty() {
             return Err(Problem::new(
                 term_word.column,

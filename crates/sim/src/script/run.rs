@@ -170,7 +170,7 @@ fn found_if_unmet(
         }
         Expectation::Message(message, phase) => {
             let found = model.message(*message);
-            holds_or(found.and_then(MessagePhase::of) == Some(*phase), &|| {
+            holds_or(found.map(MessagePhase::of) == Some(*phase), &|| {
                 found.map_or("no such message", |state| state.name()).to_string()
             })
         }

@@ -1,0 +1,112 @@
+//! Failing runs on disk: each one found by `sweep` or `run` is written as a seed file before it is reported, so that
+//! nothing found is ever lost; and the commands that reproduce it, runnable from a fresh clone as printed.
+//!
+//! Decisions:
+//! - The directory is `sim-failures` in cargo's target directory: `$CARGO_TARGET_DIR` when it is set, else
+//!   `target` under the current directory (the workspace root, where the README's commands run).
+//! - A file's name holds the seed, the profile's index (0 to 511, see `Profile::index`) and the mutant, so that the
+//!   same seed under another profile or mutant never overwrites it: `seed-14-profile-0-none.seed`.
+//! - A sweep keeps at most [`FILES_MAX`] files: those of the smallest failing seeds, whatever the number of jobs
+//!   and the order in which the workers find them. A file is written as soon as its run is found among the
+//!   smallest; a file pushed out by a smaller seed found later is removed. The failures a sweep prints are the
+//!   smallest seeds too, in order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use logoff_core::Mutant;
+
+use crate::invariants::Violation;
+use crate::seedfile::{script_of, Expected, SeedFile};
+use crate::simulate::{Config, Simulator};
+use crate::sweep::Failure;
+use crate::trace::Trace;
+
+/// The most seed files one sweep keeps.
+pub const FILES_MAX: usize = 1_000;
+
+/// How the README runs the command from a fresh clone; every printed command starts with it.
+pub const COMMAND: &str = "cargo run -q --release -p sim --bin logoff-sim --";
+
+/// The default directory of failing seed files.
+pub fn default_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    target.join("sim-failures")
+}
+
+/// The name of a run's seed file: distinct for every seed, profile and mutant.
+pub fn file_name(config: &Config) -> String {
+    format!("seed-{}-profile-{}-{}.seed", config.seed, config.profile.index(), config.mutant)
+}
+
+/// The command that reruns a configuration, as it can be pasted into a shell at the workspace root.
+pub fn reproduce(config: &Config) -> String {
+    let mutant = if config.mutant == Mutant::None { String::new() } else { format!(" --mutant {}", config.mutant) };
+    format!("{COMMAND} run --seed {} --profile '{}'{mutant}", config.seed, config.profile)
+}
+
+/// The command that replays a seed file.
+pub fn replay_command(path: &Path) -> String {
+    format!("{COMMAND} replay {}", path.display())
+}
+
+/// Runs the configuration again with a trace and writes it as a seed file in `dir`; returns the file's path.
+pub fn write(config: &Config, violation: Violation, dir: &Path) -> Result<PathBuf, String> {
+    let mut trace = Trace::default();
+    Simulator::new().run(config, &mut trace);
+    let path = dir.join(file_name(config));
+    let seed_file = SeedFile {
+        seed: config.seed,
+        expect: Expected::Violation(violation.invariant),
+        why: format!("found by the simulator: {violation}; reproduce: {}", reproduce(config)),
+        script: script_of(config, &trace, &path.display().to_string()),
+    };
+    seed_file.save(&path)?;
+    Ok(path)
+}
+
+/// A failure of a sweep and what became of its seed file.
+pub struct Kept {
+    pub failure: Failure,
+    pub written: Result<PathBuf, String>,
+}
+
+/// The failures of a sweep whose seed files are kept: the [`FILES_MAX`] smallest seeds.
+pub struct Keeper<'a> {
+    dir: &'a Path,
+    kept: Mutex<BTreeMap<u64, Kept>>,
+}
+
+impl<'a> Keeper<'a> {
+    pub fn new(dir: &'a Path) -> Keeper<'a> {
+        Keeper { dir, kept: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Writes the failure's seed file if its seed is among the smallest so far, and removes the file it pushes
+    /// out. Called from the sweep's workers; the lock makes the set on disk follow the set in memory.
+    pub fn offer(&self, failure: Failure) {
+        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seed = failure.config.seed;
+        let largest = kept.last_key_value().map(|(seed, _)| *seed);
+        if kept.len() >= FILES_MAX && largest.is_some_and(|largest| seed > largest) {
+            return;
+        }
+        let written = write(&failure.config, failure.violation, self.dir);
+        kept.insert(seed, Kept { failure, written });
+        if kept.len() > FILES_MAX {
+            if let Some((_, pushed_out)) = kept.pop_last() {
+                if let Ok(path) = pushed_out.written {
+                    // A file that cannot be removed stays: one file too many loses nothing.
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+        }
+    }
+
+    /// The kept failures, smallest seed first.
+    pub fn into_kept(self) -> Vec<Kept> {
+        let kept = self.kept.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.into_values().collect()
+    }
+}

@@ -1,0 +1,92 @@
+//! What the `logoff-sim` command writes to standard output and standard error, through [`out!`](crate::out) and
+//! [`err!`](crate::err) rather than `println!`, which panics when its stream is closed or full.
+//!
+//! Decisions:
+//! - Every write is flushed at once, so that a write error is seen where it happens (Rust ignores an error of the
+//!   final flush at exit, which would make a full disk look like success).
+//! - A closed pipe (`logoff-sim sweep ... | head -1`) ends the process quietly, with exit status 141, the status a
+//!   shell reports for a Unix tool stopped by SIGPIPE: the reader wanted no more, and the command did not finish.
+//! - Any other write error (a full disk, `>/dev/full`) is reported on standard error, if it can be, and the process
+//!   exits with status 2.
+//! - Ending the process at any point loses nothing: seed files are written to a temporary name and renamed
+//!   ([`write_atomically`]), so none is ever left half-written.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The exit status after standard output or standard error was closed by its reader.
+pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Which stream a write goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stream::Stdout => "standard output",
+            Stream::Stderr => "standard error",
+        })
+    }
+}
+
+/// Writes to a stream and flushes it; ends the process as the module says if that fails.
+pub fn write(stream: Stream, arguments: fmt::Arguments<'_>) {
+    let result = match stream {
+        Stream::Stdout => {
+            let mut handle = io::stdout().lock();
+            handle.write_fmt(arguments).and_then(|()| handle.flush())
+        }
+        Stream::Stderr => {
+            let mut handle = io::stderr().lock();
+            handle.write_fmt(arguments).and_then(|()| handle.flush())
+        }
+    };
+    if let Err(error) = result {
+        end(stream, &error);
+    }
+}
+
+/// Ends the process after a write error on `stream`.
+fn end(stream: Stream, error: &io::Error) -> ! {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
+    if let Stream::Stdout = stream {
+        // Best effort: standard error may be the stream that is full.
+        let _ = writeln!(io::stderr(), "error: cannot write to {stream}: {error}");
+    }
+    std::process::exit(2);
+}
+
+/// Writes `contents` to `path` through a temporary file in the same directory and a rename, so that the file is
+/// either absent or whole, whenever the process ends.
+pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, contents)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+/// `println!` to standard output, ending the process cleanly if it is closed or full.
+#[macro_export]
+macro_rules! out {
+    () => { $crate::output::write($crate::output::Stream::Stdout, format_args!("\n")) };
+    ($($argument:tt)*) => {
+        $crate::output::write($crate::output::Stream::Stdout, format_args!("{}\n", format_args!($($argument)*)))
+    };
+}
+
+/// `eprintln!` to standard error, ending the process cleanly if it is closed or full.
+#[macro_export]
+macro_rules! err {
+    ($($argument:tt)*) => {
+        $crate::output::write($crate::output::Stream::Stderr, format_args!("{}\n", format_args!($($argument)*)))
+    };
+}
