@@ -54,7 +54,11 @@ fn bench() -> ExitCode {
         eprintln!("xtask bench: {message}");
         return ExitCode::FAILURE;
     }
-    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/logoff-sim");
+    // Cargo builds into $CARGO_TARGET_DIR when it is set (relative to the current directory, as cargo reads it),
+    // else into the workspace's target directory.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"), std::path::PathBuf::from);
+    let binary = target.join("release/logoff-sim");
     let runs: [(&str, &str); 2] = [("0..300000", "1"), ("0..1000000", "2")];
     for (seeds, jobs) in runs {
         eprintln!("$ logoff-sim sweep --seeds {seeds} --jobs {jobs}");
