@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use logoff_core::Mutant;
 
 use crate::invariants::Violation;
+use crate::output::COMMAND;
 use crate::seedfile::{script_of, Expected, SeedFile};
 use crate::simulate::{Config, Simulator};
 use crate::sweep::Failure;
@@ -25,9 +26,6 @@ use crate::trace::Trace;
 
 /// The most seed files one sweep keeps.
 pub const FILES_MAX: usize = 1_000;
-
-/// How the README runs the command from a fresh clone; every printed command starts with it.
-pub const COMMAND: &str = "cargo run -q --release -p sim --bin logoff-sim --";
 
 /// The default directory of failing seed files.
 pub fn default_dir() -> PathBuf {

@@ -9,10 +9,10 @@ use std::time::Instant;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use logoff_core::{Mutant, Profile};
-use sim::failures::{self, Keeper, COMMAND};
+use sim::failures::{self, Keeper};
 use sim::invariants::Invariant;
 use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
-use sim::output::{write, Stream};
+use sim::output::{write, Stream, COMMAND};
 use sim::seedfile::{script_of, Expected, SeedFile};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
 use sim::sweep::{sweep, Report};
@@ -85,10 +85,10 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Also write the run as a scenario script that reproduces it.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
         emit_script: Option<PathBuf>,
         /// Also write the run as a seed file (for `sim-seeds/`), with `--why` saying why it is kept.
-        #[arg(long, value_name = "FILE", requires = "why")]
+        #[arg(long, value_name = "FILE", requires = "why", value_parser = parse_output_path)]
         save_seed: Option<PathBuf>,
         /// Why the seed is kept: the `why` line of the seed file (one line of text, not empty).
         #[arg(long, requires = "save_seed", value_parser = parse_why)]
@@ -147,7 +147,7 @@ enum Command {
         seed_file: PathBuf,
         /// Where to write the shrunk script [default: the seed file's name with `.shrunk.scn`]; never the seed
         /// file itself.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
     },
     /// Hunt every mutant: sweep seeds until a run breaks an invariant, shrink it, write the script, print a table.
@@ -194,8 +194,52 @@ fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(start..end)
 }
 
+/// The longest line of a command-line error that is printed: clap quotes a bad value whole, and a value can be
+/// hundreds of kilobytes long.
+const ERROR_LINE_CHARS_MAX: usize = 300;
+
+/// Parses the command line; help, version and errors are written through [`sim::output`], so that a closed or full
+/// stream is handled as everywhere else.
+fn parse_command_line() -> Result<Cli, u8> {
+    Cli::try_parse().map_err(|error| {
+        let rendered = error.render().to_string();
+        let mut shown = String::with_capacity(rendered.len().min(4_096));
+        for line in rendered.lines() {
+            // Help and version are printed whole; only errors quote values.
+            let cut = if error.use_stderr() { line.char_indices().nth(ERROR_LINE_CHARS_MAX) } else { None };
+            match cut {
+                Some((cut, _)) => shown.push_str(&format!("{}...\n", &line[..cut])),
+                None => shown.push_str(&format!("{line}\n")),
+            }
+        }
+        let stream = if error.use_stderr() { Stream::Stderr } else { Stream::Stdout };
+        write(stream, format_args!("{shown}"));
+        u8::try_from(error.exit_code()).unwrap_or(2)
+    })
+}
+
+/// Refuses `-` named more than once: standard input can be read only once.
+fn stdin_at_most_once(files: &[PathBuf]) -> Result<(), u8> {
+    if files.iter().filter(|path| *path == Path::new("-")).count() > 1 {
+        err!("error: `-` is named more than once; expected standard input at most once");
+        return Err(2);
+    }
+    Ok(())
+}
+
+/// An output path: a file name, not `-` (the commands write their files, and print to standard output anyway).
+fn parse_output_path(text: &str) -> Result<PathBuf, String> {
+    if text == "-" || text.is_empty() {
+        return Err(format!("`{text}` is not a file path; expected the path of the file to write"));
+    }
+    Ok(PathBuf::from(text))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(code),
+    };
     let code = match cli.command {
         Command::Run { seed, profile, mutant, json, emit_script, save_seed, why, failures } => {
             let mut config = Config::from_seed(seed, profile);
@@ -208,8 +252,10 @@ fn main() -> ExitCode {
             let failures = failures.unwrap_or_else(failures::default_dir);
             sweep_command(seeds, usize::from(jobs), profile, mutant, &failures, show)
         }
-        Command::Replay { files } => replay(&files),
-        Command::Script { mutant, files } => script_command(&files, mutant),
+        Command::Replay { files } => stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files)),
+        Command::Script { mutant, files } => {
+            stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant))
+        }
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
         Command::Mutants { seeds, out } => mutants_command(seeds, &out),
         Command::List { what } => list(what),

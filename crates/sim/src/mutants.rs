@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use logoff_core::Mutant;
 
-use crate::failures::COMMAND;
 use crate::invariants::Invariant;
+use crate::output::COMMAND;
 use crate::script::Script;
 use crate::seedfile::script_of;
 use crate::shrink::{applied_steps, shrink};

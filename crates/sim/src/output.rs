@@ -15,6 +15,10 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// How the README runs the command from a fresh clone: every command the tool prints starts with it, so that it
+/// runs as printed.
+pub const COMMAND: &str = "cargo run -q --release -p sim --bin logoff-sim --";
+
 /// The exit status after standard output or standard error was closed by its reader.
 pub const EXIT_BROKEN_PIPE: i32 = 141;
 

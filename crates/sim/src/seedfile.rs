@@ -28,7 +28,7 @@ use logoff_core::*;
 use crate::invariants::Invariant;
 use crate::liveness::verify_script;
 use crate::observe::{ClientReturn, Observed};
-use crate::output::write_atomically;
+use crate::output::{write_atomically, COMMAND};
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
 use crate::text;
@@ -254,7 +254,7 @@ impl SeedFile {
 
 impl fmt::Display for SeedFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "# logoff-sim seed file: replay with `logoff-sim replay FILE`")?;
+        writeln!(f, "# logoff-sim seed file: replay with `{COMMAND} replay FILE`")?;
         writeln!(f, "format {FORMAT}")?;
         writeln!(f, "seed {}", self.seed)?;
         if self.script.mutant != Mutant::None {

@@ -93,11 +93,14 @@ impl<'a> Iterator for Lines<'a> {
         }
         self.line += 1;
         let (bytes, rest) = match self.rest.iter().position(|&byte| byte == b'\n') {
-            Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
+            // A CR is part of the line end only just before an LF (CRLF).
+            Some(end) => {
+                let line = &self.rest[..end];
+                (line.strip_suffix(b"\r").unwrap_or(line), &self.rest[end + 1..])
+            }
             None => (self.rest, &[][..]),
         };
         self.rest = rest;
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         Some((self.line, line_text(self.line, bytes)))
     }
 }
@@ -121,17 +124,21 @@ fn line_text(line: usize, bytes: &[u8]) -> Result<&str, LineError> {
     })?;
     match text.chars().enumerate().find(|(_, character)| forbidden(*character)) {
         None => Ok(text),
-        Some((index, character)) => Err(error(
-            index + 1,
-            format!("control character U+{:04X} in the line", u32::from(character)),
-            "LF or CRLF line ends, and no other control character than tab",
-        )),
+        Some((index, character)) => {
+            let kind = if character.is_control() { "control" } else { "invisible" };
+            Err(error(
+                index + 1,
+                format!("{kind} character U+{:04X} in the line", u32::from(character)),
+                "LF or CRLF line ends, and no other control or invisible character than tab",
+            ))
+        }
     }
 }
 
-/// A character no line may hold: a control character other than tab, or a Unicode line or paragraph separator.
+/// A character no line may hold: a control character other than tab, a Unicode line or paragraph separator, or a
+/// byte-order mark after the start of the file (it would be an invisible part of a word).
 pub fn forbidden(character: char) -> bool {
-    (character.is_control() && character != '\t') || matches!(character, '\u{2028}' | '\u{2029}')
+    (character.is_control() && character != '\t') || matches!(character, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 /// At most [`EXCERPT_CHARS_MAX`] characters of a word, with `...` where it was cut.
@@ -173,6 +180,10 @@ mod tests {
         assert_eq!(all(b"\xEF\xBB\xBFa\n"), vec![(1, Ok("a"))]);
         assert_eq!(all(b""), vec![]);
         assert_eq!(all(b"\n\n"), vec![(1, Ok("")), (2, Ok(""))]);
+        let lone_cr_at_the_end = all(b"c0 addref\r");
+        assert_eq!(lone_cr_at_the_end[0].1.as_ref().unwrap_err().column, 10, "a CR without LF ends no line");
+        let second_bom = all(b"\xEF\xBB\xBF\xEF\xBB\xBFc0 addref\n");
+        assert!(second_bom[0].1.as_ref().unwrap_err().problem.starts_with("invisible character U+FEFF"));
     }
 
     /// Shows that every other line separator and control character is refused, at its column, comments included.
@@ -183,7 +194,7 @@ mod tests {
             let found = all(source.as_bytes());
             let (line, Err(error)) = &found[0] else { panic!("{separator:?} accepted") };
             assert_eq!((*line, error.column), (1, 11), "{separator:?}");
-            assert!(error.problem.starts_with("control character U+"), "{}", error.problem);
+            assert!(error.problem.contains(" character U+"), "{}", error.problem);
         }
         assert_eq!(all(b"a\tb"), vec![(1, Ok("a\tb"))]);
     }

@@ -24,9 +24,17 @@ fn scratch(name: &str) -> PathBuf {
     directory
 }
 
+/// The binary, to run in `directory`, without the CARGO_TARGET_DIR that `cargo test` may have been given: failing
+/// seeds must land in the scratch directory, not in the real target directory.
+fn command(directory: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.current_dir(directory).env_remove("CARGO_TARGET_DIR");
+    command
+}
+
 /// Runs the binary in `directory` with `args`.
 fn logoff_sim(directory: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).current_dir(directory).args(args).output().expect("logoff-sim runs")
+    command(directory).args(args).output().expect("logoff-sim runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -62,8 +70,7 @@ fn a_sweep_at_the_top_of_u64_runs_every_seed() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let directory = scratch("pipe");
-    let mut child = Command::new(BIN)
-        .current_dir(&directory)
+    let mut child = command(&directory)
         .args(["sweep", "--seeds", "0..20000", "--jobs", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -88,12 +95,10 @@ fn a_full_output_is_an_error() {
     }
     let directory = scratch("full");
     let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
-    let output =
-        Command::new(BIN).current_dir(&directory).args(["run", "--seed", "1"]).stdout(full()).output().unwrap();
+    let output = command(&directory).args(["run", "--seed", "1"]).stdout(full()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(text(&output.stderr), "error: cannot write to standard output: No space left on device (os error 28)\n");
-    let output = Command::new(BIN)
-        .current_dir(&directory)
+    let output = command(&directory)
         .args(["run", "--seed", "0", "--mutant", "transports-at-first-release", "--failures", "f"])
         .stderr(full())
         .output()
@@ -169,10 +174,10 @@ fn reproduce_commands_run_as_printed() {
     let output = logoff_sim(&directory, &["run", "--seed", "0", "--mutant", "transports-at-first-release"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    let command = stderr.lines().find_map(|line| line.strip_prefix("reproduce: ")).expect("a reproduce line");
-    let arguments = command.strip_prefix(sim::failures::COMMAND).expect("the README's command");
+    let printed = stderr.lines().find_map(|line| line.strip_prefix("reproduce: ")).expect("a reproduce line");
+    let arguments = printed.strip_prefix(sim::output::COMMAND).expect("the README's command");
     let readme = std::fs::read_to_string(common::workspace_dir("README.md")).unwrap();
-    assert!(readme.contains(sim::failures::COMMAND), "README.md shows the same command");
+    assert!(readme.contains(sim::output::COMMAND), "README.md shows the same command");
     let output = Command::new("sh")
         .current_dir(&directory)
         .arg("-c")
@@ -184,8 +189,7 @@ fn reproduce_commands_run_as_printed() {
     // The default directory is in cargo's target directory, and CARGO_TARGET_DIR moves it.
     let seed_line = stderr.lines().find(|line| line.starts_with("seed file: ")).unwrap();
     assert!(seed_line.starts_with("seed file: target/sim-failures/seed-0-profile-"), "{seed_line}");
-    let output = Command::new(BIN)
-        .current_dir(&directory)
+    let output = command(&directory)
         .env("CARGO_TARGET_DIR", "elsewhere")
         .args(["run", "--seed", "0", "--mutant", "transports-at-first-release"])
         .output()
@@ -325,5 +329,56 @@ fn no_file_refers_to_a_path_outside_the_repository() {
     assert!(offending.is_empty(), "files that refer outside the repository:\n{}", offending.join("\n"));
     for document in ["docs/SPEC.md", "docs/MODEL.md", "sim-seeds/README.md"] {
         assert!(root.join(document).exists(), "{document}");
+    }
+}
+
+/// Shows that help and version go through the same careful output as everything else: a full standard output is
+/// exit 2, not 0. (A closed standard output cannot be told from /dev/null: Rust's runtime reopens a closed one there
+/// before `main`.)
+#[test]
+fn help_to_a_full_output_is_an_error() {
+    if !Path::new("/dev/full").exists() {
+        println!("SKIPPED help_to_a_full_output_is_an_error: this system has no /dev/full");
+        return;
+    }
+    let directory = scratch("help-full");
+    for args in [&["--help"][..], &["--version"], &["list", "mutants"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let output = command(&directory).args(args).stdout(full).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+/// Shows that `-` is refused as an output path (it would make a file named `-`), and that standard input may be
+/// named at most once as an input (the second read would find it empty).
+#[test]
+fn dashes_are_refused_where_they_cannot_work() {
+    let directory = scratch("dashes");
+    for args in [
+        &["shrink", "x.seed", "--out", "-"][..],
+        &["run", "--seed", "1", "--emit-script", "-"],
+        &["run", "--seed", "1", "--save-seed", "-", "--why", "kept"],
+        &["replay", "-", "-"],
+        &["script", "-", "-"],
+    ] {
+        let output = logoff_sim(&directory, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!directory.join("-").exists(), "{args:?}");
+    }
+}
+
+/// Shows that a command-line error quotes a huge value only in part.
+#[test]
+fn command_line_errors_are_short() {
+    let directory = scratch("short");
+    let huge = "x".repeat(100_000);
+    for args in [
+        &["run", "--seed", "1", "--profile", &huge][..],
+        &["run", "--seed", "1", "--mutant", &huge],
+        &["run", "--seed", "1", "--save-seed", "s.seed", "--why", &format!("{huge}\n")],
+    ] {
+        let output = logoff_sim(&directory, args);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(output.stderr.len() < 4_000, "{} bytes", output.stderr.len());
     }
 }

@@ -9,7 +9,7 @@ use sim::seedfile::SeedFile;
 /// The command that replays just this seed file, from the workspace root.
 fn rerun(path: &Path) -> String {
     let relative = path.strip_prefix(common::workspace_dir("")).unwrap_or(path);
-    format!("{} replay {}", sim::failures::COMMAND, relative.display())
+    format!("{} replay {}", sim::output::COMMAND, relative.display())
 }
 
 fn corpus() -> Vec<PathBuf> {

@@ -54,18 +54,27 @@ fn checked_in_mutant_scripts_break_their_invariant_only_under_their_mutant() {
         let mut script = sim::script::parse(text.as_bytes(), &path.display().to_string()).unwrap();
         assert!(script.steps() <= SHRUNK_STEPS_MAX, "{}: {} steps", path.display(), script.steps());
         script.mutant = mutant;
-        let error = verify_script(&script).expect_err("the mutant breaks the script");
+        let rerun = format!("rerun: {} script --mutant {mutant} {}", sim::output::COMMAND, path.display());
+        let Err(error) = verify_script(&script) else {
+            panic!("{}: the mutant {mutant} breaks no invariant\n  {rerun}", path.display());
+        };
         match &error.kind {
             RunErrorKind::InvariantViolated(message) => {
-                assert!(message.contains(&format!("{} (", invariant.name())), "{}: {message}", path.display())
+                assert!(
+                    message.contains(&format!("{} (", invariant.name())),
+                    "{}: {message}\n  {rerun}",
+                    path.display()
+                )
             }
-            other => panic!("{}: expected a violation of {invariant}, got {other:?}", path.display()),
+            other => panic!("{}: expected a violation of {invariant}, got {other:?}\n  {rerun}", path.display()),
         }
         script.mutant = Mutant::None;
         if let Err(error) = verify_script(&script) {
             assert!(
                 !matches!(error.kind, RunErrorKind::InvariantViolated(_)),
-                "{}: the reference model breaks an invariant: {error}",
+                "{}: the reference model breaks an invariant: {error}\n  rerun: {} script {}",
+                path.display(),
+                sim::output::COMMAND,
                 path.display()
             );
         }

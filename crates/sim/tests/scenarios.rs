@@ -20,7 +20,7 @@ fn every_scenario_passes() {
                 sim::liveness::verify_script(&script).map_err(|e| e.to_string())
             });
         if let Err(message) = result {
-            failures.push(format!("{message}\n  rerun: {} script {SCENARIOS}/{name}", sim::failures::COMMAND));
+            failures.push(format!("{message}\n  rerun: {} script {SCENARIOS}/{name}", sim::output::COMMAND));
         }
     }
     assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), files.len(), failures.join("\n"));

@@ -108,7 +108,7 @@ fn only_lf_and_crlf_end_lines() {
     for separator in ["\r", "\u{b}", "\u{c}", "\u{85}", "\u{2028}", "\u{2029}"] {
         for text in [example.to_string(), example.replace("store invalid", "store open")] {
             let joined = text.replace('\n', separator);
-            assert_malformed(&joined, 1, first_line_end, "control character U+");
+            assert_malformed(&joined, 1, first_line_end, " character U+");
         }
     }
     // A control character hidden in a comment is refused too: it is where a CR-only file hides its steps.
@@ -616,4 +616,33 @@ proptest! {
     fn plausible_scripts_never_panic(lines in prop::collection::vec(plausible_line(), 0..40)) {
         run_anything(lines.join("\n").as_bytes());
     }
+}
+
+/// Shows that a script's `profile` line takes the forms `--profile` takes (one reader of profiles): `default`,
+/// and pairs separated by commas; an empty item is an error there too.
+#[test]
+fn profile_lines_take_the_command_line_forms() {
+    // Under `deferred` StoreLogoff makes no StoreLogoffTransports call; under `eager` it does: the expectation tells
+    // which profile was read.
+    for (profile, calls) in [
+        ("profile default", "none"),
+        ("profile call_site=eager,orderly=drain", "ABORT"),
+        ("profile abort=stop, call_site=eager", "ABORT"),
+        ("profile abort=stop , call_site=eager", "ABORT"),
+        ("profile input=strict", "none"),
+    ] {
+        let ran = script(&format!("{profile}\nc0 logoff ABORT\nexpect transports-calls {calls}\n"));
+        assert_eq!((ran.code, ran.stderr.as_str()), (0, ""), "{profile}");
+    }
+    assert_malformed("profile call_site=eager,,orderly=drain\nc0 release\n", 1, 25, "empty item");
+    assert_malformed("profile call_site=eager, ,orderly=drain\nc0 release\n", 1, 26, "empty item");
+    assert_malformed("profile ,call_site=eager\nc0 release\n", 1, 9, "empty item");
+    assert_malformed("profile call_site=eager ,\nc0 release\n", 1, 25, "ends with a comma");
+    assert_malformed("profile call_site=eager,call_site=eager\nc0 release\n", 1, 25, "`call_site` is set twice");
+}
+
+/// Shows that a name beyond setup is quoted as written, even when its number does not fit 64 bits.
+#[test]
+fn names_beyond_setup_are_quoted_as_written() {
+    assert_malformed("c99999999999999999999999 addref\n", 1, 1, "client `c99999999999999999999999` is beyond setup");
 }

@@ -197,7 +197,10 @@ struct NameUse {
     line: usize,
     column: usize,
     kind: NameKind,
+    /// Saturated at u64::MAX: beyond every bound all the same.
     number: u64,
+    /// The name as written (a short excerpt), for the message.
+    text: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -220,11 +223,7 @@ impl NameUse {
             1 => format!("{prefix}0"),
             _ => format!("{prefix}0 to {prefix}{}", count - 1),
         };
-        Err(Problem::new(
-            self.column,
-            format!("{noun} `{prefix}{}` is beyond setup ({field}={count})", self.number),
-            expected,
-        ))
+        Err(Problem::new(self.column, format!("{noun} `{}` is beyond setup ({field}={count})", self.text), expected))
     }
 }
 
@@ -296,7 +295,10 @@ impl Parser {
         }
         *earlier = Some(line);
         match header {
-            Header::Profile => self.profile = key_values(cursor.rest()).and_then(|pairs| profile(&pairs))?,
+            Header::Profile => {
+                let words = profile_words(cursor.rest())?;
+                self.profile = key_values(&words).and_then(|pairs| profile(&pairs))?
+            }
             Header::Setup => {
                 let parsed = key_values(cursor.rest()).and_then(|pairs| setup(&pairs));
                 self.setup_broken = parsed.is_err();
@@ -338,6 +340,49 @@ fn key_values<'a>(words: &[Word<'a>]) -> Result<Vec<KeyValue<'a>>, Problem> {
         pairs.push(KeyValue { key, key_column: word.column, value });
     }
     Ok(pairs)
+}
+
+/// The words of a `profile` line in the forms `--profile` takes too: `default` alone (no pairs), or pairs
+/// separated by white space or commas (white space around a comma allowed); an empty item (two commas with only
+/// white space between them, or a comma at either end) is an error.
+fn profile_words<'a>(words: &[Word<'a>]) -> Result<Vec<Word<'a>>, Problem> {
+    if let [only] = words {
+        if only.text == "default" {
+            return Ok(Vec::new());
+        }
+    }
+    let mut pieces = Vec::with_capacity(words.len());
+    // Whether the text so far ends with a comma that no item has followed yet; true at the start, so that a
+    // leading comma is an empty item.
+    let mut comma_open = true;
+    for word in words {
+        let mut column = word.column;
+        let parts: Vec<&str> = word.text.split(',').collect();
+        for (index, piece) in parts.iter().enumerate() {
+            let last = index + 1 == parts.len();
+            if piece.is_empty() {
+                // An empty piece is the gap before the first comma of a word, or after its last one: white space
+                // may stand there; anywhere else it is an item with nothing in it.
+                let empty_item = if index == 0 { comma_open && parts.len() > 1 } else { !last };
+                if empty_item {
+                    return Err(Problem::new(column, format!("empty item in `{}`", word.text), "knob=value"));
+                }
+            } else {
+                pieces.push(Word { text: piece, column });
+            }
+            if !last {
+                comma_open = true;
+            } else if !piece.is_empty() {
+                comma_open = false;
+            }
+            column += piece.chars().count() + 1;
+        }
+    }
+    if comma_open && !pieces.is_empty() {
+        let last = words.last().map_or(1, |word| word.column);
+        return Err(Problem::new(last, "the profile ends with a comma", "knob=value after the last comma"));
+    }
+    Ok(pieces)
 }
 
 /// `profile knob=value ...`: read by [`Profile::from_pairs`], as the command line's `--profile` is.
@@ -425,14 +470,26 @@ struct Names {
 impl Names {
     fn client(&mut self, word: Word<'_>) -> Result<ClientId, Problem> {
         let number = name_number(word, 'c', "client")?;
-        self.uses.push(NameUse { line: self.line, column: word.column, kind: NameKind::Client, number });
+        self.uses.push(NameUse {
+            line: self.line,
+            column: word.column,
+            kind: NameKind::Client,
+            number,
+            text: text::excerpt(word.text).into_owned(),
+        });
         // A number too large for the id fails the bound check, so the saturated id is never used.
         Ok(ClientId(u8::try_from(number).unwrap_or(u8::MAX)))
     }
 
     fn transport(&mut self, word: Word<'_>) -> Result<TransportId, Problem> {
         let number = name_number(word, 't', "transport")?;
-        self.uses.push(NameUse { line: self.line, column: word.column, kind: NameKind::Transport, number });
+        self.uses.push(NameUse {
+            line: self.line,
+            column: word.column,
+            kind: NameKind::Transport,
+            number,
+            text: text::excerpt(word.text).into_owned(),
+        });
         Ok(TransportId(u8::try_from(number).unwrap_or(u8::MAX)))
     }
 }
