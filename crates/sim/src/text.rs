@@ -149,14 +149,29 @@ pub fn excerpt(word: &str) -> Cow<'_, str> {
     }
 }
 
-/// A message with every word it quotes between backticks cut to an [`excerpt`].
+/// A message with every long word cut to an [`excerpt`] (a quoted word keeps its opening backtick and gets its
+/// closing one back). Words are what lies between spaces, so that a backtick inside an offending word cannot make
+/// it escape the cut.
 pub fn with_excerpts(message: &str) -> String {
     message
-        .split('`')
-        .enumerate()
-        .map(|(index, piece)| if index % 2 == 1 { excerpt(piece) } else { Cow::Borrowed(piece) })
+        .split(' ')
+        .map(|word| {
+            // The quotes and a following `;` or `,` do not count against the excerpt.
+            if word.chars().count() <= EXCERPT_CHARS_MAX + 3 {
+                return Cow::Borrowed(word);
+            }
+            let Some(quoted) = word.strip_prefix('`') else {
+                return Cow::Owned(excerpt(word).into_owned());
+            };
+            // Punctuation after the closing backtick (`;`, `,`) is kept.
+            let (inner, tail) = match quoted.rfind('`') {
+                Some(close) if quoted.len() - close <= 2 => (&quoted[..close], &quoted[close + 1..]),
+                _ => (quoted, ""),
+            };
+            Cow::Owned(format!("`{}`{tail}", excerpt(inner)))
+        })
         .collect::<Vec<_>>()
-        .join("`")
+        .join(" ")
 }
 
 /// `1 step`, `2 steps`.
@@ -221,6 +236,9 @@ mod tests {
         let long = "x".repeat(1000);
         let message = with_excerpts(&format!("unknown verb `{long}`; expected `a`"));
         assert_eq!(message, format!("unknown verb `{}...`; expected `a`", "x".repeat(EXCERPT_CHARS_MAX)));
+        let message = with_excerpts(&format!("unknown verb `{long}`{long}`; expected `a`"));
+        assert_eq!(message, format!("unknown verb `{}...`; expected `a`", "x".repeat(EXCERPT_CHARS_MAX)));
+        assert_eq!(with_excerpts("a `b`; c"), "a `b`; c");
         assert_eq!(excerpt("héllo"), "héllo");
     }
 }

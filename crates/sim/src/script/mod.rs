@@ -27,7 +27,7 @@ use logoff_core::{
     TransportCall, TransportId, TransportState,
 };
 
-pub use parse::{parse, ScriptError};
+pub use parse::{parse, ScriptError, LIST_ITEMS_MAX};
 pub use run::{run_checked, Outcome, RunError, RunErrorKind, StepCheck};
 
 /// A scenario: the profile and setup of the run, then its steps and expectations in order.

@@ -589,13 +589,26 @@ impl FlagNames {
     }
 }
 
+/// The most items of a list line (`expect tJ log`, `expect transports-calls`). With it, the canonical text of any
+/// line that parses (flags written by name, as `Display` writes them) stays within the line bound, so that it
+/// parses again: 64 of the widest log items take about 3,500 bytes. (A line holds at most one other FLAGS word,
+/// whose canonical text is at most about 90 bytes however it was written.)
+pub const LIST_ITEMS_MAX: usize = 64;
+
+/// The problem of a list longer than its bound, at its first item too many.
+fn too_many(word: Word<'_>, what: &str) -> Problem {
+    Problem::new(word.column, format!("more than {LIST_ITEMS_MAX} {what}"), format!("at most {LIST_ITEMS_MAX} {what}"))
+}
+
 /// FLAGS: terms joined by `|`, each a name or a number.
 fn flags(word: Word<'_>, names: FlagNames) -> Result<u32, Problem> {
     let mut bits = 0u32;
+
     // The column is counted term by term, so that a line of many terms is read in linear time.
     let mut column = word.column;
     for term in word.text.split('|') {
         let term_word = Word { text: term, column };
+
         column += term.chars().count() + 1;
         if term.is_empty() {
             return Err(Problem::new(
@@ -799,6 +812,7 @@ fn expectation(cursor: &mut Cursor<'_, '_>, names: &mut Names) -> Result<Expecta
                     "one or more modes such as NO_WAIT, or `none`",
                 )),
                 [only] if only.text == "none" => Ok(Expectation::TransportsCalls(Vec::new())),
+                words if words.len() > LIST_ITEMS_MAX => Err(too_many(words[LIST_ITEMS_MAX], "modes")),
                 words => {
                     words.iter().map(|word| mode(*word)).collect::<Result<_, _>>().map(Expectation::TransportsCalls)
                 }
@@ -820,6 +834,9 @@ fn transport_log(transport: TransportId, cursor: &mut Cursor<'_, '_>) -> Result<
     }
     if rest.is_empty() {
         return Err(Problem::new(cursor.end_column(), "missing log items", ITEMS));
+    }
+    if rest.len() > LIST_ITEMS_MAX {
+        return Err(too_many(rest[LIST_ITEMS_MAX], "log items"));
     }
     let mut calls = Vec::with_capacity(rest.len());
     for word in rest {
