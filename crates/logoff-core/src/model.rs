@@ -94,6 +94,26 @@ impl Messages {
     pub fn first(&self, count: usize) -> impl Iterator<Item = MessageState> + '_ {
         self.0[..count.min(MESSAGES_MAX)].iter().map(|byte| Messages::decode(*byte))
     }
+
+    /// The 32 bytes as four words (little-endian), for packed encodings of a state.
+    pub fn words(&self) -> [u64; 4] {
+        std::array::from_fn(|i| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&self.0[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(word)
+        })
+    }
+}
+
+/// The number of a mode (0 to 4), for packed encodings.
+pub const fn mode_number(mode: Mode) -> u64 {
+    match mode {
+        Mode::NoWait => 0,
+        Mode::Orderly => 1,
+        Mode::Purge => 2,
+        Mode::Abort => 3,
+        Mode::Quiet => 4,
+    }
 }
 
 impl Default for Messages {
@@ -398,6 +418,75 @@ impl Model {
             SpoolerState::LoggingOff { .. } => true,
             SpoolerState::Released => false,
         }
+    }
+
+    /// The parts of the state that change during a run, packed into six words: an injective encoding for a given
+    /// profile, setup and mutant (which it leaves out, as they never change), so that an exhaustive exploration can
+    /// fingerprint a state in a few operations instead of hashing every field.
+    pub fn packed(&self) -> [u64; 6] {
+        let [m0, m1, m2, m3] = self.messages.words();
+        let mut clients = 0u64;
+        for (i, client) in self.clients.iter().enumerate() {
+            let blocked = match client.blocked {
+                None => 0,
+                Some(BlockedCall::StoreLogoff) => 1,
+                Some(BlockedCall::Release) => 2,
+            };
+            // References are at most REFERENCES_PER_CLIENT_MAX (8): 8 bits each, then 2 bits for the call.
+            clients |= (u64::from(client.references) | blocked << 8) << (i * 10);
+        }
+        let store = match self.store {
+            StoreState::Open { saved, called } => {
+                1 | saved.map_or(0, |mode| 1 + mode_number(mode)) << 2 | u64::from(called) << 5
+            }
+            StoreState::Invalid => 2,
+            StoreState::Destroyed => 3,
+        };
+        // Clients take bits 0-39, the store 40-45, the other processes 48-55.
+        let first = clients | store << 40 | u64::from(self.other) << 48;
+        let message = |m: Option<MessageId>| m.map_or(0, |m| 1 + u64::from(m.0));
+        let mut second = 0u64;
+        for (i, transport) in self.transports.iter().enumerate() {
+            let bits = match *transport {
+                TransportState::LoggedOn { sending, receiving, flushing } => {
+                    1 | message(sending) << 2 | message(receiving) << 8 | u64::from(flushing) << 14
+                }
+                TransportState::LoggingOff => 2,
+                TransportState::LoggedOff => 3,
+            };
+            // 15 bits a transport: bits 0-44.
+            second |= bits << (i * 15);
+        }
+        let spooler = match self.spooler {
+            SpoolerState::Serving => 1,
+            SpoolerState::Released => 2,
+            SpoolerState::LoggingOff { mode, caller, flushes_awaited } => {
+                let (kind, client) = match caller {
+                    Caller::StoreLogoff(c) => (0, c.0),
+                    Caller::Release(c) => (1, c.0),
+                };
+                3 | mode_number(mode) << 2 | kind << 5 | u64::from(client) << 6 | u64::from(flushes_awaited) << 8
+            }
+        };
+        // The spooler takes bits 48-63 (flushes_awaited has one bit a transport, at most three).
+        [m0, m1, m2, m3, first, second | spooler << 48]
+    }
+
+    /// The same state with the clients renamed: old client `i` becomes client `new_of_old[i]` (a permutation of
+    /// the declared clients). Clients are named in their array and in the caller of a blocked StoreLogoffTransports
+    /// call; both are renamed, so the result is the state the renamed run would reach. For symmetry reduction.
+    pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Model {
+        let mut renamed = *self;
+        for (old, new) in new_of_old.iter().enumerate() {
+            renamed.clients[usize::from(*new)] = self.clients[old];
+        }
+        if let SpoolerState::LoggingOff { caller, .. } = &mut renamed.spooler {
+            *caller = match *caller {
+                Caller::StoreLogoff(c) => Caller::StoreLogoff(ClientId(new_of_old[c.index()])),
+                Caller::Release(c) => Caller::Release(ClientId(new_of_old[c.index()])),
+            };
+        }
+        renamed
     }
 
     /// SPEC.md section 4's finding: no reference remains and the spooler never released the store.

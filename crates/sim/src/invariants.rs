@@ -137,7 +137,7 @@ fn ensure(condition: bool, invariant: Invariant, what: &'static str) -> Result<(
 }
 
 /// The checker's own view of a transport.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Logon {
     On,
     LoggingOff,
@@ -145,7 +145,7 @@ enum Logon {
 }
 
 /// A StoreLogoffTransports call in progress, as the checker saw it start.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct CallInProgress {
     mode: Mode,
     /// Bit J: a transport whose flush the PURGE must see finish (or see logged off) before it returns.
@@ -153,7 +153,7 @@ struct CallInProgress {
 }
 
 /// The checker: the shadow state and the per-step checks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Checker {
     profile: Profile,
     inbox: bool,
@@ -240,6 +240,50 @@ impl Checker {
     /// One bit for each transport the checker knows to be logged on.
     fn logged_on_bits(&self) -> u8 {
         self.logons.iter().enumerate().fold(0, |bits, (i, l)| if *l == Logon::On { bits | 1 << i } else { bits })
+    }
+
+    /// The shadow packed into six words: an injective encoding for a given profile and setup (which it leaves
+    /// out), for the fingerprints of an exhaustive exploration.
+    pub fn packed(&self) -> [u64; 6] {
+        let [m0, m1, m2, m3] = self.messages.words();
+        let mut clients = 0u64;
+        for (i, (references, blocked)) in self.references.iter().zip(self.blocked).enumerate() {
+            // A reachable shadow mirrors the model's counts, at most REFERENCES_PER_CLIENT_MAX: 8 bits.
+            debug_assert!(*references < 256);
+            clients |= (u64::from(*references) | u64::from(blocked) << 8) << (i * 9);
+        }
+        let mut logons = 0u64;
+        for (i, logon) in self.logons.iter().enumerate() {
+            let bits = match logon {
+                Logon::On => 0,
+                Logon::LoggingOff => 1,
+                Logon::Off => 2,
+            };
+            logons |= bits << (i * 2);
+        }
+        let saved = self.saved.map_or(0, |mode| 1 + mode_number(mode));
+        let flags = u64::from(self.called) | u64::from(self.complete) << 1 | u64::from(self.released) << 2;
+        let in_progress =
+            self.in_progress.map_or(0, |call| 1 | mode_number(call.mode) << 1 | u64::from(call.flushes_awaited) << 4);
+        let other = u64::from(self.other) | u64::from(self.other_at_call) << 8;
+        // Clients take bits 0-35, logons 36-41, saved 42-44, flags 45-47, flushing 48-55.
+        let first = clients | logons << 36 | saved << 42 | flags << 45 | u64::from(self.flushing) << 48;
+        [m0, m1, m2, m3, first, in_progress | other << 16]
+    }
+
+    /// The checker's view of one client: its references and whether it has a call in progress.
+    pub fn client_part(&self, c: ClientId) -> (u32, bool) {
+        (self.references[c.index()], self.blocked[c.index()])
+    }
+
+    /// The same shadow with the clients renamed as `Model::with_clients_renamed` renames them.
+    pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Checker {
+        let mut renamed = *self;
+        for (old, new) in new_of_old.iter().enumerate() {
+            renamed.references[usize::from(*new)] = self.references[old];
+            renamed.blocked[usize::from(*new)] = self.blocked[old];
+        }
+        renamed
     }
 
     fn total_references(&self) -> u32 {

@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use logoff_core::{Mutant, Profile};
+use sim::explore::{explore, Bound, Options as ExploreOptions};
 use sim::failures::{self, Keeper};
 use sim::invariants::Invariant;
 use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
@@ -161,6 +162,45 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "target/mutants")]
         out: PathBuf,
     },
+    /// Explore every state reachable within a bound (breadth first, every invariant on every transition) and write
+    /// the shortest counterexample of each broken invariant as a script.
+    #[command(after_help = "Exit codes: 0 no violation (and, without --max-states reached, none within the bound); \
+                            1 a violation, its shortest counterexample written first; 2 bad input or an output that \
+                            cannot be written.")]
+    Explore {
+        /// Clients, each holding one reference at the start (1 to 4).
+        #[arg(long, default_value_t = Bound::DEFAULT.start.clients, value_parser = clap::value_parser!(u8).range(1..=4))]
+        clients: u8,
+        /// Transports, each logged on at the start (0 to 3).
+        #[arg(long, default_value_t = Bound::DEFAULT.start.transports, value_parser = clap::value_parser!(u8).range(0..=3))]
+        transports: u8,
+        /// Whether the store holds the default Inbox.
+        #[arg(long, default_value = "yes", value_parser = PossibleValuesParser::new(["yes", "no"]).map(|v| v == "yes"))]
+        inbox: bool,
+        /// Messages named in all, submitted or arrived (0 to 32).
+        #[arg(long, default_value_t = Bound::DEFAULT.messages, value_parser = clap::value_parser!(u8).range(0..=32))]
+        messages: u8,
+        /// Other processes that may have the store open at once (0 to 3).
+        #[arg(long, default_value_t = Bound::DEFAULT.other, value_parser = clap::value_parser!(u8).range(0..=3))]
+        other: u8,
+        /// References one client may hold at once (1 to 8).
+        #[arg(long, default_value_t = Bound::DEFAULT.references, value_parser = clap::value_parser!(u8).range(1..=8))]
+        references: u8,
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); `default` without it")]
+        profile: Option<Profile>,
+        /// The mistake the model makes; `none` (the reference model) by default.
+        #[arg(long, default_value = "none", value_parser = mutant_parser())]
+        mutant: Mutant,
+        /// Deduplicate states up to a renaming of the clients (liveness is then not checked).
+        #[arg(long)]
+        symmetry: bool,
+        /// Stop after this many unique states; the result then says that it is not exhaustive.
+        #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT)]
+        max_states: u64,
+        /// Where the counterexamples are written, as NAME.scn and NAME.seed.
+        #[arg(long, value_name = "DIR", default_value = "target/explore")]
+        out: PathBuf,
+    },
     /// List the names that options take, and runs nothing.
     #[command(after_help = "Exit codes: 0; 2 an output that cannot be written.")]
     List {
@@ -259,6 +299,30 @@ fn main() -> ExitCode {
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
         Command::Mutants { seeds, out } => mutants_command(seeds, &out),
         Command::List { what } => list(what),
+        Command::Explore {
+            clients,
+            transports,
+            inbox,
+            messages,
+            other,
+            references,
+            profile,
+            mutant,
+            symmetry,
+            max_states,
+            out,
+        } => {
+            let mut bound = Bound::new(clients, transports, messages, other, references);
+            bound.start.inbox = inbox;
+            let options = ExploreOptions {
+                mutant,
+                states_max: max_states,
+                symmetry,
+                liveness: !symmetry,
+                ..ExploreOptions::new(bound, profile.unwrap_or_default())
+            };
+            explore_command(&options, &out)
+        }
     };
     ExitCode::from(code)
 }
@@ -601,4 +665,96 @@ fn list(what: Listing) -> u8 {
         }
     }
     0
+}
+
+fn explore_command(options: &ExploreOptions, out: &Path) -> u8 {
+    out!(
+        "explore {} profile='{}' mutant={} symmetry={} liveness={}",
+        options.bound,
+        options.profile,
+        options.mutant,
+        if options.symmetry { "clients" } else { "no" },
+        if options.liveness { "yes" } else { "no" }
+    );
+    let started = Instant::now();
+    let report = explore(options);
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    let mut code = 0;
+    // Counterexamples are written before they are reported.
+    let mut written = Vec::new();
+    for counterexample in report.first.iter().flatten() {
+        let invariant = counterexample.violation.invariant;
+        let name = format!("explore-{}-{}", options.mutant, invariant.name());
+        let scn = out.join(format!("{name}.scn"));
+        let script = report.script(counterexample, &scn.display().to_string());
+        let header = format!(
+            "# Shortest counterexample found by `logoff-sim explore` ({}, mutant {}).\n# breaks: {} ({})\n\
+             # replay: {COMMAND} script --mutant {} {}\n",
+            options.bound,
+            options.mutant,
+            invariant,
+            invariant.requirements(),
+            options.mutant,
+            scn.display()
+        );
+        let seed_file = SeedFile {
+            seed: 0,
+            expect: Expected::Violation(invariant),
+            why: format!("found by logoff-sim explore at {}: {}", options.bound, counterexample.violation),
+            script: script.clone(),
+        };
+        let result = std::fs::create_dir_all(out)
+            .map_err(|e| format!("cannot create {}: {e}", out.display()))
+            .and_then(|()| {
+                sim::output::write_atomically(&scn, &format!("{header}{script}"))
+                    .map_err(|e| format!("cannot write {}: {e}", scn.display()))
+            })
+            .and_then(|()| seed_file.save(&out.join(format!("{name}.seed"))));
+        match result {
+            Ok(()) => written.push((counterexample, scn)),
+            Err(e) => {
+                err!("error: {e}");
+                code = 2;
+            }
+        }
+    }
+    out!("unique states: {}", report.unique);
+    out!("transitions: {}", report.transitions);
+    out!("depth: {}", report.depth);
+    out!("terminal states (nothing enabled within the bound): {}", report.terminal);
+    out!("states with a blocked call, liveness checked: {}", report.blocked);
+    out!(
+        "exhaustive: {}",
+        if report.complete { "yes".to_string() } else { format!("no, stopped at {} states", options.states_max) }
+    );
+    out!("violations by invariant:");
+    for invariant in Invariant::ALL {
+        let count = report.violations[invariant.index()];
+        let label = format!("{} ({})", invariant.name(), invariant.requirements());
+        out!("  {label:<62} {count:>10}");
+    }
+    out!(
+        "time: {seconds:.2} s; {:.0} states/s; {:.0} transitions/s",
+        report.unique as f64 / seconds,
+        report.transitions as f64 / seconds
+    );
+    let peak = peak_resident_kib().map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
+    out!(
+        "memory: {:.1} bytes per state held (fingerprint and parent link); peak resident {peak}",
+        report.bytes_per_state
+    );
+    for (counterexample, scn) in &written {
+        err!(
+            "VIOLATION {} in {} ({} in the script): {}",
+            counterexample.violation.invariant,
+            plural(counterexample.steps.len() as u64, "step", "steps"),
+            plural(report.script(counterexample, "").steps() as u64, "step", "steps"),
+            counterexample.violation
+        );
+        err!("  script: {} (replay: {COMMAND} script --mutant {} {})", scn.display(), options.mutant, scn.display());
+    }
+    if report.failing() {
+        code = code.max(1);
+    }
+    code
 }

@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use logoff_core::Mutant;
 
-use crate::invariants::Invariant;
+use crate::explore::{self, Bound};
+use crate::invariants::{Invariant, Violation};
 use crate::output::COMMAND;
 use crate::script::Script;
 use crate::seedfile::script_of;
@@ -30,6 +31,9 @@ pub struct Caught {
     /// Applied steps of the failing run before shrinking.
     pub steps_before: usize,
     pub shrunk: Script,
+    /// The explorer's shortest counterexample from the shrunk script's profile and setup, the invariant it
+    /// breaks, and the bound it took.
+    pub explored: Option<(Script, Violation, Bound)>,
 }
 
 impl Caught {
@@ -75,6 +79,7 @@ pub fn hunt(mutant: Mutant, seeds: Range<u64>) -> Option<Caught> {
                 seed,
                 seeds_needed: seed - seeds.start + 1,
                 steps_before: applied_steps(&script).len(),
+                explored: explore::find(mutant, shrunk.profile, shrunk.setup),
                 shrunk,
             });
         }
@@ -89,22 +94,37 @@ impl fmt::Display for Table<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<32} {:<15} {:<30} {:>12} {:>14}",
-            "mutant", "implementer", "caught by", "seeds needed", "shrunk steps"
+            "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
+            "mutant", "implementer", "caught by", "seeds needed", "shrunk steps", "explored steps (bound)"
         )?;
         for (mutant, caught) in self.0 {
             let who = mutant.implementer().map_or("", |who| who.name());
             match caught {
-                Some(c) => writeln!(
+                Some(c) => {
+                    let explored = c.explored.as_ref().map_or("NOT FOUND".to_string(), |(script, _, bound)| {
+                        format!("{} ({})", script.steps(), bound.short())
+                    });
+                    writeln!(
+                        f,
+                        "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
+                        mutant.name(),
+                        who,
+                        c.invariant.name(),
+                        c.seeds_needed,
+                        c.shrunk_steps(),
+                        explored
+                    )?
+                }
+                None => writeln!(
                     f,
-                    "{:<32} {:<15} {:<30} {:>12} {:>14}",
+                    "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
                     mutant.name(),
                     who,
-                    c.invariant.name(),
-                    c.seeds_needed,
-                    c.shrunk_steps()
+                    "NOT CAUGHT",
+                    "-",
+                    "-",
+                    "-"
                 )?,
-                None => writeln!(f, "{:<32} {:<15} {:<30} {:>12} {:>14}", mutant.name(), who, "NOT CAUGHT", "-", "-")?,
             }
         }
         Ok(())

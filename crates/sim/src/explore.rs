@@ -1,0 +1,472 @@
+//! Exhaustive exploration: every state reachable within a bound, breadth first, with every invariant of the
+//! checker evaluated on every transition, and the shortest path to each violation.
+//!
+//! **The explored state is the pair (model, checker).** The invariants are functions of the checker's shadow, the
+//! model before and after a step, the step and its effects (`Checker::after_step`); the shadow is a function of the
+//! run's past. Deduplicating pairs, not models, is therefore sound: two runs that reach the same pair are checked
+//! alike from there on, so every transition from every reachable pair is checked once. (For the reference model
+//! the shadow is a function of the model's state, and the pair counts equal the model's.)
+//!
+//! **Fingerprints.** A state is remembered by a 64-bit fingerprint ([`fingerprint`]: the state's derived `Hash`
+//! fed to a fixed multiply-fold hasher, with integers mixed by value, so the same on every machine), not stored:
+//! 8 bytes in a hash set (membership only; its order decides nothing) plus a parent link (12 bytes) from which a
+//! path is rebuilt. Two distinct states with one fingerprint would hide the second; with n states the chance of
+//! any such collision is about n^2 / 2^65 (3 in a million for 10 million states), as in TLC.
+//!
+//! **The bound** ([`Bound`]): clients, transports, messages named in all (submitted or arrived), other processes
+//! open at once, and references a client may hold. Actions past the bound are not taken; nothing else is pruned.
+//!
+//! **Liveness (R21).** A state with nothing enabled must pass `Checker::at_end` (no call blocked, no work left
+//! pending): this is deadlock detection. From every reachable state in which a call is blocked, the fair world of
+//! [`crate::liveness::settle`] (every transport completes what it started, the spooler sends and receives what it
+//! may, no new work and no failure) must bring the call back: a state from which it returns is reachable under
+//! fair scheduling. What fairness this assumes is written down in docs/MODEL.md.
+//!
+//! **Symmetry** (`symmetry`): clients are interchangeable, and so are transports and messages, but transports and
+//! messages are named inside other parts of the state, so only clients are reduced here: the state is
+//! deduplicated by the fingerprint of its clients sorted ([`canonical`]), and the state expanded is the original,
+//! so every path stays a real path. Liveness is not combined with it.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use logoff_core::*;
+
+use crate::invariants::{Checker, Invariant, Violation};
+use crate::liveness::{settle, verify_script};
+use crate::script::{RunErrorKind, Script};
+
+/// The limits of an exploration, and the setup it starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Where every run starts: clients (each holding one reference), transports (each logged on), whether the
+    /// store holds the Inbox, other processes that have it open at the start.
+    pub start: Setup,
+    /// Messages named in all, inbound and outbound.
+    pub messages: u8,
+    /// Other processes with the store open at once (at least `start.other`).
+    pub other: u8,
+    /// References one client may hold at once.
+    pub references: u8,
+}
+
+impl Bound {
+    /// The default bound of `logoff-sim explore`: 2 clients, 2 transports, the Inbox, 3 messages, 1 other process,
+    /// 2 references a client.
+    pub const DEFAULT: Bound = Bound::new(2, 2, 3, 1, 2);
+
+    /// A bound starting with `clients` and `transports`, the Inbox in the store and no other process.
+    pub const fn new(clients: u8, transports: u8, messages: u8, other: u8, references: u8) -> Bound {
+        Bound { start: Setup { clients, transports, inbox: true, other: 0 }, messages, other, references }
+    }
+
+    /// The setup a run within this bound starts from.
+    pub fn setup(&self) -> Setup {
+        self.start
+    }
+
+    /// Whether the bound lets `action` be taken in `model` (the model decides whether it is enabled).
+    fn allows(&self, model: &Model, action: Action) -> bool {
+        match action {
+            Action::Submit(_, _) | Action::Arrive(_, _) => {
+                let named = model.messages().iter().filter(|m| *m != MessageState::Unused).count();
+                named < usize::from(self.messages)
+            }
+            Action::AddRef(c) => model.client(c).is_some_and(|client| client.references < self.references),
+            Action::OtherOpen => model.other_processes() < self.other,
+            _ => true,
+        }
+    }
+}
+
+impl Bound {
+    /// A short name for tables: `2c2t3m1o2r`, with `-noinbox` and `+1open` where the start differs from the usual.
+    pub fn short(&self) -> String {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "" } else { "-noinbox" };
+        let open = if start.other > 0 { format!("+{}open", start.other) } else { String::new() };
+        format!("{}c{}t{messages}m{other}o{references}r{inbox}{open}", start.clients, start.transports)
+    }
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "yes" } else { "no" };
+        write!(
+            f,
+            "clients={} transports={} inbox={inbox} other-at-start={} messages={messages} other={other} \
+             references={references}",
+            start.clients, start.transports, start.other
+        )
+    }
+}
+
+/// What to explore.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub bound: Bound,
+    pub profile: Profile,
+    pub mutant: Mutant,
+    /// Stop after this many unique states (the result then says it is not exhaustive).
+    pub states_max: u64,
+    pub symmetry: bool,
+    /// Check liveness from every state with a blocked call (not with `symmetry`).
+    pub liveness: bool,
+    /// Stop at the end of the level in which the first violation is found: in breadth-first order, its paths are
+    /// the shortest counterexamples, and each is kept in `Report::candidates`.
+    pub stop_at_first: bool,
+}
+
+impl Options {
+    /// The reference model under `profile`, within `bound`, liveness on, every state explored.
+    pub fn new(bound: Bound, profile: Profile) -> Options {
+        Options {
+            bound,
+            profile,
+            mutant: Mutant::None,
+            states_max: STATES_MAX_DEFAULT,
+            symmetry: false,
+            liveness: true,
+            stop_at_first: false,
+        }
+    }
+}
+
+/// The default `--max-states`: far above the default bound's 818,434 states, far below this machine's memory.
+pub const STATES_MAX_DEFAULT: u64 = 50_000_000;
+
+/// The growth limits tried in turn to find a mutant from a given start, smallest first: (messages, other
+/// processes open at once beyond the start, references a client); the last is the default bound's.
+pub const ESCALATION: [(u8, u8, u8); 3] = [(1, 0, 1), (2, 1, 2), (3, 1, 2)];
+
+/// The shortest counterexample of a mutant under `profile` from `start`, at the smallest growth limits of
+/// [`ESCALATION`] that have one, as a script (see [`Counterexample::script`]), with the bound it took.
+pub fn find(mutant: Mutant, profile: Profile, start: Setup) -> Option<(Script, Violation, Bound)> {
+    ESCALATION.iter().find_map(|(messages, other, references)| {
+        let other = (start.other + other).min(OTHER_PROCESSES_MAX);
+        let bound = Bound { start, messages: *messages, other, references: *references };
+        let options = Options { mutant, stop_at_first: true, ..Options::new(bound, profile) };
+        let report = explore(&options);
+        // Every path of the first failing level is a shortest counterexample; their scripts may differ in length
+        // once the steps that settling takes anyway are trimmed.
+        let file = format!("{mutant}.explored.scn");
+        let scripts = report.candidates.iter().map(|c| (c.script(&options, &file), c.violation));
+        let (script, violation) = scripts.min_by_key(|(script, _)| script.steps())?;
+        Some((script, violation, bound))
+    })
+}
+
+/// A shortest path to a violation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    pub violation: Violation,
+    pub steps: Vec<Action>,
+}
+
+/// What an exploration found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub options: Options,
+    pub unique: u64,
+    pub transitions: u64,
+    /// The largest number of steps from the start to a state explored.
+    pub depth: u32,
+    /// States with nothing enabled within the bound.
+    pub terminal: u64,
+    /// States with a blocked call from which liveness was checked.
+    pub blocked: u64,
+    /// Whether every reachable state was explored (false when `states_max` was reached).
+    pub complete: bool,
+    /// Violating transitions (or states, for liveness), by invariant.
+    pub violations: [u64; Invariant::ALL.len()],
+    /// The shortest counterexample of each invariant, in the order of `Invariant::ALL`.
+    pub first: Vec<Option<Counterexample>>,
+    /// Bytes held per unique state at the end: the fingerprint set and the parent links.
+    pub bytes_per_state: f64,
+    /// With `stop_at_first`: every counterexample of the last level explored (at most [`CANDIDATES_MAX`]).
+    pub candidates: Vec<Counterexample>,
+}
+
+/// The most counterexamples kept as candidates for the shortest script.
+pub const CANDIDATES_MAX: usize = 256;
+
+impl Report {
+    pub fn failing(&self) -> bool {
+        self.violations.iter().any(|n| *n > 0)
+    }
+
+    /// The shortest counterexample of all, if any.
+    pub fn shortest(&self) -> Option<&Counterexample> {
+        self.first.iter().flatten().min_by_key(|c| c.steps.len())
+    }
+
+    /// A counterexample as a script that breaks the same invariant when run as `logoff-sim script` runs it.
+    pub fn script(&self, counterexample: &Counterexample, file: &str) -> Script {
+        counterexample.script(&self.options, file)
+    }
+}
+
+impl Counterexample {
+    /// The counterexample as a script that breaks the same invariant when run as `logoff-sim script` runs it:
+    /// its steps, less the trailing steps that the fair settling after a script's last line takes anyway (a
+    /// transport completing what it started, the spooler sending): the script is as short as the shrunk scripts
+    /// of `logoff-sim mutants`, which are measured the same way.
+    pub fn script(&self, options: &Options, file: &str) -> Script {
+        let build = |steps: &[Action]| {
+            let mut script = Script::new(file, options.profile, options.bound.setup());
+            script.mutant = options.mutant;
+            for action in steps {
+                script.push_step(*action);
+            }
+            script
+        };
+        let breaks = |script: &Script| match verify_script(script) {
+            Err(error) => matches!(&error.kind, RunErrorKind::InvariantViolated(message)
+                if message.contains(&format!("{} (", self.violation.invariant.name()))),
+            Ok(_) => false,
+        };
+        let mut length = self.steps.len();
+        while length > 1 && breaks(&build(&self.steps[..length - 1])) {
+            length -= 1;
+        }
+        build(&self.steps[..length])
+    }
+}
+
+/// A fixed hasher for fingerprints: each integer is mixed by value (not by its bytes in memory, so the result does
+/// not depend on the machine's byte order or word size) with a 64x64->128-bit multiply folded to 64 bits.
+#[derive(Default)]
+struct Fingerprinter(u64);
+
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+const FINAL: u64 = 0xD6E8_FEB8_6659_FD93;
+
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl Hasher for Fingerprinter {
+    fn write(&mut self, bytes: &[u8]) {
+        // Eight bytes at a time, read little-endian whatever the machine.
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ (rest.len() as u64) << 56);
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = fold(self.0 ^ n, MIX).wrapping_add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        fold(self.0, FINAL)
+    }
+}
+
+/// The fingerprint of anything hashable, the same on every machine.
+pub fn fingerprint<T: Hash>(value: &T) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A hasher that passes a fingerprint through: the set of fingerprints need not hash them again.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only fingerprints (u64) are hashed by Identity")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Fingerprints = HashSet<u64, BuildHasherDefault<Identity>>;
+
+/// One explored state.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct State {
+    model: Model,
+    checker: Checker,
+}
+
+/// The fingerprint that deduplicates a state: of the state itself, or with `symmetry` of its canonical form. It is
+/// taken over the packed encodings of the model and the checker (`Model::packed`, `Checker::packed`), which leave
+/// out only what never changes within one exploration (profile, setup, mutant).
+fn key(state: &State, symmetry: bool) -> u64 {
+    if symmetry {
+        return packed_fingerprint(&canonical(state));
+    }
+    packed_fingerprint(state)
+}
+
+fn packed_fingerprint(state: &State) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    for word in state.model.packed() {
+        hasher.write_u64(word);
+    }
+    for word in state.checker.packed() {
+        hasher.write_u64(word);
+    }
+    hasher.finish()
+}
+
+/// The canonical form of a state under renamings of the clients: the clients sorted by everything the state says
+/// of each (its part of the model and of the checker, and whether it is the caller of the StoreLogoffTransports
+/// call in progress). Two clients with equal keys are interchangeable, so any two states that differ by a renaming
+/// of the clients have the same canonical form.
+fn canonical(state: &State) -> State {
+    let clients = usize::from(state.model.setup().clients);
+    let caller = match state.model.spooler() {
+        SpoolerState::LoggingOff { caller, .. } => Some(caller.client()),
+        _ => None,
+    };
+    let mut order: Vec<ClientId> = ClientId::all(clients).collect();
+    order.sort_by_key(|c| {
+        let client = state.model.client(*c).copied().unwrap_or_default();
+        (client.references, client.blocked.map(|b| b as u8), caller == Some(*c), state.checker.client_part(*c))
+    });
+    let mut new_of_old: [u8; CLIENTS_MAX] = std::array::from_fn(|i| i as u8);
+    for (new, old) in order.iter().enumerate() {
+        new_of_old[old.index()] = new as u8;
+    }
+    State {
+        model: state.model.with_clients_renamed(new_of_old),
+        checker: state.checker.with_clients_renamed(new_of_old),
+    }
+}
+
+/// A blocked call, which liveness must see return.
+fn has_blocked_call(model: &Model) -> bool {
+    model.store_phase() == StorePhase::LoggingOff
+        || ClientId::all(usize::from(model.setup().clients))
+            .any(|c| model.client(c).is_some_and(|client| client.blocked.is_some()))
+}
+
+/// Explores every state reachable within the bound, breadth first.
+pub fn explore(options: &Options) -> Report {
+    let setup = options.bound.setup();
+    let model = Model::new(options.profile, setup).expect("a bound's setup is valid").with_mutant(options.mutant);
+    let root = State { model, checker: Checker::new(&model) };
+    let mut report = Report {
+        options: *options,
+        unique: 1,
+        transitions: 0,
+        depth: 0,
+        terminal: 0,
+        blocked: 0,
+        complete: true,
+        violations: [0; Invariant::ALL.len()],
+        first: vec![None; Invariant::ALL.len()],
+        bytes_per_state: 0.0,
+        candidates: Vec::new(),
+    };
+    let mut seen = Fingerprints::default();
+    seen.insert(key(&root, options.symmetry));
+    // parents[id] = (the id of the state it was first reached from, the step); the root's entry is never read.
+    let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
+    let mut frontier: Vec<(State, u32)> = vec![(root, 0)];
+    let mut next_frontier: Vec<(State, u32)> = Vec::new();
+    let mut actions = Vec::new();
+    let path = |parents: &[(u32, Action)], mut id: u32, last: Option<Action>| {
+        let mut steps: Vec<Action> = last.into_iter().collect();
+        while id != 0 {
+            let (parent, action) = parents[id as usize];
+            steps.push(action);
+            id = parent;
+        }
+        steps.reverse();
+        steps
+    };
+    let record = |report: &mut Report, violation: Violation, steps: Vec<Action>| {
+        let index = violation.invariant.index();
+        report.violations[index] += 1;
+        report.complete &= !options.stop_at_first;
+        if options.stop_at_first && report.candidates.len() < CANDIDATES_MAX {
+            report.candidates.push(Counterexample { violation, steps: steps.clone() });
+        }
+        if report.first[index].is_none() {
+            report.first[index] = Some(Counterexample { violation, steps });
+        }
+    };
+    'levels: while !frontier.is_empty() {
+        if options.stop_at_first && report.failing() {
+            break;
+        }
+        for (state, id) in frontier.drain(..) {
+            state.model.enabled(&mut actions);
+            actions.retain(|action| options.bound.allows(&state.model, *action));
+            if actions.is_empty() {
+                report.terminal += 1;
+                if let Err(violation) = state.checker.at_end(&state.model) {
+                    record(&mut report, violation, path(&parents, id, None));
+                }
+                continue;
+            }
+            for action in &actions {
+                let mut next = state;
+                let effects = next.model.apply(*action).expect("enabled() lists only enabled steps");
+                report.transitions += 1;
+                if let Err(violation) = next.checker.after_step(&state.model, *action, &effects, &next.model) {
+                    record(&mut report, violation, path(&parents, id, Some(*action)));
+                    continue;
+                }
+                if !seen.insert(key(&next, options.symmetry)) {
+                    continue;
+                }
+                let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
+                parents.push((id, *action));
+                report.unique += 1;
+                if options.liveness && has_blocked_call(&next.model) {
+                    report.blocked += 1;
+                    let (mut model, mut checker) = (next.model, next.checker);
+                    if let Err(violation) = settle(&mut model, &mut checker) {
+                        record(&mut report, violation, path(&parents, next_id, None));
+                    }
+                }
+                next_frontier.push((next, next_id));
+                if report.unique >= options.states_max {
+                    report.complete = false;
+                    break 'levels;
+                }
+            }
+        }
+        if next_frontier.is_empty() {
+            break;
+        }
+        report.depth += 1;
+        std::mem::swap(&mut frontier, &mut next_frontier);
+    }
+    let held =
+        seen.capacity() * (std::mem::size_of::<u64>() + 1) + parents.capacity() * std::mem::size_of::<(u32, Action)>();
+    report.bytes_per_state = held as f64 / report.unique as f64;
+    report
+}
