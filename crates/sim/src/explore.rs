@@ -66,7 +66,7 @@ impl Bound {
     }
 
     /// Whether the bound lets `action` be taken in `model` (the model decides whether it is enabled).
-    fn allows(&self, model: &Model, action: Action) -> bool {
+    pub fn allows(&self, model: &Model, action: Action) -> bool {
         match action {
             Action::Submit(_, _) | Action::Arrive(_, _) => {
                 let named = model.messages().iter().filter(|m| *m != MessageState::Unused).count();
@@ -311,11 +311,40 @@ impl Hasher for Identity {
 
 type Fingerprints = HashSet<u64, BuildHasherDefault<Identity>>;
 
-/// One explored state.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct State {
-    model: Model,
-    checker: Checker,
+/// One explored state: the model and the checker's shadow of the run that reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct State {
+    pub model: Model,
+    pub checker: Checker,
+}
+
+impl State {
+    /// Where every run of an exploration starts.
+    pub fn initial(options: &Options) -> State {
+        let model = Model::new(options.profile, options.bound.setup())
+            .expect("a bound's setup is valid")
+            .with_mutant(options.mutant);
+        State { model, checker: Checker::new(&model) }
+    }
+
+    /// The steps the exploration takes from this state: those enabled, within the bound, in `enabled()`'s order.
+    pub fn actions(&self, bound: &Bound, out: &mut Vec<Action>) {
+        self.model.enabled(out);
+        out.retain(|action| bound.allows(&self.model, *action));
+    }
+
+    /// The state after `action` (which must be enabled), or the invariant the step breaks.
+    pub fn step(&self, action: Action) -> Result<State, Violation> {
+        let mut next = *self;
+        let effects = next.model.apply(action).expect("only enabled steps are taken");
+        next.checker.after_step(&self.model, action, &effects, &next.model)?;
+        Ok(next)
+    }
+
+    /// The fingerprint that deduplicates this state in an exploration (see [`key`]).
+    pub fn fingerprint(&self, symmetry: bool) -> u64 {
+        key(self, symmetry)
+    }
 }
 
 /// The fingerprint that deduplicates a state: of the state itself, or with `symmetry` of its canonical form. It is
@@ -373,9 +402,7 @@ fn has_blocked_call(model: &Model) -> bool {
 
 /// Explores every state reachable within the bound, breadth first.
 pub fn explore(options: &Options) -> Report {
-    let setup = options.bound.setup();
-    let model = Model::new(options.profile, setup).expect("a bound's setup is valid").with_mutant(options.mutant);
-    let root = State { model, checker: Checker::new(&model) };
+    let root = State::initial(options);
     let mut report = Report {
         options: *options,
         unique: 1,
@@ -422,8 +449,7 @@ pub fn explore(options: &Options) -> Report {
             break;
         }
         for (state, id) in frontier.drain(..) {
-            state.model.enabled(&mut actions);
-            actions.retain(|action| options.bound.allows(&state.model, *action));
+            state.actions(&options.bound, &mut actions);
             if actions.is_empty() {
                 report.terminal += 1;
                 if let Err(violation) = state.checker.at_end(&state.model) {

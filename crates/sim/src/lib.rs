@@ -3,6 +3,7 @@
 //! `logoff-core` holds the protocol; this crate decides what happens next and checks what happened.
 
 pub mod coverage;
+pub mod diff;
 pub mod explore;
 pub mod failures;
 pub mod invariants;

@@ -188,6 +188,15 @@ enum Command {
         references: u8,
         #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); `default` without it")]
         profile: Option<Profile>,
+        /// Explore under each of the 512 profiles in turn (on --jobs threads) and print one summary.
+        #[arg(long, conflicts_with = "profile")]
+        all_profiles: bool,
+        /// Worker threads for --all-profiles (1 to 256).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: u16,
+        /// Print the result as one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
@@ -200,6 +209,37 @@ enum Command {
         /// Where the counterexamples are written, as NAME.scn and NAME.seed.
         #[arg(long, value_name = "DIR", default_value = "target/explore")]
         out: PathBuf,
+    },
+    /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
+    /// or the two values of one knob), and print it as a script that passes under the first.
+    #[command(after_help = "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
+                            cannot be told apart within the bound; 2 bad input or an output that cannot be written.")]
+    Diff {
+        /// The two readings, each `default` or knob=value pairs; give it twice (or use --knob).
+        #[arg(long, num_args = 1, action = clap::ArgAction::Append, conflicts_with = "knob")]
+        profile: Vec<Profile>,
+        /// The knob whose two values are compared, the others at their defaults (or, if that shows no difference,
+        /// one other knob at its second value): one of the names of `logoff-sim list knobs`.
+        #[arg(long, value_parser = PossibleValuesParser::new(Profile::KNOBS))]
+        knob: Option<String>,
+        /// Clients (1 to 4).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
+        clients: u8,
+        /// Transports (0 to 3).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
+        transports: u8,
+        /// Messages named in all (0 to 32).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=32))]
+        messages: u8,
+        /// Other processes open at once (0 to 3).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
+        other: u8,
+        /// References one client may hold (1 to 8).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=8))]
+        references: u8,
+        /// Also write the witness to this file.
+        #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
+        out: Option<PathBuf>,
     },
     /// List the names that options take, and runs nothing.
     #[command(after_help = "Exit codes: 0; 2 an output that cannot be written.")]
@@ -299,6 +339,10 @@ fn main() -> ExitCode {
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
         Command::Mutants { seeds, out } => mutants_command(seeds, &out),
         Command::List { what } => list(what),
+        Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
+            let bound = Bound::new(clients, transports, messages, other, references);
+            diff_command(&profile, knob.as_deref(), bound, out.as_deref())
+        }
         Command::Explore {
             clients,
             transports,
@@ -307,6 +351,9 @@ fn main() -> ExitCode {
             other,
             references,
             profile,
+            all_profiles,
+            jobs,
+            json,
             mutant,
             symmetry,
             max_states,
@@ -321,7 +368,11 @@ fn main() -> ExitCode {
                 liveness: !symmetry,
                 ..ExploreOptions::new(bound, profile.unwrap_or_default())
             };
-            explore_command(&options, &out)
+            if all_profiles {
+                explore_all_profiles(&options, usize::from(jobs), &out)
+            } else {
+                explore_command(&options, &out, json)
+            }
         }
     };
     ExitCode::from(code)
@@ -667,24 +718,18 @@ fn list(what: Listing) -> u8 {
     0
 }
 
-fn explore_command(options: &ExploreOptions, out: &Path) -> u8 {
-    out!(
-        "explore {} profile='{}' mutant={} symmetry={} liveness={}",
-        options.bound,
-        options.profile,
-        options.mutant,
-        if options.symmetry { "clients" } else { "no" },
-        if options.liveness { "yes" } else { "no" }
-    );
-    let started = Instant::now();
-    let report = explore(options);
-    let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    let mut code = 0;
-    // Counterexamples are written before they are reported.
+/// Writes each counterexample of a report as NAME.scn and NAME.seed in `out`; returns those written with their
+/// script's path, and whether every write succeeded.
+fn write_counterexamples<'a>(
+    report: &'a sim::explore::Report,
+    out: &Path,
+) -> (Vec<(&'a sim::explore::Counterexample, PathBuf)>, bool) {
+    let options = &report.options;
     let mut written = Vec::new();
+    let mut all = true;
     for counterexample in report.first.iter().flatten() {
         let invariant = counterexample.violation.invariant;
-        let name = format!("explore-{}-{}", options.mutant, invariant.name());
+        let name = format!("explore-{}-profile-{}-{}", options.mutant, options.profile.index(), invariant.name());
         let scn = out.join(format!("{name}.scn"));
         let script = report.script(counterexample, &scn.display().to_string());
         let header = format!(
@@ -714,10 +759,66 @@ fn explore_command(options: &ExploreOptions, out: &Path) -> u8 {
             Ok(()) => written.push((counterexample, scn)),
             Err(e) => {
                 err!("error: {e}");
-                code = 2;
+                all = false;
             }
         }
     }
+    (written, all)
+}
+
+fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
+    let started = Instant::now();
+    let report = explore(options);
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    // Counterexamples are written before they are reported.
+    let (written, all_written) = write_counterexamples(&report, out);
+    let mut code = if all_written { 0 } else { 2 };
+    if report.failing() {
+        code = code.max(1);
+    }
+    if json {
+        let violations: serde_json::Map<String, serde_json::Value> = Invariant::ALL
+            .iter()
+            .map(|invariant| (invariant.name().to_string(), report.violations[invariant.index()].into()))
+            .collect();
+        let counterexamples: Vec<serde_json::Value> = written
+            .iter()
+            .map(|(counterexample, scn)| {
+                serde_json::json!({
+                    "invariant": counterexample.violation.invariant.name(),
+                    "what": counterexample.violation.what,
+                    "steps": counterexample.steps.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "script": scn.display().to_string(),
+                })
+            })
+            .collect();
+        let document = serde_json::json!({
+            "bound": options.bound.to_string(),
+            "profile": options.profile.to_string(),
+            "mutant": options.mutant.name(),
+            "symmetry": options.symmetry,
+            "liveness": options.liveness,
+            "unique_states": report.unique,
+            "transitions": report.transitions,
+            "depth": report.depth,
+            "blocked_states_checked": report.blocked,
+            "exhaustive": report.complete,
+            "violations": violations,
+            "counterexamples": counterexamples,
+            "seconds": seconds,
+            "bytes_per_state": report.bytes_per_state,
+        });
+        out!("{}", serde_json::to_string_pretty(&document).expect("a report always serialises"));
+        return code;
+    }
+    out!(
+        "explore {} profile='{}' mutant={} symmetry={} liveness={}",
+        options.bound,
+        options.profile,
+        options.mutant,
+        if options.symmetry { "clients" } else { "no" },
+        if options.liveness { "yes" } else { "no" }
+    );
     out!("unique states: {}", report.unique);
     out!("transitions: {}", report.transitions);
     out!("depth: {}", report.depth);
@@ -753,8 +854,99 @@ fn explore_command(options: &ExploreOptions, out: &Path) -> u8 {
         );
         err!("  script: {} (replay: {COMMAND} script --mutant {} {})", scn.display(), options.mutant, scn.display());
     }
-    if report.failing() {
+    code
+}
+
+/// `explore --all-profiles`: every profile in turn, on `jobs` threads; one summary.
+fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path) -> u8 {
+    use rayon::prelude::*;
+    out!(
+        "explore {} all 512 profiles mutant={} symmetry={} liveness={} jobs={jobs}",
+        options.bound,
+        options.mutant,
+        if options.symmetry { "clients" } else { "no" },
+        if options.liveness { "yes" } else { "no" }
+    );
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            err!("error: cannot start the worker threads: {e}");
+            return 2;
+        }
+    };
+    let started = Instant::now();
+    let reports: Vec<sim::explore::Report> = pool.install(|| {
+        (0..Profile::COUNT)
+            .into_par_iter()
+            .map(|index| explore(&ExploreOptions { profile: Profile::from_index(index), ..*options }))
+            .collect()
+    });
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    let mut code = 0;
+    let failing: Vec<&sim::explore::Report> = reports.iter().filter(|report| report.failing()).collect();
+    for report in &failing {
+        let (written, all) = write_counterexamples(report, out);
+        if !all {
+            code = 2;
+        }
+        for (counterexample, scn) in written {
+            err!(
+                "VIOLATION under profile {} ('{}'): {} in {}; script {}",
+                report.options.profile.index(),
+                report.options.profile,
+                counterexample.violation,
+                plural(counterexample.steps.len() as u64, "step", "steps"),
+                scn.display()
+            );
+        }
+    }
+    let unique: u64 = reports.iter().map(|report| report.unique).sum();
+    let transitions: u64 = reports.iter().map(|report| report.transitions).sum();
+    let smallest = reports.iter().map(|report| report.unique).min().unwrap_or(0);
+    let largest = reports.iter().map(|report| report.unique).max().unwrap_or(0);
+    out!("profiles explored: {}, exhaustively: {}", reports.len(), reports.iter().filter(|r| r.complete).count());
+    out!("unique states: {unique} in all ({smallest} to {largest} a profile)");
+    out!("transitions: {transitions}");
+    out!("profiles with a violation: {}", failing.len());
+    out!(
+        "time: {seconds:.2} s with {}; {:.0} states/s; {:.0} transitions/s",
+        plural(jobs as u64, "job", "jobs"),
+        unique as f64 / seconds,
+        transitions as f64 / seconds
+    );
+    let peak = peak_resident_kib().map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
+    out!("peak resident memory: {peak}");
+    if !failing.is_empty() {
         code = code.max(1);
     }
     code
+}
+
+fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Option<&Path>) -> u8 {
+    let states_max = sim::explore::STATES_MAX_DEFAULT;
+    let witness = match (knob, profiles) {
+        (Some(knob), _) => {
+            let index = Profile::KNOBS.iter().position(|name| *name == knob).unwrap_or_default();
+            sim::diff::diff_knob(index, bound, states_max)
+        }
+        (None, [first, second]) => sim::diff::diff(*first, *second, bound, states_max),
+        (None, _) => {
+            err!("error: give --profile twice (the two readings) or --knob NAME; expected two readings to compare");
+            return 2;
+        }
+    };
+    let Some(witness) = witness else {
+        out!("no difference within {bound}: the two readings cannot be told apart by any script within the bound");
+        return 1;
+    };
+    let file = out.map_or("witness.scn".to_string(), |path| path.display().to_string());
+    let text = witness.text(&file);
+    if let Some(path) = out {
+        if let Err(e) = sim::output::write_atomically(path, &text) {
+            err!("error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
+    write(Stream::Stdout, format_args!("{text}"));
+    0
 }

@@ -287,31 +287,43 @@ pub fn script_of(config: &Config, trace: &Trace, file: &str) -> Script {
             Err(_) => script.push_expectation(Expectation::Rejected),
         }
     }
-    script.push_expectation(Expectation::Store(model.store_phase()));
-    script.push_expectation(Expectation::TransportsCalls(observed.transports_calls().to_vec()));
+    for expectation in final_expectations(&model, &observed) {
+        script.push_expectation(expectation);
+    }
+    script
+}
+
+/// The expectations that pin down where a run ended: the store, the StoreLogoffTransports calls and the last
+/// return, reception, each client's last return, each transport's state and log, each message used.
+pub fn final_expectations(model: &Model, observed: &Observed) -> Vec<Expectation> {
+    let setup = model.setup();
+    let mut expectations = vec![
+        Expectation::Store(model.store_phase()),
+        Expectation::TransportsCalls(observed.transports_calls().to_vec()),
+    ];
     let returned = match (model.store_phase(), observed.transports_returned()) {
         (StorePhase::LoggingOff, _) => TransportsReturned::Pending,
         (_, Some(flags)) => TransportsReturned::Flags(flags),
         (_, None) => TransportsReturned::None,
     };
-    script.push_expectation(Expectation::TransportsReturned(returned));
-    script.push_expectation(Expectation::Reception { enabled: model.reception_enabled() });
-    for c in ClientId::all(usize::from(config.setup.clients)) {
+    expectations.push(Expectation::TransportsReturned(returned));
+    expectations.push(Expectation::Reception { enabled: model.reception_enabled() });
+    for c in ClientId::all(usize::from(setup.clients)) {
         if let ClientReturn::Returned(hresult, flags) = observed.client_return(c) {
-            script.push_expectation(Expectation::Returned { client: c, hresult, flags });
+            expectations.push(Expectation::Returned { client: c, hresult, flags });
         }
     }
-    for t in TransportId::all(usize::from(config.setup.transports)) {
+    for t in TransportId::all(usize::from(setup.transports)) {
         if let Some(state) = model.transport(t) {
-            script.push_expectation(Expectation::Transport(t, TransportPhase::of(*state)));
-            script.push_expectation(Expectation::TransportLog(t, observed.transport_log(t).to_vec()));
+            expectations.push(Expectation::Transport(t, TransportPhase::of(*state)));
+            expectations.push(Expectation::TransportLog(t, observed.transport_log(t).to_vec()));
         }
     }
     for (i, state) in model.messages().iter().enumerate() {
         let phase = MessagePhase::of(state);
         if phase != MessagePhase::Unused {
-            script.push_expectation(Expectation::Message(MessageId(i as u8), phase));
+            expectations.push(Expectation::Message(MessageId(i as u8), phase));
         }
     }
-    script
+    expectations
 }

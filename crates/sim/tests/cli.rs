@@ -9,7 +9,6 @@ use std::sync::Mutex;
 
 use logoff_core::{Mutant, Profile};
 
-#[allow(dead_code)] // This test uses only part of the shared helpers.
 mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_logoff-sim");

@@ -13,7 +13,9 @@ use sim::sweep::sweep;
 
 mod common;
 
-/// Shows that each mutant is caught within 10,000 seeds, and that its failing run shrinks to at most 12 steps.
+/// Shows that each mutant is caught within 10,000 seeds, that its failing run shrinks to at most 12 steps, and that
+/// the exhaustive explorer finds it too (from the shrunk script's profile and setup, within the default bound) with
+/// a script no longer than the shrunk one, which breaks the invariant the explorer names.
 #[test]
 fn every_mutant_is_caught_and_shrinks() {
     let mut misses = Vec::new();
@@ -23,7 +25,24 @@ fn every_mutant_is_caught_and_shrinks() {
             Some(caught) if caught.shrunk_steps() > SHRUNK_STEPS_MAX => {
                 misses.push(format!("{mutant}: its shrunk script has {} steps", caught.shrunk_steps()))
             }
-            Some(_) => {}
+            Some(caught) => match &caught.explored {
+                None => misses.push(format!("{mutant}: the explorer does not find it")),
+                Some((script, _, _)) if script.steps() > caught.shrunk_steps() => misses.push(format!(
+                    "{mutant}: the explorer's script has {} steps, the shrunk one {}",
+                    script.steps(),
+                    caught.shrunk_steps()
+                )),
+                Some((script, violation, _)) => {
+                    let broken = match verify_script(script) {
+                        Err(error) => matches!(&error.kind, RunErrorKind::InvariantViolated(message)
+                            if message.contains(&format!("{} (", violation.invariant.name()))),
+                        Ok(_) => false,
+                    };
+                    if !broken {
+                        misses.push(format!("{mutant}: the explorer's script does not break {}", violation.invariant));
+                    }
+                }
+            },
         }
     }
     assert!(misses.is_empty(), "{}", misses.join("\n"));

@@ -1,4 +1,6 @@
 //! Helpers shared by the integration tests.
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
