@@ -393,6 +393,128 @@ fn canonical(state: &State) -> State {
     }
 }
 
+/// A step of the blocked subgraph: its action, the fingerprint of the state it leads to, and whether a call is
+/// still blocked there.
+#[derive(Clone, Copy)]
+struct Edge {
+    action: Action,
+    to: u64,
+    blocked: bool,
+}
+
+/// A state with a blocked call, its id in the exploration, and its edges.
+struct Node {
+    id: u32,
+    fingerprint: u64,
+    edges: Vec<Edge>,
+}
+
+/// A step that fairness requires to be taken when it stays possible: the spooler's sends and receives, and a
+/// transport completing what it started (a send or receive completing, a flush completing, TransportLogoff
+/// returning). Failures, new work and every client call are required of no one.
+fn is_progress(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Send(..)
+            | Action::Receive(..)
+            | Action::Sent(..)
+            | Action::Received(..)
+            | Action::Flushed(..)
+            | Action::LogoffReturns(_, LogoffOutcome::Ok)
+    )
+}
+
+/// R21 on the state graph: a strongly connected set of states with a blocked call in which a run can stay forever
+/// while being fair. Fairness is strong for every progress step ([`is_progress`]): a step enabled again and again
+/// is eventually taken. So a component traps a fair run iff it has a cycle and every progress step enabled in any
+/// of its states has a copy that stays inside it. Returns the smallest id of a state of such a component, from
+/// which the counterexample's path is built. Components are found by Tarjan's algorithm, iteratively, over the
+/// nodes in exploration order, so the result is deterministic; the maps below are looked up, never iterated.
+fn fair_cycle(graph: &[Node]) -> Option<u32> {
+    let index_of: std::collections::HashMap<u64, usize> =
+        graph.iter().enumerate().map(|(index, node)| (node.fingerprint, index)).collect();
+    let successors: Vec<Vec<usize>> = graph
+        .iter()
+        .map(|node| node.edges.iter().filter(|e| e.blocked).filter_map(|e| index_of.get(&e.to).copied()).collect())
+        .collect();
+    let mut trapping: Option<u32> = None;
+    for component in tarjan(&successors) {
+        let inside: std::collections::HashSet<usize> = component.iter().copied().collect();
+        let has_cycle = component.len() > 1 || successors[component[0]].contains(&component[0]);
+        if !has_cycle {
+            continue;
+        }
+        let stays = |action: Action| {
+            component.iter().any(|n| {
+                graph[*n].edges.iter().any(|e| {
+                    e.action == action && e.blocked && index_of.get(&e.to).is_some_and(|to| inside.contains(to))
+                })
+            })
+        };
+        let fair =
+            component.iter().all(|n| graph[*n].edges.iter().filter(|e| is_progress(e.action)).all(|e| stays(e.action)));
+        if fair {
+            let id = component.iter().map(|n| graph[*n].id).min().unwrap_or(0);
+            trapping = Some(trapping.map_or(id, |best| best.min(id)));
+        }
+    }
+    trapping
+}
+
+/// The strongly connected components of a graph given by successor lists (Tarjan's algorithm, without recursion).
+fn tarjan(successors: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNVISITED: usize = usize::MAX;
+    let count = successors.len();
+    let (mut index, mut low, mut on_stack) = (vec![UNVISITED; count], vec![0; count], vec![false; count]);
+    let (mut stack, mut components, mut next_index) = (Vec::new(), Vec::new(), 0);
+    for root in 0..count {
+        if index[root] != UNVISITED {
+            continue;
+        }
+        // The depth-first search's own stack: a node and the position of its next successor.
+        let mut calls = vec![(root, 0usize)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&(node, position)) = calls.last() {
+            if let Some(&successor) = successors[node].get(position) {
+                if let Some(call) = calls.last_mut() {
+                    call.1 += 1;
+                }
+                if index[successor] == UNVISITED {
+                    index[successor] = next_index;
+                    low[successor] = next_index;
+                    next_index += 1;
+                    stack.push(successor);
+                    on_stack[successor] = true;
+                    calls.push((successor, 0));
+                } else if on_stack[successor] {
+                    low[node] = low[node].min(index[successor]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
 /// A blocked call, which liveness must see return.
 fn has_blocked_call(model: &Model) -> bool {
     model.store_phase() == StorePhase::LoggingOff
@@ -423,6 +545,7 @@ pub fn explore(options: &Options) -> Report {
     let mut frontier: Vec<(State, u32)> = vec![(root, 0)];
     let mut next_frontier: Vec<(State, u32)> = Vec::new();
     let mut actions = Vec::new();
+    let mut graph: Vec<Node> = Vec::new();
     let path = |parents: &[(u32, Action)], mut id: u32, last: Option<Action>| {
         let mut steps: Vec<Action> = last.into_iter().collect();
         while id != 0 {
@@ -457,6 +580,10 @@ pub fn explore(options: &Options) -> Report {
                 }
                 continue;
             }
+            // The blocked subgraph, for the fair-cycle check: this state's edges (to blocked states, and its
+            // progress steps wherever they lead).
+            let blocked_here = options.liveness && has_blocked_call(&state.model);
+            let mut edges = Vec::new();
             for action in &actions {
                 let mut next = state;
                 let effects = next.model.apply(*action).expect("enabled() lists only enabled steps");
@@ -465,7 +592,14 @@ pub fn explore(options: &Options) -> Report {
                     record(&mut report, violation, path(&parents, id, Some(*action)));
                     continue;
                 }
-                if !seen.insert(key(&next, options.symmetry)) {
+                let fingerprint = key(&next, options.symmetry);
+                if blocked_here {
+                    let blocked_there = has_blocked_call(&next.model);
+                    if blocked_there || is_progress(*action) {
+                        edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
+                    }
+                }
+                if !seen.insert(fingerprint) {
                     continue;
                 }
                 let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
@@ -484,6 +618,9 @@ pub fn explore(options: &Options) -> Report {
                     break 'levels;
                 }
             }
+            if blocked_here {
+                graph.push(Node { id, fingerprint: key(&state, options.symmetry), edges });
+            }
         }
         if next_frontier.is_empty() {
             break;
@@ -491,8 +628,86 @@ pub fn explore(options: &Options) -> Report {
         report.depth += 1;
         std::mem::swap(&mut frontier, &mut next_frontier);
     }
-    let held =
-        seen.capacity() * (std::mem::size_of::<u64>() + 1) + parents.capacity() * std::mem::size_of::<(u32, Action)>();
+    if options.liveness && report.complete {
+        if let Some(id) = fair_cycle(&graph) {
+            let violation = Violation {
+                invariant: Invariant::Liveness,
+                what: "a fair cycle of steps keeps a call blocked forever",
+            };
+            record(&mut report, violation, path(&parents, id, None));
+        }
+    }
+    let held = graph.capacity() * std::mem::size_of::<Node>()
+        + graph.iter().map(|node| node.edges.capacity() * std::mem::size_of::<Edge>()).sum::<usize>()
+        + seen.capacity() * (std::mem::size_of::<u64>() + 1)
+        + parents.capacity() * std::mem::size_of::<(u32, Action)>();
     report.bytes_per_state = held as f64 / report.unique as f64;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(action: Action, to: u64, blocked: bool) -> Edge {
+        Edge { action, to, blocked }
+    }
+
+    const SEND: Action = Action::Send(MessageId(0), TransportId(0));
+    const SENT: Action = Action::Sent(TransportId(0), MessageId(0));
+    const FAILED: Action = Action::SendFailed(TransportId(0), MessageId(0));
+    const OPEN: Action = Action::OtherOpen;
+    const CLOSE: Action = Action::OtherClose;
+
+    /// Shows the fair-cycle check on small graphs: a cycle whose every progress step stays inside traps a fair run;
+    /// a cycle that a progress step always leaves does not (strong fairness takes it); and a cycle of failures only
+    /// is unfair once the completing step is possible.
+    #[test]
+    fn fair_cycles_are_those_no_progress_step_leaves() {
+        // Queued (1) -> sending (2) -> failed -> queued: `Sent` leads out of the blocked states.
+        let retrying = [
+            Node { id: 1, fingerprint: 1, edges: vec![edge(SEND, 2, true)] },
+            Node { id: 2, fingerprint: 2, edges: vec![edge(FAILED, 1, true), edge(SENT, 3, false)] },
+        ];
+        assert_eq!(fair_cycle(&retrying), None);
+        // The same, but `Sent` puts the message back (a spooler that never finishes a send): a fair trap.
+        let looping = [
+            Node { id: 1, fingerprint: 1, edges: vec![edge(SEND, 2, true)] },
+            Node { id: 2, fingerprint: 2, edges: vec![edge(FAILED, 1, true), edge(SENT, 1, true)] },
+        ];
+        assert_eq!(fair_cycle(&looping), Some(1));
+        // Another process opening and closing forever while nothing can progress: a trap (no progress step at all).
+        let toggling = [
+            Node { id: 4, fingerprint: 4, edges: vec![edge(OPEN, 5, true)] },
+            Node { id: 5, fingerprint: 5, edges: vec![edge(CLOSE, 4, true)] },
+        ];
+        assert_eq!(fair_cycle(&toggling), Some(4));
+        // The same toggling while a send is possible and leads out: fairness takes the send.
+        let toggling_with_work = [
+            Node { id: 4, fingerprint: 4, edges: vec![edge(OPEN, 5, true), edge(SEND, 6, false)] },
+            Node { id: 5, fingerprint: 5, edges: vec![edge(CLOSE, 4, true)] },
+        ];
+        assert_eq!(fair_cycle(&toggling_with_work), None);
+        // No cycle at all: nothing traps.
+        let chain = [
+            Node { id: 7, fingerprint: 7, edges: vec![edge(OPEN, 8, true)] },
+            Node { id: 8, fingerprint: 8, edges: vec![] },
+        ];
+        assert_eq!(fair_cycle(&chain), None);
+    }
+
+    /// Shows Tarjan's components on a graph with two cycles joined by one edge, and a lone node.
+    #[test]
+    fn tarjan_finds_the_components() {
+        let successors = vec![vec![1], vec![0, 2], vec![3], vec![2], vec![]];
+        let mut components: Vec<Vec<usize>> = tarjan(&successors)
+            .into_iter()
+            .map(|mut c| {
+                c.sort();
+                c
+            })
+            .collect();
+        components.sort();
+        assert_eq!(components, vec![vec![0, 1], vec![2, 3], vec![4]]);
+    }
 }
