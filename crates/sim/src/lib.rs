@@ -15,6 +15,7 @@ pub mod script;
 pub mod seedfile;
 pub mod shrink;
 pub mod simulate;
+pub mod state_coverage;
 pub mod sweep;
 pub mod text;
 pub mod trace;

@@ -209,6 +209,10 @@ enum Command {
         /// Where the counterexamples are written, as NAME.scn and NAME.seed.
         #[arg(long, value_name = "DIR", default_value = "target/explore")]
         out: PathBuf,
+        /// Instead of checking, measure how much of the reachable states and transitions random sweeps of 10^3,
+        /// 10^4, ... up to this many seeds visit (each run within the bound's setup and messages).
+        #[arg(long, value_name = "SEEDS", conflicts_with_all = ["all_profiles", "mutant", "symmetry"])]
+        sweep_coverage: Option<u64>,
     },
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
     /// or the two values of one knob), and print it as a script that passes under the first.
@@ -358,6 +362,7 @@ fn main() -> ExitCode {
             symmetry,
             max_states,
             out,
+            sweep_coverage,
         } => {
             let mut bound = Bound::new(clients, transports, messages, other, references);
             bound.start.inbox = inbox;
@@ -368,7 +373,9 @@ fn main() -> ExitCode {
                 liveness: !symmetry,
                 ..ExploreOptions::new(bound, profile.unwrap_or_default())
             };
-            if all_profiles {
+            if let Some(seeds) = sweep_coverage {
+                sweep_coverage_command(bound, options.profile, seeds)
+            } else if all_profiles {
                 explore_all_profiles(&options, usize::from(jobs), &out)
             } else {
                 explore_command(&options, &out, json)
@@ -948,5 +955,33 @@ fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Opt
         }
     }
     write(Stream::Stdout, format_args!("{text}"));
+    0
+}
+
+/// `explore --sweep-coverage N`: the share of the reachable states and transitions that sweeps of 10^3, 10^4, ...,
+/// N seeds visit.
+fn sweep_coverage_command(bound: Bound, profile: Profile, seeds: u64) -> u8 {
+    use sim::state_coverage::{measure, reachable};
+    let started = Instant::now();
+    let reachable = reachable(bound, profile);
+    out!(
+        "sweep coverage at {bound} profile='{profile}': {} reachable states, {} transitions (explored in {:.2} s)",
+        reachable.states.len(),
+        reachable.transitions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut checkpoints: Vec<u64> =
+        std::iter::successors(Some(1_000u64), |n| n.checked_mul(10)).take_while(|n| *n < seeds).collect();
+    checkpoints.push(seeds);
+    out!("{:>12} {:>24} {:>24} {:>20}", "seeds", "states visited", "transitions visited", "states outside bound");
+    for row in measure(bound, profile, &reachable, &checkpoints) {
+        out!(
+            "{:>12} {:>24} {:>24} {:>20}",
+            row.seeds,
+            format!("{} ({:.1}%)", row.states, row.states_percent),
+            format!("{} ({:.1}%)", row.transitions, row.transitions_percent),
+            row.outside
+        );
+    }
     0
 }
