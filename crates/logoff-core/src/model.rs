@@ -95,6 +95,27 @@ impl Messages {
         self.0[..count.min(MESSAGES_MAX)].iter().map(|byte| Messages::decode(*byte))
     }
 
+    /// The same messages renamed: old message `i` becomes `renaming.messages[i]`, and every transport a message
+    /// is at is renamed as `renaming.transports` says.
+    pub fn renamed(&self, renaming: &Renaming) -> Messages {
+        let mut renamed = Messages::UNUSED;
+        for (old, byte) in self.0.iter().enumerate() {
+            let state = match Messages::decode(*byte) {
+                MessageState::Sending(t) => MessageState::Sending(renaming.transport(t)),
+                MessageState::Available(t) => MessageState::Available(renaming.transport(t)),
+                MessageState::Receiving(t) => MessageState::Receiving(renaming.transport(t)),
+                other => other,
+            };
+            renamed.0[usize::from(renaming.messages[old])] = Messages::encode(state);
+        }
+        renamed
+    }
+
+    /// The raw byte of a message's state, for sort keys.
+    pub fn byte(&self, m: MessageId) -> u8 {
+        self.0[m.index()]
+    }
+
     /// The 32 bytes as four words (little-endian), for packed encodings of a state.
     pub fn words(&self) -> [u64; 4] {
         std::array::from_fn(|i| {
@@ -102,6 +123,50 @@ impl Messages {
             word.copy_from_slice(&self.0[i * 8..i * 8 + 8]);
             u64::from_le_bytes(word)
         })
+    }
+}
+
+/// A renaming of clients, transports and messages: old `i` becomes `clients[i]` (and so on). Each array is a
+/// permutation. For symmetry reduction: the model treats interchangeable entities alike, so a renamed state
+/// behaves as the original, renamed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Renaming {
+    pub clients: [u8; CLIENTS_MAX],
+    pub transports: [u8; TRANSPORTS_MAX],
+    pub messages: [u8; MESSAGES_MAX],
+}
+
+impl Renaming {
+    /// The renaming that changes nothing.
+    pub const IDENTITY: Renaming = Renaming {
+        clients: [0, 1, 2, 3],
+        transports: [0, 1, 2],
+        messages: {
+            let mut messages = [0u8; MESSAGES_MAX];
+            let mut i = 0;
+            while i < MESSAGES_MAX {
+                messages[i] = i as u8;
+                i += 1;
+            }
+            messages
+        },
+    };
+
+    pub fn client(&self, c: ClientId) -> ClientId {
+        ClientId(self.clients[c.index()])
+    }
+
+    pub fn transport(&self, t: TransportId) -> TransportId {
+        TransportId(self.transports[t.index()])
+    }
+
+    pub fn message(&self, m: MessageId) -> MessageId {
+        MessageId(self.messages[m.index()])
+    }
+
+    /// A bit set of transports (bit J for transport J), renamed.
+    pub fn transport_bits(&self, bits: u8) -> u8 {
+        (0..TRANSPORTS_MAX).filter(|j| bits & (1 << j) != 0).fold(0, |renamed, j| renamed | 1 << self.transports[j])
     }
 }
 
@@ -476,15 +541,33 @@ impl Model {
     /// the declared clients). Clients are named in their array and in the caller of a blocked StoreLogoffTransports
     /// call; both are renamed, so the result is the state the renamed run would reach. For symmetry reduction.
     pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Model {
+        self.renamed(&Renaming { clients: new_of_old, ..Renaming::IDENTITY })
+    }
+
+    /// The same state with clients, transports and messages renamed: wherever one is named (the arrays, the
+    /// caller of a blocked call, a message's transport, a transport's message, the flushes a PURGE awaits).
+    pub fn renamed(&self, renaming: &Renaming) -> Model {
         let mut renamed = *self;
-        for (old, new) in new_of_old.iter().enumerate() {
+        for (old, new) in renaming.clients.iter().enumerate() {
             renamed.clients[usize::from(*new)] = self.clients[old];
         }
-        if let SpoolerState::LoggingOff { caller, .. } = &mut renamed.spooler {
-            *caller = match *caller {
-                Caller::StoreLogoff(c) => Caller::StoreLogoff(ClientId(new_of_old[c.index()])),
-                Caller::Release(c) => Caller::Release(ClientId(new_of_old[c.index()])),
+        for (old, new) in renaming.transports.iter().enumerate() {
+            renamed.transports[usize::from(*new)] = match self.transports[old] {
+                TransportState::LoggedOn { sending, receiving, flushing } => TransportState::LoggedOn {
+                    sending: sending.map(|m| renaming.message(m)),
+                    receiving: receiving.map(|m| renaming.message(m)),
+                    flushing,
+                },
+                other => other,
             };
+        }
+        renamed.messages = self.messages.renamed(renaming);
+        if let SpoolerState::LoggingOff { caller, flushes_awaited, .. } = &mut renamed.spooler {
+            *caller = match *caller {
+                Caller::StoreLogoff(c) => Caller::StoreLogoff(renaming.client(c)),
+                Caller::Release(c) => Caller::Release(renaming.client(c)),
+            };
+            *flushes_awaited = renaming.transport_bits(*flushes_awaited);
         }
         renamed
     }

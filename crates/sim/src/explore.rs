@@ -22,10 +22,9 @@
 //! may, no new work and no failure) must bring the call back: a state from which it returns is reachable under
 //! fair scheduling. What fairness this assumes is written down in docs/MODEL.md.
 //!
-//! **Symmetry** (`symmetry`): clients are interchangeable, and so are transports and messages, but transports and
-//! messages are named inside other parts of the state, so only clients are reduced here: the state is
-//! deduplicated by the fingerprint of its clients sorted ([`canonical`]), and the state expanded is the original,
-//! so every path stays a real path. Liveness is not combined with it.
+//! **Symmetry** (`symmetry`): clients, transports and messages are interchangeable. A state is deduplicated by the
+//! fingerprint of a representative of its class under renamings ([`canonical`]), and the state expanded is the
+//! original, so every path stays a real path. Liveness is not combined with it.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -368,29 +367,78 @@ fn packed_fingerprint(state: &State) -> u64 {
     hasher.finish()
 }
 
-/// The canonical form of a state under renamings of the clients: the clients sorted by everything the state says
-/// of each (its part of the model and of the checker, and whether it is the caller of the StoreLogoffTransports
-/// call in progress). Two clients with equal keys are interchangeable, so any two states that differ by a renaming
-/// of the clients have the same canonical form.
+/// A representative of a state's class under renamings of the clients, the transports and the messages: each kind
+/// of entity sorted by everything the state says of it, transports first (by what they do, not which message they
+/// do it with), then the messages used (by their states, with the transports renamed). Clients and transports
+/// with equal keys stay in their order, so two states of one class can still get different representatives (less
+/// reduction, never a wrong one: a representative is always a renaming of the state itself, and states of
+/// different classes never share one).
 fn canonical(state: &State) -> State {
-    let clients = usize::from(state.model.setup().clients);
-    let caller = match state.model.spooler() {
+    let (model, checker) = (&state.model, &state.checker);
+    let setup = model.setup();
+    let mut renaming = Renaming::IDENTITY;
+
+    let caller = match model.spooler() {
         SpoolerState::LoggingOff { caller, .. } => Some(caller.client()),
         _ => None,
     };
-    let mut order: Vec<ClientId> = ClientId::all(clients).collect();
-    order.sort_by_key(|c| {
-        let client = state.model.client(*c).copied().unwrap_or_default();
-        (client.references, client.blocked.map(|b| b as u8), caller == Some(*c), state.checker.client_part(*c))
+    // Fixed arrays, not vectors: this runs for every transition.
+    let mut clients: [ClientId; CLIENTS_MAX] = std::array::from_fn(|i| ClientId(i as u8));
+    let clients = &mut clients[..usize::from(setup.clients)];
+    clients.sort_by_key(|c| {
+        let client = model.client(*c).copied().unwrap_or_default();
+        (client.references, client.blocked.map(|b| b as u8), caller == Some(*c), checker.client_part(*c))
     });
-    let mut new_of_old: [u8; CLIENTS_MAX] = std::array::from_fn(|i| i as u8);
-    for (new, old) in order.iter().enumerate() {
-        new_of_old[old.index()] = new as u8;
+    for (new, old) in clients.iter().enumerate() {
+        renaming.clients[old.index()] = new as u8;
     }
-    State {
-        model: state.model.with_clients_renamed(new_of_old),
-        checker: state.checker.with_clients_renamed(new_of_old),
+
+    let awaited = match model.spooler() {
+        SpoolerState::LoggingOff { flushes_awaited, .. } => *flushes_awaited,
+        _ => 0,
+    };
+    let mut transports: [TransportId; TRANSPORTS_MAX] = std::array::from_fn(|i| TransportId(i as u8));
+    let transports = &mut transports[..usize::from(setup.transports)];
+    transports.sort_by_key(|t| {
+        let shape = match model.transport(*t) {
+            Some(TransportState::LoggedOn { sending, receiving, flushing }) => {
+                (0, sending.is_some(), receiving.is_some(), *flushing)
+            }
+            Some(TransportState::LoggingOff) => (1, false, false, false),
+            _ => (2, false, false, false),
+        };
+        // How many messages are sending, available and receiving at it, in the model and in the checker.
+        let mut at = [0u8; 6];
+        for (offset, messages) in [(0, model.messages()), (3, checker.messages())] {
+            for message in messages.iter() {
+                match message {
+                    MessageState::Sending(via) if via == *t => at[offset] += 1,
+                    MessageState::Available(via) if via == *t => at[offset + 1] += 1,
+                    MessageState::Receiving(via) if via == *t => at[offset + 2] += 1,
+                    _ => {}
+                }
+            }
+        }
+        (shape, awaited & 1 << t.0 != 0, checker.transport_part(*t), at)
+    });
+    for (new, old) in transports.iter().enumerate() {
+        renaming.transports[old.index()] = new as u8;
     }
+
+    // Names are given lowest first, so the messages used are m0 up to the first unused one; they are sorted among
+    // themselves, and the unused ones keep their places.
+    let by_transport = Renaming { transports: renaming.transports, ..Renaming::IDENTITY };
+    let (model_messages, checker_messages) =
+        (model.messages().renamed(&by_transport), checker.messages().renamed(&by_transport));
+    let used = model.messages().iter().take_while(|m| *m != MessageState::Unused).count();
+    let mut messages: [MessageId; MESSAGES_MAX] = std::array::from_fn(|i| MessageId(i as u8));
+    let messages = &mut messages[..used];
+    messages.sort_by_key(|m| (model_messages.byte(*m), checker_messages.byte(*m)));
+    for (new, old) in messages.iter().enumerate() {
+        renaming.messages[old.index()] = new as u8;
+    }
+
+    State { model: model.renamed(&renaming), checker: checker.renamed(&renaming) }
 }
 
 /// A step of the blocked subgraph: its action, the fingerprint of the state it leads to, and whether a call is

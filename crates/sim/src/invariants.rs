@@ -278,12 +278,42 @@ impl Checker {
 
     /// The same shadow with the clients renamed as `Model::with_clients_renamed` renames them.
     pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Checker {
+        self.renamed(&Renaming { clients: new_of_old, ..Renaming::IDENTITY })
+    }
+
+    /// The same shadow with clients, transports and messages renamed as `Model::renamed` renames them.
+    pub fn renamed(&self, renaming: &Renaming) -> Checker {
         let mut renamed = *self;
-        for (old, new) in new_of_old.iter().enumerate() {
+        for (old, new) in renaming.clients.iter().enumerate() {
             renamed.references[usize::from(*new)] = self.references[old];
             renamed.blocked[usize::from(*new)] = self.blocked[old];
         }
+        for (old, new) in renaming.transports.iter().enumerate() {
+            renamed.logons[usize::from(*new)] = self.logons[old];
+        }
+        renamed.flushing = renaming.transport_bits(self.flushing);
+        if let Some(call) = &mut renamed.in_progress {
+            call.flushes_awaited = renaming.transport_bits(call.flushes_awaited);
+        }
+        renamed.messages = self.messages.renamed(renaming);
         renamed
+    }
+
+    /// The checker's view of one transport, for sort keys: its logon, and whether it is flushing and awaited.
+    pub fn transport_part(&self, t: TransportId) -> (u8, bool, bool) {
+        let logon = match self.logons[t.index()] {
+            Logon::On => 0,
+            Logon::LoggingOff => 1,
+            Logon::Off => 2,
+        };
+        let bit = 1 << t.0;
+        let awaited = self.in_progress.is_some_and(|call| call.flushes_awaited & bit != 0);
+        (logon, self.flushing & bit != 0, awaited)
+    }
+
+    /// The checker's view of the messages.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
     }
 
     fn total_references(&self) -> u32 {

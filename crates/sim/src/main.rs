@@ -200,7 +200,7 @@ enum Command {
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
-        /// Deduplicate states up to a renaming of the clients (liveness is then not checked).
+        /// Deduplicate states up to renamings of clients, transports and messages (liveness is then not checked).
         #[arg(long)]
         symmetry: bool,
         /// Stop after this many unique states; the result then says that it is not exhaustive.
@@ -823,7 +823,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
         options.bound,
         options.profile,
         options.mutant,
-        if options.symmetry { "clients" } else { "no" },
+        if options.symmetry { "yes" } else { "no" },
         if options.liveness { "yes" } else { "no" }
     );
     out!("unique states: {}", report.unique);
@@ -871,7 +871,7 @@ fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path) -> u8
         "explore {} all 512 profiles mutant={} symmetry={} liveness={} jobs={jobs}",
         options.bound,
         options.mutant,
-        if options.symmetry { "clients" } else { "no" },
+        if options.symmetry { "yes" } else { "no" },
         if options.liveness { "yes" } else { "no" }
     );
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
