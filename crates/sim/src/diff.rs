@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use logoff_core::*;
 
-use crate::explore::{fingerprint, Bound};
+use crate::explore::{fingerprint, path, Bound};
 use crate::observe::Observed;
 use crate::script::{Expectation, Script};
 use crate::seedfile::final_expectations;
@@ -78,16 +78,6 @@ pub fn diff(first: Profile, second: Profile, bound: Bound, states_max: u64) -> O
     let mut frontier = vec![(start, 0u32)];
     let mut next_frontier = Vec::new();
     let (mut enabled_first, mut enabled_second) = (Vec::new(), Vec::new());
-    let path = |parents: &[(u32, Action)], mut id: u32, last: Action| {
-        let mut steps = vec![last];
-        while id != 0 {
-            let (parent, action) = parents[id as usize];
-            steps.push(action);
-            id = parent;
-        }
-        steps.reverse();
-        steps
-    };
     while !frontier.is_empty() {
         for ((a, b), id) in frontier.drain(..) {
             a.enabled(&mut enabled_first);
@@ -101,7 +91,7 @@ pub fn diff(first: Profile, second: Profile, bound: Bound, states_max: u64) -> O
                 }
                 let (mut next_a, mut next_b) = (a, b);
                 if take(&mut next_a, action) != take(&mut next_b, action) {
-                    return Some(Witness { first, second, bound, steps: path(&parents, id, action) });
+                    return Some(Witness { first, second, bound, steps: path(&parents, id, Some(action)) });
                 }
                 let pair = (next_a, next_b);
                 if seen.insert(key(&pair)) {

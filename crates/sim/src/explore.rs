@@ -441,6 +441,19 @@ fn canonical(state: &State) -> State {
     State { model: model.renamed(&renaming), checker: checker.renamed(&renaming) }
 }
 
+/// The steps from the start to the state `id` of a breadth-first search, then `last` if any. `parents[id]` holds
+/// the state it was first reached from and the step; the start is id 0.
+pub fn path(parents: &[(u32, Action)], mut id: u32, last: Option<Action>) -> Vec<Action> {
+    let mut steps: Vec<Action> = last.into_iter().collect();
+    while id != 0 {
+        let (parent, action) = parents[id as usize];
+        steps.push(action);
+        id = parent;
+    }
+    steps.reverse();
+    steps
+}
+
 /// A step of the blocked subgraph: its action, the fingerprint of the state it leads to, and whether a call is
 /// still blocked there.
 #[derive(Clone, Copy)]
@@ -594,16 +607,6 @@ pub fn explore(options: &Options) -> Report {
     let mut next_frontier: Vec<(State, u32)> = Vec::new();
     let mut actions = Vec::new();
     let mut graph: Vec<Node> = Vec::new();
-    let path = |parents: &[(u32, Action)], mut id: u32, last: Option<Action>| {
-        let mut steps: Vec<Action> = last.into_iter().collect();
-        while id != 0 {
-            let (parent, action) = parents[id as usize];
-            steps.push(action);
-            id = parent;
-        }
-        steps.reverse();
-        steps
-    };
     let record = |report: &mut Report, violation: Violation, steps: Vec<Action>| {
         let index = violation.invariant.index();
         report.violations[index] += 1;

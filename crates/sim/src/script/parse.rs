@@ -468,29 +468,25 @@ struct Names {
 }
 
 impl Names {
+    /// The number of a client or transport name, remembered for the bound check. A number too large for an id
+    /// fails that check, so the id saturated here is never used.
+    fn number(&mut self, word: Word<'_>, kind: NameKind) -> Result<u8, Problem> {
+        let (prefix, noun) = match kind {
+            NameKind::Client => ('c', "client"),
+            NameKind::Transport => ('t', "transport"),
+        };
+        let number = name_number(word, prefix, noun)?;
+        let text = text::excerpt(word.text).into_owned();
+        self.uses.push(NameUse { line: self.line, column: word.column, kind, number, text });
+        Ok(u8::try_from(number).unwrap_or(u8::MAX))
+    }
+
     fn client(&mut self, word: Word<'_>) -> Result<ClientId, Problem> {
-        let number = name_number(word, 'c', "client")?;
-        self.uses.push(NameUse {
-            line: self.line,
-            column: word.column,
-            kind: NameKind::Client,
-            number,
-            text: text::excerpt(word.text).into_owned(),
-        });
-        // A number too large for the id fails the bound check, so the saturated id is never used.
-        Ok(ClientId(u8::try_from(number).unwrap_or(u8::MAX)))
+        self.number(word, NameKind::Client).map(ClientId)
     }
 
     fn transport(&mut self, word: Word<'_>) -> Result<TransportId, Problem> {
-        let number = name_number(word, 't', "transport")?;
-        self.uses.push(NameUse {
-            line: self.line,
-            column: word.column,
-            kind: NameKind::Transport,
-            number,
-            text: text::excerpt(word.text).into_owned(),
-        });
-        Ok(TransportId(u8::try_from(number).unwrap_or(u8::MAX)))
+        self.number(word, NameKind::Transport).map(TransportId)
     }
 }
 
