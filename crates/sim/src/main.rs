@@ -826,6 +826,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
         if options.symmetry { "yes" } else { "no" },
         if options.liveness { "yes" } else { "no" }
     );
+    out!("states generated: {} (one a transition, before deduplication)", report.transitions + 1);
     out!("unique states: {}", report.unique);
     out!("transitions: {}", report.transitions);
     out!("depth: {}", report.depth);
