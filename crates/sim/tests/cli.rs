@@ -381,3 +381,54 @@ fn command_line_errors_are_short() {
         assert!(output.stderr.len() < 4_000, "{} bytes", output.stderr.len());
     }
 }
+
+/// Shows `explore` through the binary: 0 and "exhaustive: yes" for the reference model at a small bound; 1 for a
+/// mutant, with its counterexample written as a script before it is reported, and that script breaking the same
+/// invariant under `logoff-sim script`; one JSON document with `--json`; 2 for a bound out of range.
+#[test]
+fn explore_exits_by_its_verdict_and_writes_counterexamples() {
+    let directory = scratch("explore");
+    let small = ["--clients", "1", "--transports", "1", "--messages", "1", "--other", "0", "--references", "1"];
+    let output = logoff_sim(&directory, &[&["explore"][..], &small].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("unique states: 323\n"), "{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains("exhaustive: yes"));
+
+    let output = logoff_sim(&directory, &[&["explore", "--mutant", "late-return", "--out", "ce"][..], &small].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let written = listing(&directory.join("ce"));
+    let script = written.iter().find(|name| name.ends_with("-liveness.scn")).expect("a liveness counterexample");
+    assert!(written.iter().any(|name| name.ends_with("-liveness.seed")), "{written:?}");
+    let replay = logoff_sim(&directory, &["script", "--mutant", "late-return", &format!("ce/{script}")]);
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(text(&replay.stderr).contains("liveness (R21)"), "{}", text(&replay.stderr));
+
+    let output = logoff_sim(&directory, &[&["explore", "--json"][..], &small].concat());
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(document["unique_states"], 323);
+    assert_eq!(document["exhaustive"], true);
+
+    let output = logoff_sim(&directory, &["explore", "--clients", "5"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// Shows `diff` through the binary: a witness for a knob (exit 0, the script printed and written), and exit 1 when
+/// the two readings are the same.
+#[test]
+fn diff_prints_a_witness_or_says_there_is_none() {
+    let directory = scratch("diff");
+    let output = logoff_sim(&directory, &["diff", "--knob", "input", "--out", "w.scn"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("c0 logoff QUIET|COMPLETE\nexpect c0 returned S_OK\n"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(std::fs::read_to_string(directory.join("w.scn")).unwrap(), text(&output.stdout));
+    let replay = logoff_sim(&directory, &["script", "w.scn"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    let args = ["diff", "--profile", "default", "--profile", "default", "--clients", "1", "--messages", "1"];
+    let output = logoff_sim(&directory, &args);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).starts_with("no difference within"), "{}", text(&output.stdout));
+}
