@@ -13,6 +13,7 @@ pub mod observe;
 pub mod output;
 pub mod script;
 pub mod seedfile;
+pub mod shard;
 pub mod shrink;
 pub mod simulate;
 pub mod state_coverage;

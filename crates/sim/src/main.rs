@@ -15,6 +15,7 @@ use sim::invariants::Invariant;
 use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
 use sim::output::{write, Stream, COMMAND};
 use sim::seedfile::{script_of, Expected, SeedFile};
+use sim::shard::{Document, FailureRecord, SeedRange, Shard};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
 use sim::sweep::{sweep, Report};
 use sim::text::{self, plural};
@@ -120,6 +121,29 @@ enum Command {
         /// Print at most this many failing seeds, the smallest first (all are counted).
         #[arg(long, default_value_t = 20)]
         show: u64,
+        /// Run only part K of N of the range (from 0): disjoint, contiguous parts; `logoff-sim merge` adds their JSON
+        /// summaries up.
+        #[arg(long, value_name = "K/N", conflicts_with = "shard_from_env")]
+        shard: Option<Shard>,
+        /// Run part K of N, K read from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID (Slurm) or
+        /// LOGOFF_SIM_SHARD (a GitHub Actions matrix), the first that is set.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        shard_from_env: Option<u64>,
+        /// `text` for people, `json` for programs (one document, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Add up the JSON summaries of the shards of one sweep into the summary of the whole range: the same, times
+    /// and rates aside, as one machine would print for it.
+    #[command(after_help = "Exit codes: 0 merged, no failing run; 1 merged, failing runs; 2 a file that cannot be \
+                            read or is not a shard of the same sweep, or a shard missing or given twice.")]
+    Merge {
+        /// The JSON summaries (`sweep --shard K/N --format json`), one for each shard.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `text` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Replay seed files (the format of sim-seeds/README.md) and check each ends as its `expect` line says.
     #[command(after_help = SCRIPT_EXIT_CODES)]
@@ -253,6 +277,13 @@ enum Command {
     },
 }
 
+/// How a command prints its result.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
 /// What `logoff-sim list` prints.
 #[derive(Clone, Copy, ValueEnum)]
 enum Listing {
@@ -332,10 +363,23 @@ fn main() -> ExitCode {
             let failures = failures.unwrap_or_else(failures::default_dir);
             run(&config, json, emit_script.as_deref(), save, &failures)
         }
-        Command::Sweep { seeds, jobs, profile, mutant, failures, show } => {
+        Command::Sweep { seeds, jobs, profile, mutant, failures, show, shard, shard_from_env, format } => {
             let failures = failures.unwrap_or_else(failures::default_dir);
-            sweep_command(seeds, usize::from(jobs), profile, mutant, &failures, show)
+            let shard = match (shard, shard_from_env) {
+                (Some(shard), _) => Some(shard),
+                (None, Some(count)) => match Shard::from_env(count, |name| std::env::var(name).ok()) {
+                    Ok(shard) => Some(shard),
+                    Err(e) => {
+                        err!("error: --shard-from-env: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, None) => None,
+            };
+            let sweep = SweepRequest { seeds, jobs: usize::from(jobs), profile, mutant, show, shard, format };
+            sweep_command(&sweep, &failures)
         }
+        Command::Merge { files, format } => merge_command(&files, format),
         Command::Replay { files } => stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files)),
         Command::Script { mutant, files } => {
             stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant))
@@ -456,19 +500,28 @@ fn run(
     }
 }
 
-fn sweep_command(
+/// What `logoff-sim sweep` was asked to do.
+struct SweepRequest {
     seeds: std::ops::Range<u64>,
     jobs: usize,
     profile: Option<Profile>,
     mutant: Mutant,
-    failures: &Path,
     show: u64,
-) -> u8 {
+    shard: Option<Shard>,
+    format: Format,
+}
+
+fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
+    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format } = *request;
+    let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
-    out!("sweep seeds={}..{} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
+    if format == Format::Text {
+        let part = shard.map_or(String::new(), |shard| format!(" shard={shard} ({}..{})", covered.start, covered.end));
+        out!("sweep seeds={}..{}{part} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
+    }
     let keeper = Keeper::new(failures);
     let started = Instant::now();
-    let summary = match sweep(seeds, jobs, profile, mutant, &|failure| keeper.offer(failure)) {
+    let summary = match sweep(covered.clone(), jobs, profile, mutant, &|failure| keeper.offer(failure)) {
         Ok(summary) => summary,
         Err(e) => {
             err!("error: {e}");
@@ -477,7 +530,8 @@ fn sweep_command(
     };
     let elapsed = started.elapsed();
     let kept = keeper.into_kept();
-    for one in kept.iter().take(usize::try_from(show).unwrap_or(usize::MAX)) {
+    let shown: Vec<_> = kept.iter().take(usize::try_from(show).unwrap_or(usize::MAX)).collect();
+    for one in &shown {
         let file = match &one.written {
             Ok(path) => format!("written to {}", path.display()),
             Err(e) => format!("NOT written: {e}"),
@@ -501,12 +555,100 @@ fn sweep_command(
             failures::FILES_MAX
         );
     }
+    let code = u8::from(summary.failing_runs() > 0);
+    if format == Format::Json {
+        let document = Document {
+            schema_version: 1,
+            command: "sweep".to_string(),
+            seeds: SeedRange { start: seeds.start, end: seeds.end },
+            shard,
+            covered: SeedRange { start: covered.start, end: covered.end },
+            profile: profile.map(|p| p.to_string()),
+            mutant: mutant.name().to_string(),
+            violations: Document::violations_of(&summary),
+            summary,
+            failures: shown
+                .iter()
+                .map(|one| FailureRecord {
+                    seed: one.failure.config.seed,
+                    step: one.failure.step,
+                    invariant: one.failure.violation.invariant.name().to_string(),
+                    what: one.failure.violation.what.to_string(),
+                    seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
+                    reproduce: failures::reproduce(&one.failure.config),
+                })
+                .collect(),
+            show,
+            jobs: jobs as u64,
+            seconds: elapsed.as_secs_f64(),
+        };
+        out!("{}", serde_json::to_string_pretty(&document).expect("a summary always serialises"));
+        return code;
+    }
     write(Stream::Stdout, format_args!("{}", Report { summary: &summary, elapsed, jobs }));
     match peak_resident_kib() {
         Some(kib) => out!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
         None => out!("peak resident memory: unknown on this system"),
     }
-    u8::from(summary.failing_runs() > 0)
+    code
+}
+
+/// The most bytes of one summary file `merge` reads (a summary shows at most a few thousand failures).
+const SUMMARY_BYTES_MAX: u64 = 64 << 20;
+
+fn merge_command(files: &[PathBuf], format: Format) -> u8 {
+    use std::io::Read;
+    let mut documents = Vec::new();
+    for path in files {
+        let name = input_name(path);
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(path).and_then(|file| file.take(SUMMARY_BYTES_MAX).read_to_end(&mut bytes));
+        if let Err(e) = read {
+            err!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary");
+            return 2;
+        }
+        match serde_json::from_slice::<Document>(&bytes) {
+            Ok(document) => documents.push((name, document)),
+            Err(e) => {
+                err!("{name}:{}:{}: error: {e}; expected a sweep's JSON summary (docs/JSON.md)", e.line(), e.column());
+                return 2;
+            }
+        }
+    }
+    let merged = match sim::shard::merge(&documents) {
+        Ok(merged) => merged,
+        Err(e) => {
+            err!("error: {e}");
+            return 2;
+        }
+    };
+    let code = u8::from(merged.summary.failing_runs() > 0);
+    if format == Format::Json {
+        out!("{}", serde_json::to_string_pretty(&merged).expect("a summary always serialises"));
+        return code;
+    }
+    out!(
+        "merge of {} seeds={}..{} profile={} mutant={}",
+        plural(documents.len() as u64, "shard", "shards"),
+        merged.seeds.start,
+        merged.seeds.end,
+        merged.profile.as_deref().map_or("drawn per seed".to_string(), |p| format!("'{p}'")),
+        merged.mutant
+    );
+    for failure in &merged.failures {
+        err!(
+            "FAIL seed {} step {}: {} ({})\n  reproduce: {}",
+            failure.seed,
+            failure.step,
+            failure.invariant,
+            failure.what,
+            failure.reproduce
+        );
+    }
+    let elapsed = std::time::Duration::from_secs_f64(merged.seconds.max(0.0));
+    let jobs = usize::try_from(merged.jobs).unwrap_or(usize::MAX);
+    write(Stream::Stdout, format_args!("{}", Report { summary: &merged.summary, elapsed, jobs }));
+    code
 }
 
 /// The process's peak resident set size (Linux's VmHWM), for the sweep's report.
@@ -800,6 +942,8 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
             })
             .collect();
         let document = serde_json::json!({
+            "schema_version": 1,
+            "command": "explore",
             "bound": options.bound.to_string(),
             "profile": options.profile.to_string(),
             "mutant": options.mutant.name(),

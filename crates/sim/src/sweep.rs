@@ -16,7 +16,7 @@ use crate::text;
 const CHUNK_SEEDS: u64 = 1_024;
 
 /// What a sweep found. Every field is a sum or a minimum over the seeds, so it is the same with any number of jobs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub runs: u64,
     pub steps: u64,
@@ -40,7 +40,8 @@ impl Default for Summary {
 }
 
 impl Summary {
-    fn merge(mut self, other: Summary) -> Summary {
+    /// The summary of two disjoint sets of seeds.
+    pub fn merge(mut self, other: Summary) -> Summary {
         self.runs += other.runs;
         self.steps += other.steps;
         for i in 0..Invariant::ALL.len() {

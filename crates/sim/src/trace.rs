@@ -96,6 +96,8 @@ impl Trace {
         }
         #[derive(Serialize)]
         struct Document<'a> {
+            schema_version: u32,
+            command: &'static str,
             config: &'a Config,
             profile: String,
             trace_hash: String,
@@ -117,6 +119,8 @@ impl Trace {
             })
             .collect();
         let document = Document {
+            schema_version: 1,
+            command: "run",
             config,
             profile: config.profile.to_string(),
             trace_hash: format!("{:016x}", self.hash()),

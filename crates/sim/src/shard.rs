@@ -1,0 +1,256 @@
+//! Sweeps spread over many machines: the K-th of N disjoint parts of a seed range, the index read from the job
+//! system that runs the shards, the JSON document of a sweep, and the merge of the shards' documents into the
+//! document of the whole range.
+//!
+//! Decisions:
+//! - Shards are numbered from 0, as Kubernetes Indexed Jobs number their pods. Shard K of N is the contiguous block
+//!   of seeds from A + floor(K L / N) to A + floor((K + 1) L / N), L = B - A: every seed falls in exactly one shard,
+//!   and blocks differ in size by at most one seed.
+//! - `--shard-from-env` reads K from the first variable set among `JOB_COMPLETION_INDEX` (Kubernetes Indexed Job),
+//!   `SLURM_ARRAY_TASK_ID` (a Slurm job array started as `--array=0-(N-1)`) and `LOGOFF_SIM_SHARD` (set from a
+//!   GitHub Actions matrix, or by hand).
+//! - A merge takes the JSON summaries of all N shards of one sweep (same range, profile and mutant), each once;
+//!   anything else is an error naming the file. Its summary is the sum of theirs, which is what one machine would
+//!   have printed for the whole range, times and rates aside.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::invariants::Invariant;
+use crate::sweep::Summary;
+
+/// One part of a sweep: `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+/// The variables `--shard-from-env` reads, in order.
+pub const INDEX_VARIABLES: [&str; 3] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "LOGOFF_SIM_SHARD"];
+
+impl Shard {
+    /// The seeds of this shard of `seeds`.
+    pub fn range(&self, seeds: &Range<u64>) -> Range<u64> {
+        let length = u128::from(seeds.end - seeds.start);
+        let at = |k: u64| seeds.start + (length * u128::from(k) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+
+    /// Reads the index from the environment, for `count` shards.
+    pub fn from_env(count: u64, read: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let Some((variable, value)) = INDEX_VARIABLES.iter().find_map(|name| read(name).map(|value| (*name, value)))
+        else {
+            return Err(format!(
+                "none of {} is set; expected the shard's index in one of them",
+                INDEX_VARIABLES.join(", ")
+            ));
+        };
+        let index = value.trim().parse::<u64>().map_err(|_| {
+            format!(
+                "{variable}={value:?} is not a shard index; expected a number from 0 to {}",
+                count.saturating_sub(1)
+            )
+        })?;
+        Shard::new(index, count).map_err(|e| format!("{variable}={value}: {e}"))
+    }
+
+    pub fn new(index: u64, count: u64) -> Result<Shard, String> {
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count} does not exist; expected K/N with 0 <= K < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// `K/N`.
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let (index, count) =
+            text.split_once('/').ok_or_else(|| format!("`{text}` is not a shard; expected K/N, such as 0/4"))?;
+        let number =
+            |s: &str| s.parse::<u64>().map_err(|_| format!("`{s}` is not a number; expected K/N, such as 0/4"));
+        Shard::new(number(index)?, number(count)?)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The JSON document of a sweep (`sweep --format json`) or of a merge of shards (`merge`): version 1 of the
+/// schema in docs/JSON.md.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Document {
+    pub schema_version: u32,
+    /// `sweep` or `merge`.
+    pub command: String,
+    /// The range of the whole sweep.
+    pub seeds: SeedRange,
+    /// Which part of it this document covers; absent for a whole sweep or a merge.
+    pub shard: Option<Shard>,
+    /// The seeds actually run.
+    pub covered: SeedRange,
+    /// The profile every seed ran under, or absent when each seed drew its own.
+    pub profile: Option<String>,
+    pub mutant: String,
+    pub summary: Summary,
+    /// The same counts by invariant name, for readers: count and lowest failing seed.
+    pub violations: Vec<InvariantCount>,
+    /// The failing runs shown, smallest seed first (at most `show`).
+    pub failures: Vec<FailureRecord>,
+    pub show: u64,
+    pub jobs: u64,
+    pub seconds: f64,
+}
+
+/// `A..B`: the seeds from A up to, not including, B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeedRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InvariantCount {
+    pub invariant: String,
+    pub requirements: String,
+    pub count: u64,
+    pub first_seed: Option<u64>,
+}
+
+/// A failing run as a document shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FailureRecord {
+    pub seed: u64,
+    pub step: u32,
+    pub invariant: String,
+    pub what: String,
+    /// Where its seed file was written, if it was.
+    pub seed_file: Option<String>,
+    pub reproduce: String,
+}
+
+impl Document {
+    /// The counts by invariant of a summary.
+    pub fn violations_of(summary: &Summary) -> Vec<InvariantCount> {
+        Invariant::ALL
+            .iter()
+            .map(|invariant| InvariantCount {
+                invariant: invariant.name().to_string(),
+                requirements: invariant.requirements().to_string(),
+                count: summary.violations[invariant.index()],
+                first_seed: summary.first_failure[invariant.index()],
+            })
+            .collect()
+    }
+}
+
+/// Merges the documents of all the shards of one sweep (each `(file name, document)`) into the document of the whole
+/// range. Every shard must be there exactly once, all of the same sweep.
+pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
+    let Some((first_name, first)) = documents.first() else {
+        return Err("no summary to merge; expected the JSON summaries of every shard".to_string());
+    };
+    let Some(Shard { count, .. }) = first.shard else {
+        return Err(format!("{first_name}: not the summary of a shard; expected `sweep --shard K/N --format json`"));
+    };
+    let mut seen: Vec<Option<&str>> = vec![None; usize::try_from(count).unwrap_or(usize::MAX).min(1 << 20)];
+    if seen.len() as u64 != count {
+        return Err(format!("{first_name}: {count} shards; expected at most {}", 1 << 20));
+    }
+    let mut summary = Summary::default();
+    let mut failures = Vec::new();
+    for (name, document) in documents {
+        let same = document.seeds == first.seeds
+            && document.profile == first.profile
+            && document.mutant == first.mutant
+            && document.show == first.show;
+        if document.schema_version != 1 || document.command != "sweep" {
+            return Err(format!("{name}: not a version 1 sweep summary; expected the output of `sweep --format json`"));
+        }
+        if !same {
+            return Err(format!("{name}: another sweep than {first_name} (range, profile, mutant or --show differ)"));
+        }
+        let Some(shard) = document.shard.filter(|shard| shard.count == count) else {
+            return Err(format!("{name}: not one of the {count} shards of {first_name}'s sweep"));
+        };
+        let expected = shard.range(&(first.seeds.start..first.seeds.end));
+        if document.covered != (SeedRange { start: expected.start, end: expected.end }) {
+            return Err(format!("{name}: shard {shard} does not cover the seeds it should"));
+        }
+        if let Some(earlier) = seen[shard.index as usize].replace(name) {
+            return Err(format!("{name}: shard {shard} is also in {earlier}; expected each shard once"));
+        }
+        summary = summary.merge(document.summary.clone());
+        failures.extend(document.failures.iter().cloned());
+    }
+    if let Some(missing) = seen.iter().position(Option::is_none) {
+        return Err(format!("shard {missing}/{count} is missing; expected the summaries of all {count} shards"));
+    }
+    failures.sort_by_key(|failure| failure.seed);
+    failures.truncate(usize::try_from(first.show).unwrap_or(usize::MAX));
+    Ok(Document {
+        schema_version: 1,
+        command: "merge".to_string(),
+        seeds: first.seeds,
+        shard: None,
+        covered: first.seeds,
+        profile: first.profile.clone(),
+        mutant: first.mutant.clone(),
+        violations: Document::violations_of(&summary),
+        summary,
+        failures,
+        show: first.show,
+        jobs: documents.iter().map(|(_, d)| d.jobs).sum(),
+        seconds: documents.iter().map(|(_, d)| d.seconds).fold(0.0, f64::max),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shows that the shards of a range are disjoint, cover it exactly, in order, and differ in size by at most one,
+    /// also at the top of u64 and with more shards than seeds.
+    #[test]
+    fn shards_cover_the_range_exactly_once() {
+        let ranges = [0..1_000_000u64, 5..6, 18_446_744_073_709_550_000..u64::MAX, 0..3];
+        for seeds in ranges {
+            for count in [1u64, 2, 3, 4, 7, 16] {
+                let parts: Vec<Range<u64>> = (0..count).map(|k| Shard { index: k, count }.range(&seeds)).collect();
+                assert_eq!(parts.first().unwrap().start, seeds.start);
+                assert_eq!(parts.last().unwrap().end, seeds.end);
+                for pair in parts.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start);
+                }
+                let sizes: Vec<u64> = parts.iter().map(|r| r.end - r.start).collect();
+                assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+            }
+        }
+    }
+
+    /// Shows how the index is read from the environment: the first variable set wins, and a bad or missing index
+    /// is an error naming the variable.
+    #[test]
+    fn the_index_comes_from_the_job_system() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(Shard::from_env(4, env(&[("SLURM_ARRAY_TASK_ID", "2")])), Ok(Shard { index: 2, count: 4 }));
+        let both = env(&[("LOGOFF_SIM_SHARD", "1"), ("JOB_COMPLETION_INDEX", "3")]);
+        assert_eq!(Shard::from_env(4, both), Ok(Shard { index: 3, count: 4 }));
+        assert!(Shard::from_env(4, env(&[])).unwrap_err().contains("none of JOB_COMPLETION_INDEX"));
+        assert!(Shard::from_env(4, env(&[("JOB_COMPLETION_INDEX", "4")])).unwrap_err().contains("does not exist"));
+        assert!(Shard::from_env(4, env(&[("JOB_COMPLETION_INDEX", "x")])).unwrap_err().contains("not a shard index"));
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        assert!("4/4".parse::<Shard>().is_err());
+        assert!("1-4".parse::<Shard>().is_err());
+    }
+}
