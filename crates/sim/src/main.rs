@@ -39,8 +39,30 @@ const SCRIPT_EXIT_CODES: &str = "Exit codes: 0 every expectation holds and no in
                   take."
 )]
 struct Cli {
+    /// Without a command, a short guide is printed.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+/// What `logoff-sim` alone prints: the three ways to use the project, and where to go from there.
+const GUIDE: &str = "logoff-sim: a deterministic simulator of the MAPI store logoff protocol (docs/SPEC.md).
+
+Three ways to use it:
+  1. Run the regression suite (scenarios, seed corpus, mutants, explorer, snapshots):
+       cargo test --workspace
+  2. Replay a failing seed bit for bit (every failure names the seed file it wrote first):
+       cargo run -q --release -p sim --bin logoff-sim -- replay target/sim-failures/seed-14-profile-0-none.seed
+  3. Review changed trace snapshots (install the tool once: cargo install cargo-insta):
+       cargo insta review
+
+The main job, a sweep of seeded runs:
+  cargo run -q --release -p sim --bin logoff-sim -- sweep --seeds 0..1000000 --jobs 2
+Every command and its options: logoff-sim --help; the values options take: logoff-sim list mutants|knobs|invariants.
+";
+
+/// A subcommand's closing help: one example, then its exit codes.
+fn with_example(example: &str, exit_codes: &str) -> String {
+    format!("Example:\n  {example}\n\n{exit_codes}")
 }
 
 /// The help of `--profile`: its form and every knob with its two values.
@@ -72,7 +94,7 @@ fn parse_why(why: &str) -> Result<String, String> {
 #[derive(Subcommand)]
 enum Command {
     /// Run one seed: print its configuration, its trace and the trace's hash.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 --profile call_site=eager", EXIT_CODES))]
     Run {
         /// The seed (0 to 2^64-1): it chooses the setup, the workload, the faults and, without --profile, the
         /// profile.
@@ -101,7 +123,7 @@ enum Command {
         failures: Option<PathBuf>,
     },
     /// Run a range of seeds in parallel and print a summary: violations by invariant, coverage, rates.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- sweep --seeds 0..1000000 --jobs 2", EXIT_CODES))]
     Sweep {
         /// `A..B`: the seeds from A up to, not including, B (A < B).
         #[arg(long, value_parser = parse_seeds)]
@@ -135,8 +157,8 @@ enum Command {
     },
     /// Add up the JSON summaries of the shards of one sweep into the summary of the whole range: the same, times
     /// and rates aside, as one machine would print for it.
-    #[command(after_help = "Exit codes: 0 merged, no failing run; 1 merged, failing runs; 2 a file that cannot be \
-                            read or is not a shard of the same sweep, or a shard missing or given twice.")]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- merge summary-0.json summary-1.json summary-2.json summary-3.json", "Exit codes: 0 merged, no failing run; 1 merged, failing runs; 2 a file that cannot be \
+                            read or is not a shard of the same sweep, or a shard missing or given twice."))]
     Merge {
         /// The JSON summaries (`sweep --shard K/N --format json`), one for each shard.
         #[arg(required = true)]
@@ -146,7 +168,7 @@ enum Command {
         format: Format,
     },
     /// Replay seed files (the format of sim-seeds/README.md) and check each ends as its `expect` line says.
-    #[command(after_help = SCRIPT_EXIT_CODES)]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- replay sim-seeds/purge-blocked.seed", SCRIPT_EXIT_CODES))]
     Replay {
         /// Seed files; `-` reads one from standard input.
         #[arg(required = true)]
@@ -154,7 +176,7 @@ enum Command {
     },
     /// Run scenario scripts (docs/SPEC.md section 6) with every invariant checked after every step and liveness
     /// after the last.
-    #[command(after_help = SCRIPT_EXIT_CODES)]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- script tests/scenarios/a2-orderly-keep.scn", SCRIPT_EXIT_CODES))]
     Script {
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
@@ -165,8 +187,8 @@ enum Command {
     },
     /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
     /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
-    #[command(after_help = "Exit codes: 0 shrunk; 1 the seed file's steps do not break its invariant; 2 bad input \
-                            or an output that cannot be written.")]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- shrink sim-seeds/mutant-logoff-loses-sending-message.seed --out shrunk.scn", "Exit codes: 0 shrunk; 1 the seed file's steps do not break its invariant; 2 bad input \
+                            or an output that cannot be written."))]
     Shrink {
         /// A seed file whose `expect violation NAME` line names the invariant to keep breaking.
         seed_file: PathBuf,
@@ -176,8 +198,8 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Hunt every mutant: sweep seeds until a run breaks an invariant, shrink it, write the script, print a table.
-    #[command(after_help = "Exit codes: 0 every mutant caught and shrunk to at most 12 steps, and the reference \
-                            model clean on the same seeds; 1 otherwise; 2 an output that cannot be written.")]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- mutants --seeds 10000 --out target/mutants", "Exit codes: 0 every mutant caught and shrunk to at most 12 steps, and the reference \
+                            model clean on the same seeds; 1 otherwise; 2 an output that cannot be written."))]
     Mutants {
         /// Seeds tried for each mutant (from 0).
         #[arg(long, default_value_t = HUNT_SEEDS_DEFAULT)]
@@ -188,9 +210,9 @@ enum Command {
     },
     /// Explore every state reachable within a bound (breadth first, every invariant on every transition) and write
     /// the shortest counterexample of each broken invariant as a script.
-    #[command(after_help = "Exit codes: 0 no violation (and, without --max-states reached, none within the bound); \
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- explore --mutant late-return --clients 1", "Exit codes: 0 no violation (and, without --max-states reached, none within the bound); \
                             1 a violation, its shortest counterexample written first; 2 bad input or an output that \
-                            cannot be written.")]
+                            cannot be written."))]
     Explore {
         /// Clients, each holding one reference at the start (1 to 4).
         #[arg(long, default_value_t = Bound::DEFAULT.start.clients, value_parser = clap::value_parser!(u8).range(1..=4))]
@@ -240,8 +262,8 @@ enum Command {
     },
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
     /// or the two values of one knob), and print it as a script that passes under the first.
-    #[command(after_help = "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
-                            cannot be told apart within the bound; 2 bad input or an output that cannot be written.")]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- diff --knob orderly", "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
+                            cannot be told apart within the bound; 2 bad input or an output that cannot be written."))]
     Diff {
         /// The two readings, each `default` or knob=value pairs; give it twice (or use --knob).
         #[arg(long, num_args = 1, action = clap::ArgAction::Append, conflicts_with = "knob")]
@@ -270,7 +292,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// List the names that options take, and runs nothing.
-    #[command(after_help = "Exit codes: 0; 2 an output that cannot be written.")]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- list mutants", "Exit codes: 0; 2 an output that cannot be written."))]
     List {
         /// What to list.
         what: Listing,
@@ -355,7 +377,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return ExitCode::from(code),
     };
-    let code = match cli.command {
+    let Some(command) = cli.command else {
+        write(Stream::Stdout, format_args!("{GUIDE}"));
+        return ExitCode::SUCCESS;
+    };
+    let code = match command {
         Command::Run { seed, profile, mutant, json, emit_script, save_seed, why, failures } => {
             let mut config = Config::from_seed(seed, profile);
             config.mutant = mutant;

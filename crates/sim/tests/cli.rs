@@ -432,3 +432,27 @@ fn diff_prints_a_witness_or_says_there_is_none() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stdout).starts_with("no difference within"), "{}", text(&output.stdout));
 }
+
+/// Shows the help that teaches (issue 9, item 6): `logoff-sim` alone prints a short guide to the three ways to use
+/// the project, and every subcommand's help has an example that names a real file or value.
+#[test]
+fn help_teaches() {
+    let directory = scratch("guide");
+    let output = logoff_sim(&directory, &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let guide = text(&output.stdout);
+    for needed in ["cargo test --workspace", "replay", "cargo insta review", "cargo install cargo-insta"] {
+        assert!(guide.contains(needed), "the guide names {needed}: {guide}");
+    }
+    for command in ["run", "sweep", "merge", "replay", "script", "shrink", "mutants", "explore", "diff", "list"] {
+        let help = text(&logoff_sim(&directory, &[command, "--help"]).stdout);
+        let example = help.lines().skip_while(|line| *line != "Example:").nth(1).unwrap_or_default();
+        assert!(example.contains(&format!("logoff-sim -- {command}")), "{command}: {help}");
+        // The files an example names exist in the repository.
+        for word in example.split_whitespace().filter(|w| w.ends_with(".scn") || w.ends_with(".seed")) {
+            if word.starts_with("tests/") || word.starts_with("sim-seeds/") {
+                assert!(common::workspace_dir(word).exists(), "{command}: {word}");
+            }
+        }
+    }
+}
