@@ -60,6 +60,18 @@ The main job, a sweep of seeded runs:
 Every command and its options: logoff-sim --help; the values options take: logoff-sim list mutants|knobs|invariants.
 ";
 
+/// Counting one finished piece of work on a progress bar while passing its result on.
+trait IncAnd {
+    fn inc_and<T>(&self, value: T) -> T;
+}
+
+impl IncAnd for indicatif::ProgressBar {
+    fn inc_and<T>(&self, value: T) -> T {
+        self.inc(1);
+        value
+    }
+}
+
 /// A subcommand's closing help: one example, then its exit codes.
 fn with_example(example: &str, exit_codes: &str) -> String {
     format!("Example:\n  {example}\n\n{exit_codes}")
@@ -154,6 +166,9 @@ enum Command {
         /// `text` for people, `json` for programs (one document, docs/JSON.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// No progress bar (it is drawn on standard error only when that is a terminal).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Add up the JSON summaries of the shards of one sweep into the summary of the whole range: the same, times
     /// and rates aside, as one machine would print for it.
@@ -173,6 +188,9 @@ enum Command {
         /// Seed files; `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// No progress bar (it is drawn on standard error only when that is a terminal).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Run scenario scripts (docs/SPEC.md section 6) with every invariant checked after every step and liveness
     /// after the last.
@@ -207,6 +225,9 @@ enum Command {
         /// Where the shrunk scripts are written, one `NAME.scn` a mutant.
         #[arg(long, value_name = "DIR", default_value = "target/mutants")]
         out: PathBuf,
+        /// No progress bar (it is drawn on standard error only when that is a terminal).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Explore every state reachable within a bound (breadth first, every invariant on every transition) and write
     /// the shortest counterexample of each broken invariant as a script.
@@ -259,6 +280,9 @@ enum Command {
         /// 10^4, ... up to this many seeds visit (each run within the bound's setup and messages).
         #[arg(long, value_name = "SEEDS", conflicts_with_all = ["all_profiles", "mutant", "symmetry"])]
         sweep_coverage: Option<u64>,
+        /// No progress bar (it is drawn on standard error only when that is a terminal).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
     /// or the two values of one knob), and print it as a script that passes under the first.
@@ -389,7 +413,7 @@ fn main() -> ExitCode {
             let failures = failures.unwrap_or_else(failures::default_dir);
             run(&config, json, emit_script.as_deref(), save, &failures)
         }
-        Command::Sweep { seeds, jobs, profile, mutant, failures, show, shard, shard_from_env, format } => {
+        Command::Sweep { seeds, jobs, profile, mutant, failures, show, shard, shard_from_env, format, quiet } => {
             let failures = failures.unwrap_or_else(failures::default_dir);
             let shard = match (shard, shard_from_env) {
                 (Some(shard), _) => Some(shard),
@@ -402,16 +426,18 @@ fn main() -> ExitCode {
                 },
                 (None, None) => None,
             };
-            let sweep = SweepRequest { seeds, jobs: usize::from(jobs), profile, mutant, show, shard, format };
+            let sweep = SweepRequest { seeds, jobs: usize::from(jobs), profile, mutant, show, shard, format, quiet };
             sweep_command(&sweep, &failures)
         }
         Command::Merge { files, format } => merge_command(&files, format),
-        Command::Replay { files } => stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files)),
+        Command::Replay { files, quiet } => {
+            stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files, quiet))
+        }
         Command::Script { mutant, files } => {
             stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant))
         }
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
-        Command::Mutants { seeds, out } => mutants_command(seeds, &out),
+        Command::Mutants { seeds, out, quiet } => mutants_command(seeds, &out, quiet),
         Command::List { what } => list(what),
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
             let bound = Bound::new(clients, transports, messages, other, references);
@@ -433,6 +459,7 @@ fn main() -> ExitCode {
             max_states,
             out,
             sweep_coverage,
+            quiet,
         } => {
             let mut bound = Bound::new(clients, transports, messages, other, references);
             bound.start.inbox = inbox;
@@ -446,7 +473,7 @@ fn main() -> ExitCode {
             if let Some(seeds) = sweep_coverage {
                 sweep_coverage_command(bound, options.profile, seeds)
             } else if all_profiles {
-                explore_all_profiles(&options, usize::from(jobs), &out)
+                explore_all_profiles(&options, usize::from(jobs), &out, quiet)
             } else {
                 explore_command(&options, &out, json)
             }
@@ -535,10 +562,11 @@ struct SweepRequest {
     show: u64,
     shard: Option<Shard>,
     format: Format,
+    quiet: bool,
 }
 
 fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
-    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format } = *request;
+    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format, quiet } = *request;
     let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
     if format == Format::Text {
@@ -546,15 +574,19 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         out!("sweep seeds={}..{}{part} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
     }
     let keeper = Keeper::new(failures);
+    let bar = sim::output::progress(covered.end - covered.start, "seeds", quiet);
     let started = Instant::now();
-    let summary = match sweep(covered.clone(), jobs, profile, mutant, &|failure| keeper.offer(failure)) {
-        Ok(summary) => summary,
-        Err(e) => {
-            err!("error: {e}");
-            return 2;
-        }
-    };
+    let on_failure = |failure| keeper.offer(failure);
+    let summary =
+        match sim::sweep::sweep_with_progress(covered.clone(), jobs, profile, mutant, &on_failure, &|n| bar.inc(n)) {
+            Ok(summary) => summary,
+            Err(e) => {
+                err!("error: {e}");
+                return 2;
+            }
+        };
     let elapsed = started.elapsed();
+    bar.finish_and_clear();
     let kept = keeper.into_kept();
     let shown: Vec<_> = kept.iter().take(usize::try_from(show).unwrap_or(usize::MAX)).collect();
     for one in &shown {
@@ -697,9 +729,11 @@ fn read_seed_file(path: &Path) -> Result<SeedFile, u8> {
     })
 }
 
-fn replay(files: &[PathBuf]) -> u8 {
+fn replay(files: &[PathBuf], quiet: bool) -> u8 {
     let mut code = 0;
+    let bar = sim::output::progress(files.len() as u64, "files", quiet || files.len() < 2);
     for path in files {
+        bar.inc(1);
         let name = input_name(path);
         let seed_file = match read_seed_file(path) {
             Ok(seed_file) => seed_file,
@@ -817,13 +851,17 @@ fn shrink_command(path: &Path, out: Option<PathBuf>) -> u8 {
     0
 }
 
-fn mutants_command(seeds: u64, out: &Path) -> u8 {
+fn mutants_command(seeds: u64, out: &Path, quiet: bool) -> u8 {
     if let Err(e) = std::fs::create_dir_all(out) {
         err!("error: cannot create {}: {e}", out.display());
         return 2;
     }
-    let rows: Vec<(Mutant, Option<sim::mutants::Caught>)> =
-        Mutant::ALL.iter().map(|mutant| (*mutant, hunt(*mutant, 0..seeds))).collect();
+    let rows: Vec<(Mutant, Option<sim::mutants::Caught>)> = {
+        let bar = sim::output::progress(Mutant::ALL.len() as u64, "mutants", quiet);
+        let rows = Mutant::ALL.iter().map(|mutant| (*mutant, bar.inc_and(hunt(*mutant, 0..seeds)))).collect();
+        bar.finish_and_clear();
+        rows
+    };
     let mut code = 0;
     for (mutant, caught) in &rows {
         match caught {
@@ -1036,7 +1074,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
 }
 
 /// `explore --all-profiles`: every profile in turn, on `jobs` threads; one summary.
-fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path) -> u8 {
+fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path, quiet: bool) -> u8 {
     use rayon::prelude::*;
     out!(
         "explore {} all 512 profiles mutant={} symmetry={} liveness={} jobs={jobs}",
@@ -1053,12 +1091,14 @@ fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path) -> u8
         }
     };
     let started = Instant::now();
+    let bar = sim::output::progress(u64::from(Profile::COUNT), "profiles", quiet);
     let reports: Vec<sim::explore::Report> = pool.install(|| {
         (0..Profile::COUNT)
             .into_par_iter()
-            .map(|index| explore(&ExploreOptions { profile: Profile::from_index(index), ..*options }))
+            .map(|index| bar.inc_and(explore(&ExploreOptions { profile: Profile::from_index(index), ..*options })))
             .collect()
     });
+    bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     let mut code = 0;
     let failing: Vec<&sim::explore::Report> = reports.iter().filter(|report| report.failing()).collect();

@@ -67,6 +67,21 @@ fn end(stream: Stream, error: &io::Error) -> ! {
     std::process::exit(2);
 }
 
+/// A progress bar on standard error, with rate and time left: drawn only when standard error is a terminal and
+/// `quiet` is false, hidden otherwise. It never writes to standard output, and draws at most a few times a second.
+pub fn progress(length: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(length);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} {{per_sec}} ETA {{eta}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename, so that the file is
 /// either absent or whole, whenever the process ends.
 pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {

@@ -87,6 +87,19 @@ pub fn sweep(
     mutant: Mutant,
     on_failure: &(dyn Fn(Failure) + Sync),
 ) -> Result<Summary, SweepError> {
+    sweep_with_progress(seeds, jobs, profile, mutant, on_failure, &|_| {})
+}
+
+/// [`sweep`], calling `on_progress` with the number of seeds each chunk ran as it finishes (for a progress bar; it
+/// decides nothing).
+pub fn sweep_with_progress(
+    seeds: Range<u64>,
+    jobs: usize,
+    profile: Option<Profile>,
+    mutant: Mutant,
+    on_failure: &(dyn Fn(Failure) + Sync),
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, SweepError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
     let expected = seeds.end.saturating_sub(seeds.start);
     let chunks = expected.div_ceil(CHUNK_SEEDS);
@@ -114,6 +127,7 @@ pub fn sweep(
                         on_failure(Failure { config, violation, step });
                     }
                 }
+                on_progress(end - start);
                 summary
             })
             .reduce(Summary::default, Summary::merge)

@@ -456,3 +456,43 @@ fn help_teaches() {
         }
     }
 }
+
+/// Shows the progress bar (issue 9, item 1): on a terminal (a pseudo-terminal made by `script`) a sweep draws it on
+/// standard error, with `--quiet` it does not, and without a terminal nothing but the summary is written; the
+/// summary itself is the same either way.
+#[test]
+fn progress_is_drawn_only_on_a_terminal() {
+    let directory = scratch("progress");
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        println!("SKIPPED progress_is_drawn_only_on_a_terminal: no `script` command (util-linux) to make a terminal");
+        return;
+    }
+    let sweep = |quiet: bool| {
+        let command = format!("'{BIN}' sweep --seeds 0..100000 --jobs 1{}", if quiet { " --quiet" } else { "" });
+        let output = Command::new("script")
+            .current_dir(&directory)
+            .env_remove("CARGO_TARGET_DIR")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("script runs");
+        text(&output.stdout)
+    };
+    let (drawn, quiet) = (sweep(false), sweep(true));
+    assert!(drawn.contains("/100000 seeds"), "a bar on the terminal: {drawn}");
+    assert!(!quiet.contains("/100000 seeds"), "no bar with --quiet: {quiet}");
+    let summary = |screen: &str| -> Vec<String> {
+        // A cleared bar leaves its erasing sequence at the start of the next line: read from the label on.
+        screen
+            .lines()
+            .filter_map(|line| {
+                ["failing runs:", "runs:", "steps:"]
+                    .iter()
+                    .find_map(|label| line.find(label).map(|at| line[at..].to_string()))
+            })
+            .collect()
+    };
+    assert_eq!(summary(&drawn), summary(&quiet));
+    let piped = logoff_sim(&directory, &["sweep", "--seeds", "0..2000", "--jobs", "1"]);
+    assert_eq!(text(&piped.stderr), "", "nothing on a standard error that is not a terminal");
+}
