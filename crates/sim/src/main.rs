@@ -138,8 +138,13 @@ enum Command {
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- sweep --seeds 0..1000000 --jobs 2", EXIT_CODES))]
     Sweep {
         /// `A..B`: the seeds from A up to, not including, B (A < B).
-        #[arg(long, value_parser = parse_seeds)]
-        seeds: std::ops::Range<u64>,
+        #[arg(long, value_parser = parse_seeds, required_unless_present = "resume")]
+        seeds: Option<std::ops::Range<u64>>,
+        /// Go on with an interrupted sweep from the summary it wrote (its range, shard, profile, mutant and --show);
+        /// the summary printed is that of the whole sweep. SIGINT or SIGTERM stops a sweep between chunks of seeds:
+        /// the failing seeds found are already on disk, the partial summary is written and printed, exit code 130.
+        #[arg(long, value_name = "SUMMARY.json", conflicts_with_all = ["seeds", "profile", "mutant", "shard", "shard_from_env"])]
+        resume: Option<PathBuf>,
         /// Worker threads (1 to 256); the summary is the same with any number.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: u16,
@@ -413,8 +418,31 @@ fn main() -> ExitCode {
             let failures = failures.unwrap_or_else(failures::default_dir);
             run(&config, json, emit_script.as_deref(), save, &failures)
         }
-        Command::Sweep { seeds, jobs, profile, mutant, failures, show, shard, shard_from_env, format, quiet } => {
+        Command::Sweep {
+            seeds,
+            resume,
+            jobs,
+            profile,
+            mutant,
+            failures,
+            show,
+            shard,
+            shard_from_env,
+            format,
+            quiet,
+        } => {
             let failures = failures.unwrap_or_else(failures::default_dir);
+            let jobs = usize::from(jobs);
+            let (Some(seeds), None) = (seeds, &resume) else {
+                let path = resume.unwrap_or_default();
+                return ExitCode::from(match resume_request(&path, jobs, format, quiet) {
+                    Ok(request) => sweep_command(&request, &failures),
+                    Err(e) => {
+                        err!("{e}");
+                        2
+                    }
+                });
+            };
             let shard = match (shard, shard_from_env) {
                 (Some(shard), _) => Some(shard),
                 (None, Some(count)) => match Shard::from_env(count, |name| std::env::var(name).ok()) {
@@ -426,7 +454,7 @@ fn main() -> ExitCode {
                 },
                 (None, None) => None,
             };
-            let sweep = SweepRequest { seeds, jobs: usize::from(jobs), profile, mutant, show, shard, format, quiet };
+            let sweep = SweepRequest { seeds, jobs, profile, mutant, show, shard, format, quiet, previous: None };
             sweep_command(&sweep, &failures)
         }
         Command::Merge { files, format } => merge_command(&files, format),
@@ -563,87 +591,174 @@ struct SweepRequest {
     shard: Option<Shard>,
     format: Format,
     quiet: bool,
+    /// The summary of an interrupted sweep to go on with (`--resume`): its remaining seeds are run.
+    previous: Option<Document>,
+}
+
+/// Set by SIGINT or SIGTERM: a sweep starts no new chunk of seeds, and reports what it has run.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The exit status of a sweep stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Reads a sweep's JSON summary (for `--resume` and `merge`).
+fn read_document(path: &Path) -> Result<Document, String> {
+    use std::io::Read;
+    let name = input_name(path);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(SUMMARY_BYTES_MAX).read_to_end(&mut bytes))
+        .map_err(|e| format!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary"))?;
+    serde_json::from_slice::<Document>(&bytes).map_err(|e| {
+        format!("{name}:{}:{}: error: {e}; expected a sweep's JSON summary (docs/JSON.md)", e.line(), e.column())
+    })
+}
+
+/// The request that goes on with an interrupted sweep, from its summary.
+fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Result<SweepRequest, String> {
+    let name = input_name(path);
+    let document = read_document(path)?;
+    if document.schema_version != 1 || document.command != "sweep" {
+        return Err(format!("{name}: not a version 1 sweep summary; expected one written by an interrupted sweep"));
+    }
+    if document.remaining.is_empty() {
+        return Err(format!("{name}: that sweep finished; nothing to resume"));
+    }
+    let profile = match &document.profile {
+        Some(text) => Some(text.parse::<Profile>().map_err(|e| format!("{name}: profile: {e}"))?),
+        None => None,
+    };
+    let mutant = document.mutant.parse::<Mutant>().map_err(|e| format!("{name}: mutant: {e}"))?;
+    Ok(SweepRequest {
+        seeds: document.seeds.start..document.seeds.end,
+        jobs,
+        profile,
+        mutant,
+        show: document.show,
+        shard: document.shard,
+        format,
+        quiet,
+        previous: Some(document),
+    })
 }
 
 fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
-    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format, quiet } = *request;
+    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format, quiet, ref previous } = *request;
     let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
+    let ranges: Vec<std::ops::Range<u64>> = match previous {
+        Some(document) => document.remaining.iter().map(|r| r.start..r.end).collect(),
+        None => vec![covered.clone()],
+    };
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
     if format == Format::Text {
         let part = shard.map_or(String::new(), |shard| format!(" shard={shard} ({}..{})", covered.start, covered.end));
-        out!("sweep seeds={}..{}{part} jobs={jobs} profile={profile_text} mutant={mutant}", seeds.start, seeds.end);
+        let resumed = if previous.is_some() { " (resumed)" } else { "" };
+        out!(
+            "sweep seeds={}..{}{part} jobs={jobs} profile={profile_text} mutant={mutant}{resumed}",
+            seeds.start,
+            seeds.end
+        );
     }
+    // A signal stops the sweep between chunks; the seed files found so far are already on disk.
+    let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
     let keeper = Keeper::new(failures);
-    let bar = sim::output::progress(covered.end - covered.start, "seeds", quiet);
+    let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    let bar = sim::output::progress(total, "seeds", quiet);
     let started = Instant::now();
     let on_failure = |failure| keeper.offer(failure);
-    let summary =
-        match sim::sweep::sweep_with_progress(covered.clone(), jobs, profile, mutant, &on_failure, &|n| bar.inc(n)) {
-            Ok(summary) => summary,
-            Err(e) => {
-                err!("error: {e}");
-                return 2;
-            }
-        };
+    let part = sim::sweep::Part { ranges: &ranges, jobs, profile, mutant, stop: &STOP };
+    let (summary, remaining) = match sim::sweep::sweep_part(&part, &on_failure, &|n| bar.inc(n)) {
+        Ok(result) => result,
+        Err(e) => {
+            err!("error: {e}");
+            return 2;
+        }
+    };
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    let kept = keeper.into_kept();
-    let shown: Vec<_> = kept.iter().take(usize::try_from(show).unwrap_or(usize::MAX)).collect();
-    for one in &shown {
-        let file = match &one.written {
-            Ok(path) => format!("written to {}", path.display()),
-            Err(e) => format!("NOT written: {e}"),
-        };
-        let failure = &one.failure;
+    let summary = match previous {
+        Some(document) => document.summary.clone().merge(summary),
+        None => summary,
+    };
+    let mut records: Vec<FailureRecord> = keeper
+        .into_kept()
+        .into_iter()
+        .map(|one| FailureRecord {
+            seed: one.failure.config.seed,
+            step: one.failure.step,
+            invariant: one.failure.violation.invariant.name().to_string(),
+            what: one.failure.violation.what.to_string(),
+            seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
+            reproduce: failures::reproduce(&one.failure.config),
+        })
+        .chain(previous.iter().flat_map(|document| document.failures.iter().cloned()))
+        .collect();
+    records.sort_by_key(|record| record.seed);
+    records.truncate(usize::try_from(show).unwrap_or(usize::MAX));
+    for record in &records {
+        let file = record.seed_file.as_deref().map_or("NOT written".to_string(), |path| format!("written to {path}"));
         err!(
-            "FAIL seed {} step {}: {} ({file})\n  reproduce: {}",
-            failure.config.seed,
-            failure.step,
-            failure.violation,
-            failures::reproduce(&failure.config)
+            "FAIL seed {} step {}: {}: {} ({file})\n  reproduce: {}",
+            record.seed,
+            record.step,
+            record.invariant,
+            record.what,
+            record.reproduce
         );
     }
     if summary.failing_runs() > 0 {
-        let written = kept.iter().filter(|one| one.written.is_ok()).count() as u64;
         err!(
-            "{} failing, {} written to {} (the smallest seeds, at most {})",
+            "{} failing (their seed files in {}: the smallest seeds, at most {})",
             plural(summary.failing_runs(), "run", "runs"),
-            plural(written, "seed file", "seed files"),
             failures.display(),
             failures::FILES_MAX
         );
     }
-    let code = u8::from(summary.failing_runs() > 0);
+    let document = Document {
+        schema_version: 1,
+        command: "sweep".to_string(),
+        seeds: SeedRange { start: seeds.start, end: seeds.end },
+        shard,
+        covered: SeedRange { start: covered.start, end: covered.end },
+        remaining: remaining.iter().map(|r| SeedRange { start: r.start, end: r.end }).collect(),
+        profile: profile.map(|p| p.to_string()),
+        mutant: mutant.name().to_string(),
+        violations: Document::violations_of(&summary),
+        summary,
+        failures: records,
+        show,
+        jobs: jobs as u64,
+        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |document| document.seconds),
+    };
+    let mut code = u8::from(document.summary.failing_runs() > 0);
+    if !remaining.is_empty() {
+        code = EXIT_INTERRUPTED;
+        // The partial summary is written before it is reported, so that the sweep can go on from it.
+        let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
+        let path = failures.join(format!("sweep-{}-{}{part}-interrupted.json", seeds.start, seeds.end));
+        let text = serde_json::to_string_pretty(&document).expect("a summary always serialises");
+        let written =
+            std::fs::create_dir_all(failures).and_then(|()| sim::output::write_atomically(&path, &format!("{text}\n")));
+        let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
+        match written {
+            Ok(()) => err!(
+                "interrupted: {} of the range not run; partial summary in {}\n  go on: {COMMAND} sweep --resume {}",
+                plural(left, "seed", "seeds"),
+                path.display(),
+                path.display()
+            ),
+            Err(e) => err!("interrupted: {left} seeds not run; error: cannot write {}: {e}", path.display()),
+        }
+    }
     if format == Format::Json {
-        let document = Document {
-            schema_version: 1,
-            command: "sweep".to_string(),
-            seeds: SeedRange { start: seeds.start, end: seeds.end },
-            shard,
-            covered: SeedRange { start: covered.start, end: covered.end },
-            profile: profile.map(|p| p.to_string()),
-            mutant: mutant.name().to_string(),
-            violations: Document::violations_of(&summary),
-            summary,
-            failures: shown
-                .iter()
-                .map(|one| FailureRecord {
-                    seed: one.failure.config.seed,
-                    step: one.failure.step,
-                    invariant: one.failure.violation.invariant.name().to_string(),
-                    what: one.failure.violation.what.to_string(),
-                    seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
-                    reproduce: failures::reproduce(&one.failure.config),
-                })
-                .collect(),
-            show,
-            jobs: jobs as u64,
-            seconds: elapsed.as_secs_f64(),
-        };
         out!("{}", serde_json::to_string_pretty(&document).expect("a summary always serialises"));
         return code;
     }
-    write(Stream::Stdout, format_args!("{}", Report { summary: &summary, elapsed, jobs }));
+    if !remaining.is_empty() {
+        let ranges: Vec<String> = remaining.iter().map(|r| format!("{}..{}", r.start, r.end)).collect();
+        out!("interrupted: seeds not run: {}", ranges.join(", "));
+    }
+    write(Stream::Stdout, format_args!("{}", Report { summary: &document.summary, elapsed, jobs }));
     match peak_resident_kib() {
         Some(kib) => out!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
         None => out!("peak resident memory: unknown on this system"),
@@ -655,20 +770,12 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
 const SUMMARY_BYTES_MAX: u64 = 64 << 20;
 
 fn merge_command(files: &[PathBuf], format: Format) -> u8 {
-    use std::io::Read;
     let mut documents = Vec::new();
     for path in files {
-        let name = input_name(path);
-        let mut bytes = Vec::new();
-        let read = std::fs::File::open(path).and_then(|file| file.take(SUMMARY_BYTES_MAX).read_to_end(&mut bytes));
-        if let Err(e) = read {
-            err!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary");
-            return 2;
-        }
-        match serde_json::from_slice::<Document>(&bytes) {
-            Ok(document) => documents.push((name, document)),
+        match read_document(path) {
+            Ok(document) => documents.push((input_name(path), document)),
             Err(e) => {
-                err!("{name}:{}:{}: error: {e}; expected a sweep's JSON summary (docs/JSON.md)", e.line(), e.column());
+                err!("{e}");
                 return 2;
             }
         }

@@ -95,8 +95,12 @@ pub struct Document {
     pub seeds: SeedRange,
     /// Which part of it this document covers; absent for a whole sweep or a merge.
     pub shard: Option<Shard>,
-    /// The seeds actually run.
+    /// The seeds this document was to cover (its shard's, or the whole range).
     pub covered: SeedRange,
+    /// The seeds of `covered` not run because the sweep was interrupted (SIGINT or SIGTERM): empty when it finished.
+    /// `sweep --resume` runs them.
+    #[serde(default)]
+    pub remaining: Vec<SeedRange>,
     /// The profile every seed ran under, or absent when each seed drew its own.
     pub profile: Option<String>,
     pub mutant: String,
@@ -185,6 +189,11 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         if document.covered != (SeedRange { start: expected.start, end: expected.end }) {
             return Err(format!("{name}: shard {shard} does not cover the seeds it should"));
         }
+        if !document.remaining.is_empty() {
+            return Err(format!(
+                "{name}: shard {shard} was interrupted; expected it finished (`sweep --resume {name}`)"
+            ));
+        }
         if let Some(earlier) = seen[shard.index as usize].replace(name) {
             return Err(format!("{name}: shard {shard} is also in {earlier}; expected each shard once"));
         }
@@ -202,6 +211,7 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         seeds: first.seeds,
         shard: None,
         covered: first.seeds,
+        remaining: Vec::new(),
         profile: first.profile.clone(),
         mutant: first.mutant.clone(),
         violations: Document::violations_of(&summary),

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use logoff_core::{Mutant, Profile};
@@ -100,22 +101,55 @@ pub fn sweep_with_progress(
     on_failure: &(dyn Fn(Failure) + Sync),
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, SweepError> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
-    let expected = seeds.end.saturating_sub(seeds.start);
-    let chunks = expected.div_ceil(CHUNK_SEEDS);
-    let summary = pool.install(|| {
-        (0..chunks)
-            .into_par_iter()
-            .map(|chunk| {
-                // chunk * CHUNK_SEEDS < expected, so neither sum can pass seeds.end, nor overflow, even at the top
-                // of u64.
+    let never = AtomicBool::new(false);
+    let part = Part { ranges: std::slice::from_ref(&seeds), jobs, profile, mutant, stop: &never };
+    sweep_part(&part, on_failure, on_progress).map(|(summary, _)| summary)
+}
+
+/// What [`sweep_part`] runs: the seeds of some ranges, on `jobs` threads, until `stop` is set.
+pub struct Part<'a> {
+    pub ranges: &'a [Range<u64>],
+    pub jobs: usize,
+    pub profile: Option<Profile>,
+    pub mutant: Mutant,
+    /// Set (by a signal handler) to stop: chunks already running finish, no new one starts.
+    pub stop: &'a AtomicBool,
+}
+
+/// Runs every seed of the ranges, in chunks, and stops starting chunks once `stop` is set. Returns the summary of
+/// the seeds run and the ranges left to run (empty unless stopped), so that a later call can go on with them: the
+/// two summaries merged are the summary of all the seeds.
+pub fn sweep_part(
+    part: &Part<'_>,
+    on_failure: &(dyn Fn(Failure) + Sync),
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Summary, Vec<Range<u64>>), SweepError> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(part.jobs).build()?;
+    // Every range cut in chunks; chunk * CHUNK_SEEDS < the range's length, so no sum passes its end or overflows,
+    // even at the top of u64.
+    let chunks: Vec<Range<u64>> = part
+        .ranges
+        .iter()
+        .flat_map(|seeds| {
+            let length = seeds.end.saturating_sub(seeds.start);
+            (0..length.div_ceil(CHUNK_SEEDS)).map(move |chunk| {
                 let start = seeds.start + chunk * CHUNK_SEEDS;
-                let end = start + CHUNK_SEEDS.min(seeds.end - start);
+                start..start + CHUNK_SEEDS.min(seeds.end - start)
+            })
+        })
+        .collect();
+    let results: Vec<Option<Summary>> = pool.install(|| {
+        chunks
+            .par_iter()
+            .map(|chunk| {
+                if part.stop.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let mut simulator = Simulator::new();
                 let mut summary = Summary::default();
-                for seed in start..end {
-                    let mut config = Config::from_seed(seed, profile);
-                    config.mutant = mutant;
+                for seed in chunk.clone() {
+                    let mut config = Config::from_seed(seed, part.profile);
+                    config.mutant = part.mutant;
                     let outcome = simulator.run(&config, &mut ());
                     summary.runs += 1;
                     summary.steps += u64::from(outcome.steps);
@@ -127,15 +161,31 @@ pub fn sweep_with_progress(
                         on_failure(Failure { config, violation, step });
                     }
                 }
-                on_progress(end - start);
-                summary
+                on_progress(chunk.end - chunk.start);
+                Some(summary)
             })
-            .reduce(Summary::default, Summary::merge)
+            .collect()
     });
+    let mut summary = Summary::default();
+    let mut remaining: Vec<Range<u64>> = Vec::new();
+    let mut expected = 0;
+    for (chunk, result) in chunks.iter().zip(results) {
+        match result {
+            Some(done) => {
+                expected += chunk.end - chunk.start;
+                summary = summary.merge(done);
+            }
+            // Adjacent chunks left over are one range again.
+            None => match remaining.last_mut() {
+                Some(last) if last.end == chunk.start => last.end = chunk.end,
+                _ => remaining.push(chunk.clone()),
+            },
+        }
+    }
     if summary.runs != expected {
         return Err(SweepError::Incomplete { ran: summary.runs, expected });
     }
-    Ok(summary)
+    Ok((summary, remaining))
 }
 
 /// The printed summary of a sweep: counts, then rates (which vary from machine to machine), then coverage.

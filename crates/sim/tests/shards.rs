@@ -113,3 +113,49 @@ fn the_shard_index_comes_from_the_job_system() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Shows that an interrupted sweep loses nothing and can go on (issue 9, item 5): SIGINT sent to a real sweep stops
+/// it with exit 130 and writes its partial summary, whose seeds not run are listed; `sweep --resume` runs them, and
+/// its summary equals that of the whole range run without interruption.
+#[test]
+fn an_interrupted_sweep_goes_on_where_it_stopped() {
+    let directory = directory("interrupt");
+    let mutant = "transports-at-first-release";
+    let args = ["sweep", "--seeds", "0..600000", "--mutant", mutant, "--format", "json", "--failures", "f"];
+    let child = Command::new(BIN)
+        .current_dir(&directory)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("logoff-sim runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let output = child.wait_with_output().unwrap();
+    if !killed.is_ok_and(|status| status.success()) {
+        println!("SKIPPED an_interrupted_sweep_goes_on_where_it_stopped: no `kill` command to send SIGINT");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    let partial: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the partial summary");
+    assert!(!partial["remaining"].as_array().unwrap().is_empty(), "seeds were left");
+    let runs = partial["summary"]["runs"].as_u64().unwrap();
+    assert!(runs < 600_000);
+    let saved = directory.join("f/sweep-0-600000-interrupted.json");
+    assert!(saved.exists(), "the partial summary is on disk");
+    let (code, resumed) = run(
+        &directory,
+        &["sweep", "--resume", "f/sweep-0-600000-interrupted.json", "--format", "json", "--failures", "f"],
+    );
+    assert_eq!(code, 1, "the mutant's failures");
+    let (_, whole) =
+        run(&directory, &["sweep", "--seeds", "0..600000", "--mutant", mutant, "--format", "json", "--failures", "g"]);
+    let without_files = |json: &str| {
+        let mut value = comparable(json);
+        for failure in value["failures"].as_array_mut().unwrap() {
+            failure.as_object_mut().unwrap().remove("seed_file");
+        }
+        value
+    };
+    assert_eq!(without_files(&resumed), without_files(&whole));
+}
