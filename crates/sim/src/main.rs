@@ -193,6 +193,9 @@ enum Command {
         /// Seed files; `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `text` for people, `json` for programs (one document for all the files, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// No progress bar (it is drawn on standard error only when that is a terminal).
         #[arg(long)]
         quiet: bool,
@@ -207,6 +210,9 @@ enum Command {
         /// Scenario scripts (`.scn`); `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `text` for people, `json` for programs (one document for all the files, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
     /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
@@ -458,11 +464,11 @@ fn main() -> ExitCode {
             sweep_command(&sweep, &failures)
         }
         Command::Merge { files, format } => merge_command(&files, format),
-        Command::Replay { files, quiet } => {
-            stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files, quiet))
+        Command::Replay { files, quiet, format } => {
+            stdin_at_most_once(&files).map_or_else(|code| code, |()| replay(&files, quiet, format))
         }
-        Command::Script { mutant, files } => {
-            stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant))
+        Command::Script { mutant, files, format } => {
+            stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant, format))
         }
         Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
         Command::Mutants { seeds, out, quiet } => mutants_command(seeds, &out, quiet),
@@ -836,68 +842,102 @@ fn read_seed_file(path: &Path) -> Result<SeedFile, u8> {
     })
 }
 
-fn replay(files: &[PathBuf], quiet: bool) -> u8 {
+fn replay(files: &[PathBuf], quiet: bool, format: Format) -> u8 {
     let mut code = 0;
+    let mut results = Vec::new();
     let bar = sim::output::progress(files.len() as u64, "files", quiet || files.len() < 2);
     for path in files {
         bar.inc(1);
         let name = input_name(path);
-        let seed_file = match read_seed_file(path) {
-            Ok(seed_file) => seed_file,
+        let (status, what) = match read_seed_file(path) {
             Err(failed) => {
                 code = code.max(failed);
-                continue;
+                ("malformed", "the file cannot be read as a seed file (the message is on standard error)".to_string())
             }
+            Ok(seed_file) => match seed_file.replay() {
+                Ok(what) => {
+                    if format == Format::Text {
+                        out!("{name}: ok: {what}");
+                    }
+                    ("ok", what)
+                }
+                Err(what) => {
+                    err!("{name}: FAILED: {what}");
+                    err!("  rerun: {COMMAND} replay {name}");
+                    code = code.max(1);
+                    ("failed", what)
+                }
+            },
         };
-        match seed_file.replay() {
-            Ok(what) => out!("{name}: ok: {what}"),
-            Err(what) => {
-                err!("{name}: FAILED: {what}");
-                err!("  rerun: {COMMAND} replay {name}");
-                code = code.max(1);
-            }
-        }
+        results.push(serde_json::json!({ "file": name, "status": status, "what": what }));
+    }
+    bar.finish_and_clear();
+    if format == Format::Json {
+        let document = serde_json::json!({
+            "schema_version": 1,
+            "command": "replay",
+            "files": results,
+            "exit_code": code,
+        });
+        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
     }
     code
 }
 
 /// `logoff-sim script FILE...`: runs each file in the order given, with the model making `mutant`'s mistake, every
 /// invariant checked after every step and liveness after the last ([`sim::liveness::verify_script`]); prints one
-/// line for each, and returns the largest of their exit codes (0 pass, 1 failed, 2 malformed or unreadable).
-fn script_command(paths: &[PathBuf], mutant: Mutant) -> u8 {
+/// line for each (or, with `--format json`, one document for all), and returns the largest of their exit codes
+/// (0 pass, 1 failed, 2 malformed or unreadable).
+fn script_command(paths: &[PathBuf], mutant: Mutant, format: Format) -> u8 {
     let mut exit_code = 0;
+    let mut results = Vec::new();
     for path in paths {
         let file = input_name(path);
-        let code = match text::read(path) {
-            Err(error) => {
-                err!("{file}: error: {error}; expected a readable scenario file");
-                2
-            }
+        let (code, message, counts) = match text::read(path) {
+            Err(error) => (2, format!("{file}: error: {error}; expected a readable scenario file"), None),
             Ok(source) => match sim::script::parse(&source, &file) {
-                Err(error) => {
-                    err!("{error}");
-                    2
-                }
+                Err(error) => (2, error.to_string(), None),
                 Ok(mut script) => {
                     script.mutant = mutant;
                     match sim::liveness::verify_script(&script) {
                         Ok(outcome) => {
-                            out!(
+                            let line = format!(
                                 "{file}: ok ({}, {})",
                                 plural(outcome.steps as u64, "step", "steps"),
                                 plural(outcome.expectations as u64, "expectation", "expectations")
                             );
-                            0
+                            (0, line, Some((outcome.steps, outcome.expectations)))
                         }
-                        Err(error) => {
-                            err!("{error}");
-                            error.exit_code()
-                        }
+                        Err(error) => (error.exit_code(), error.to_string(), None),
                     }
                 }
             },
         };
+        match (format, code) {
+            (Format::Text, 0) => out!("{message}"),
+            _ if code != 0 => err!("{message}"),
+            _ => {}
+        }
+        let status = ["ok", "failed", "malformed"][usize::from(code.min(2))];
+        results.push(serde_json::json!({
+            "file": file,
+            "status": status,
+            "exit_code": code,
+            "steps": counts.map(|(steps, _)| steps),
+            "expectations": counts.map(|(_, expectations)| expectations),
+            "message": message,
+        }));
         exit_code = exit_code.max(code);
+    }
+    if format == Format::Json {
+        let document = serde_json::json!({
+            "schema_version": 1,
+            "command": "script",
+            "mutant": mutant.name(),
+            "files": results,
+            "exit_code": exit_code,
+        });
+        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
     }
     exit_code
 }

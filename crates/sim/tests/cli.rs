@@ -496,3 +496,29 @@ fn progress_is_drawn_only_on_a_terminal() {
     let piped = logoff_sim(&directory, &["sweep", "--seeds", "0..2000", "--jobs", "1"]);
     assert_eq!(text(&piped.stderr), "", "nothing on a standard error that is not a terminal");
 }
+
+/// Shows `script --format json` and `replay --format json` (issue 9, item 2): one document for all the files, each
+/// with its status and exit code, and the largest code as the document's and the process's.
+#[test]
+fn script_and_replay_print_one_json_document() {
+    let directory = scratch("json-files");
+    std::fs::write(directory.join("pass.scn"), "c0 addref\nexpect store open\n").unwrap();
+    std::fs::write(directory.join("fail.scn"), "c0 addref\nexpect store invalid\n").unwrap();
+    std::fs::write(directory.join("bad.scn"), "c0 jump\n").unwrap();
+    let output = logoff_sim(&directory, &["script", "--format", "json", "pass.scn", "fail.scn", "bad.scn"]);
+    assert_eq!(output.status.code(), Some(2));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!((document["schema_version"].as_u64(), document["command"].as_str()), (Some(1), Some("script")));
+    let statuses: Vec<&str> =
+        document["files"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["ok", "failed", "malformed"]);
+    assert_eq!(document["files"][0]["steps"], 1);
+    assert_eq!(document["exit_code"], 2);
+
+    let seed = common::workspace_dir("sim-seeds/purge-blocked.seed");
+    let output = logoff_sim(&directory, &["replay", "--format", "json", &seed.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(document["command"], "replay");
+    assert_eq!(document["files"][0]["status"], "ok");
+}
