@@ -537,13 +537,6 @@ impl Model {
         [m0, m1, m2, m3, first, second | spooler << 48]
     }
 
-    /// The same state with the clients renamed: old client `i` becomes client `new_of_old[i]` (a permutation of
-    /// the declared clients). Clients are named in their array and in the caller of a blocked StoreLogoffTransports
-    /// call; both are renamed, so the result is the state the renamed run would reach. For symmetry reduction.
-    pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Model {
-        self.renamed(&Renaming { clients: new_of_old, ..Renaming::IDENTITY })
-    }
-
     /// The same state with clients, transports and messages renamed: wherever one is named (the arrays, the
     /// caller of a blocked call, a message's transport, a transport's message, the flushes a PURGE awaits).
     pub fn renamed(&self, renaming: &Renaming) -> Model {

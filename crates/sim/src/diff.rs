@@ -12,11 +12,9 @@
 //! it and not under the second (so the script passes under the first profile and fails under the second), with
 //! the second reading's results as comments.
 
-use std::collections::HashSet;
-
 use logoff_core::*;
 
-use crate::explore::{fingerprint, path, Bound};
+use crate::explore::{fingerprint, path, Bound, Fingerprints};
 use crate::observe::Observed;
 use crate::script::{Expectation, Script};
 use crate::seedfile::final_expectations;
@@ -72,7 +70,7 @@ pub fn diff(first: Profile, second: Profile, bound: Bound, states_max: u64) -> O
         Model::new(second, setup).expect("a bound's setup is valid"),
     );
     let key = |pair: &(Model, Model)| fingerprint(&(pair.0.packed(), pair.1.packed()));
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen = Fingerprints::default();
     seen.insert(key(&start));
     let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
     let mut frontier = vec![(start, 0u32)];

@@ -294,7 +294,7 @@ pub fn fingerprint<T: Hash>(value: &T) -> u64 {
 
 /// A hasher that passes a fingerprint through: the set of fingerprints need not hash them again.
 #[derive(Default)]
-struct Identity(u64);
+pub struct Identity(u64);
 
 impl Hasher for Identity {
     fn write(&mut self, _: &[u8]) {
@@ -308,7 +308,12 @@ impl Hasher for Identity {
     }
 }
 
-type Fingerprints = HashSet<u64, BuildHasherDefault<Identity>>;
+/// A set of fingerprints, for membership only: no exploration ever iterates it, and its hasher is the identity,
+/// with no random seed (the fingerprints are already hashed).
+pub type Fingerprints = HashSet<u64, BuildHasherDefault<Identity>>;
+
+/// A map from fingerprints, for lookups only, with the same hasher.
+pub type FingerprintMap<V> = std::collections::HashMap<u64, V, BuildHasherDefault<Identity>>;
 
 /// One explored state: the model and the checker's shadow of the run that reached it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -490,9 +495,9 @@ fn is_progress(action: Action) -> bool {
 /// is eventually taken. So a component traps a fair run iff it has a cycle and every progress step enabled in any
 /// of its states has a copy that stays inside it. Returns the smallest id of a state of such a component, from
 /// which the counterexample's path is built. Components are found by Tarjan's algorithm, iteratively, over the
-/// nodes in exploration order, so the result is deterministic; the maps below are looked up, never iterated.
+/// nodes in exploration order, so the result is deterministic; the map below is looked up, never iterated.
 fn fair_cycle(graph: &[Node]) -> Option<u32> {
-    let index_of: std::collections::HashMap<u64, usize> =
+    let index_of: FingerprintMap<usize> =
         graph.iter().enumerate().map(|(index, node)| (node.fingerprint, index)).collect();
     let successors: Vec<Vec<usize>> = graph
         .iter()
@@ -500,16 +505,20 @@ fn fair_cycle(graph: &[Node]) -> Option<u32> {
         .collect();
     let mut trapping: Option<u32> = None;
     for component in tarjan(&successors) {
-        let inside: std::collections::HashSet<usize> = component.iter().copied().collect();
+        let mut inside = vec![false; graph.len()];
+        for n in &component {
+            inside[*n] = true;
+        }
         let has_cycle = component.len() > 1 || successors[component[0]].contains(&component[0]);
         if !has_cycle {
             continue;
         }
         let stays = |action: Action| {
             component.iter().any(|n| {
-                graph[*n].edges.iter().any(|e| {
-                    e.action == action && e.blocked && index_of.get(&e.to).is_some_and(|to| inside.contains(to))
-                })
+                graph[*n]
+                    .edges
+                    .iter()
+                    .any(|e| e.action == action && e.blocked && index_of.get(&e.to).is_some_and(|to| inside[*to]))
             })
         };
         let fair =

@@ -276,11 +276,6 @@ impl Checker {
         (self.references[c.index()], self.blocked[c.index()])
     }
 
-    /// The same shadow with the clients renamed as `Model::with_clients_renamed` renames them.
-    pub fn with_clients_renamed(&self, new_of_old: [u8; CLIENTS_MAX]) -> Checker {
-        self.renamed(&Renaming { clients: new_of_old, ..Renaming::IDENTITY })
-    }
-
     /// The same shadow with clients, transports and messages renamed as `Model::renamed` renames them.
     pub fn renamed(&self, renaming: &Renaming) -> Checker {
         let mut renamed = *self;

@@ -7,17 +7,16 @@
 //! often): such states are counted apart, as outside. States are compared by the model's packed encoding
 //! (`Model::packed`); transitions by (state before, step, state after).
 
-use std::collections::HashSet;
-
 use logoff_core::*;
 
-use crate::explore::{fingerprint, Bound, Options, State};
+use crate::explore::{fingerprint, Bound, Fingerprints, Options, State};
 use crate::simulate::{Config, Observer, Simulator};
 
-/// The model states and transitions reachable within the bound, as fingerprints.
+/// The model states and transitions reachable within the bound, as fingerprints (sets looked up, never iterated:
+/// only their sizes and memberships are reported).
 pub struct Reachable {
-    pub states: HashSet<u64>,
-    pub transitions: HashSet<u64>,
+    pub states: Fingerprints,
+    pub transitions: Fingerprints,
 }
 
 /// Every model state and transition reachable within `bound` under `profile` (a breadth-first search over the
@@ -25,9 +24,11 @@ pub struct Reachable {
 pub fn reachable(bound: Bound, profile: Profile) -> Reachable {
     let options = Options::new(bound, profile);
     let start = State::initial(&options);
-    let mut seen = HashSet::from([start]);
-    let mut reachable =
-        Reachable { states: HashSet::from([fingerprint(&start.model.packed())]), transitions: HashSet::new() };
+    // The explorer's own fingerprints of whole states decide what is new, as in `explore`.
+    let mut seen = Fingerprints::default();
+    seen.insert(start.fingerprint(false));
+    let mut reachable = Reachable { states: Fingerprints::default(), transitions: Fingerprints::default() };
+    reachable.states.insert(fingerprint(&start.model.packed()));
     let mut frontier = vec![start];
     let mut actions = Vec::new();
     while let Some(state) = frontier.pop() {
@@ -37,7 +38,7 @@ pub fn reachable(bound: Bound, profile: Profile) -> Reachable {
             let after = next.model.packed();
             reachable.states.insert(fingerprint(&after));
             reachable.transitions.insert(fingerprint(&(state.model.packed(), *action, after)));
-            if seen.insert(next) {
+            if seen.insert(next.fingerprint(false)) {
                 frontier.push(next);
             }
         }
@@ -49,8 +50,8 @@ pub fn reachable(bound: Bound, profile: Profile) -> Reachable {
 /// ever iterated).
 struct Visited<'a> {
     reachable: &'a Reachable,
-    states: HashSet<u64>,
-    transitions: HashSet<u64>,
+    states: Fingerprints,
+    transitions: Fingerprints,
     states_inside: u64,
     transitions_inside: u64,
     outside: u64,
@@ -120,8 +121,8 @@ pub fn measure(bound: Bound, profile: Profile, reachable: &Reachable, checkpoint
     let mut simulator = Simulator::new();
     let mut visited = Visited {
         reachable,
-        states: HashSet::new(),
-        transitions: HashSet::new(),
+        states: Fingerprints::default(),
+        transitions: Fingerprints::default(),
         states_inside: 0,
         transitions_inside: 0,
         outside: 0,

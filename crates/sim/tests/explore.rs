@@ -143,3 +143,19 @@ fn exploration_is_deterministic() {
     assert_eq!(first.first, second.first);
     assert!(first.failing());
 }
+
+/// Shows that sweep coverage is a share of what exploration reaches: the states visited never exceed the reachable
+/// ones, grow with the number of seeds, and states past the bound (a client holding a second reference here) are
+/// counted apart, not as covered.
+#[test]
+fn sweep_coverage_is_a_share_of_the_reachable() {
+    use sim::state_coverage::{measure, reachable};
+    let bound = Bound::new(1, 1, 1, 0, 1);
+    let reachable = reachable(bound, Profile::default());
+    let rows = measure(bound, Profile::default(), &reachable, &[10, 2_000]);
+    assert!(rows[0].states <= rows[1].states && rows[0].transitions <= rows[1].transitions);
+    assert!(rows[1].states > 0 && rows[1].states as usize <= reachable.states.len());
+    assert!(rows[1].transitions as usize <= reachable.transitions.len());
+    assert!(rows[1].states_percent <= 100.0);
+    assert!(rows[1].outside > 0, "the simulator's clients go past one reference");
+}
