@@ -44,6 +44,13 @@ pub fn reproduce(config: &Config) -> String {
     format!("{COMMAND} run --seed {} --profile '{}'{mutant}", config.seed, config.profile)
 }
 
+/// The command that draws a configuration's run as an HTML page (`logoff-sim render`), named after its seed file.
+pub fn render_command(config: &Config) -> String {
+    let mutant = if config.mutant == Mutant::None { String::new() } else { format!(" --mutant {}", config.mutant) };
+    let page = file_name(config).replace(".seed", ".html");
+    format!("{COMMAND} render --seed {} --profile '{}'{mutant} -o {page}", config.seed, config.profile)
+}
+
 /// The command that replays a seed file.
 pub fn replay_command(path: &Path) -> String {
     format!("{COMMAND} replay {}", path.display())

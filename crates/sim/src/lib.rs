@@ -11,6 +11,7 @@ pub mod liveness;
 pub mod mutants;
 pub mod observe;
 pub mod output;
+pub mod render;
 pub mod script;
 pub mod seedfile;
 pub mod shard;

@@ -14,6 +14,7 @@ use sim::failures::{self, Keeper};
 use sim::invariants::Invariant;
 use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
 use sim::output::{write, Stream, COMMAND};
+use sim::render::Picture;
 use sim::seedfile::{script_of, Expected, SeedFile};
 use sim::shard::{Document, FailureRecord, SeedRange, Shard};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
@@ -117,7 +118,11 @@ enum Command {
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
         mutant: Mutant,
-        /// Print the run as one JSON document (configuration, trace, verdict) instead of text.
+        /// `text` for people, `json` for programs: one document with the configuration, the trace and the verdict
+        /// (docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The same as `--format json`.
         #[arg(long)]
         json: bool,
         /// Also write the run as a scenario script that reproduces it.
@@ -225,6 +230,9 @@ enum Command {
         /// file itself.
         #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
+        /// `text` for people, `json` for programs (one document, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Hunt every mutant: sweep seeds until a run breaks an invariant, shrink it, write the script, print a table.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- mutants --seeds 10000 --out target/mutants", "Exit codes: 0 every mutant caught and shrunk to at most 12 steps, and the reference \
@@ -236,6 +244,9 @@ enum Command {
         /// Where the shrunk scripts are written, one `NAME.scn` a mutant.
         #[arg(long, value_name = "DIR", default_value = "target/mutants")]
         out: PathBuf,
+        /// `text` for people, `json` for programs (one document, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// No progress bar (it is drawn on standard error only when that is a terminal).
         #[arg(long)]
         quiet: bool,
@@ -272,7 +283,10 @@ enum Command {
         /// Worker threads for --all-profiles (1 to 256).
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: u16,
-        /// Print the result as one JSON document instead of text.
+        /// `text` for people, `json` for programs (one document, docs/JSON.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The same as `--format json`.
         #[arg(long)]
         json: bool,
         /// The mistake the model makes; `none` (the reference model) by default.
@@ -324,6 +338,29 @@ enum Command {
         references: u8,
         /// Also write the witness to this file.
         #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
+        out: Option<PathBuf>,
+    },
+    /// Draw a run as a sequence diagram: one lane per actor, one arrow per call and per return, blocked calls as
+    /// spans, the step that breaks an invariant in red. Mermaid text, SVG, or one HTML page that steps through it.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- render sim-seeds/mutant-logoff-loses-sending-message.seed --to html -o failure.html", "Exit codes: 0 drawn (whether or not the run breaks an invariant); 2 bad input or an \
+                            output that cannot be written."))]
+    Render {
+        /// A scenario script (`.scn`) or a seed file (`.seed`) to draw; `-` reads a script from standard input.
+        #[arg(required_unless_present = "seed", conflicts_with = "seed")]
+        file: Option<PathBuf>,
+        /// Draw the run of this seed instead of a file.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, long_help = profile_help(), help = "With --seed: the reading of the pages; drawn by the seed without it")]
+        profile: Option<Profile>,
+        /// The mistake the model makes (with --seed or a script; a seed file names its own).
+        #[arg(long, value_parser = mutant_parser())]
+        mutant: Option<Mutant>,
+        /// What to draw [default: from the extension of -o: .mmd or .md, .svg, .html; mermaid on standard output].
+        #[arg(long, value_parser = PossibleValuesParser::new(Picture::NAMES).map(|v| Picture::from_name(&v).expect("a listed name")))]
+        to: Option<Picture>,
+        /// The file to write [default: standard output].
+        #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
     },
     /// List the names that options take, and runs nothing.
@@ -417,7 +454,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let code = match command {
-        Command::Run { seed, profile, mutant, json, emit_script, save_seed, why, failures } => {
+        Command::Run { seed, profile, mutant, format, json, emit_script, save_seed, why, failures } => {
+            let json = json || format == Format::Json;
             let mut config = Config::from_seed(seed, profile);
             config.mutant = mutant;
             let save = save_seed.as_deref().zip(why.as_deref());
@@ -470,9 +508,12 @@ fn main() -> ExitCode {
         Command::Script { mutant, files, format } => {
             stdin_at_most_once(&files).map_or_else(|code| code, |()| script_command(&files, mutant, format))
         }
-        Command::Shrink { seed_file, out } => shrink_command(&seed_file, out),
-        Command::Mutants { seeds, out, quiet } => mutants_command(seeds, &out, quiet),
+        Command::Shrink { seed_file, out, format } => shrink_command(&seed_file, out, format),
+        Command::Mutants { seeds, out, format, quiet } => mutants_command(seeds, &out, format, quiet),
         Command::List { what } => list(what),
+        Command::Render { file, seed, profile, mutant, to, out } => {
+            render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref())
+        }
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
             let bound = Bound::new(clients, transports, messages, other, references);
             diff_command(&profile, knob.as_deref(), bound, out.as_deref())
@@ -487,6 +528,7 @@ fn main() -> ExitCode {
             profile,
             all_profiles,
             jobs,
+            format,
             json,
             mutant,
             symmetry,
@@ -509,7 +551,7 @@ fn main() -> ExitCode {
             } else if all_profiles {
                 explore_all_profiles(&options, usize::from(jobs), &out, quiet)
             } else {
-                explore_command(&options, &out, json)
+                explore_command(&options, &out, json || format == Format::Json)
             }
         }
     };
@@ -582,6 +624,7 @@ fn run(
         Some((violation, step)) => {
             err!("violation at step {step}: {violation}");
             err!("reproduce: {}", failures::reproduce(&config));
+            err!("render: {}", failures::render_command(&config));
             code.max(1)
         }
     }
@@ -696,6 +739,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             what: one.failure.violation.what.to_string(),
             seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
             reproduce: failures::reproduce(&one.failure.config),
+            render: failures::render_command(&one.failure.config),
         })
         .chain(previous.iter().flat_map(|document| document.failures.iter().cloned()))
         .collect();
@@ -704,12 +748,13 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     for record in &records {
         let file = record.seed_file.as_deref().map_or("NOT written".to_string(), |path| format!("written to {path}"));
         err!(
-            "FAIL seed {} step {}: {}: {} ({file})\n  reproduce: {}",
+            "FAIL seed {} step {}: {}: {} ({file})\n  reproduce: {}\n  render: {}",
             record.seed,
             record.step,
             record.invariant,
             record.what,
-            record.reproduce
+            record.reproduce,
+            record.render
         );
     }
     if summary.failing_runs() > 0 {
@@ -808,12 +853,13 @@ fn merge_command(files: &[PathBuf], format: Format) -> u8 {
     );
     for failure in &merged.failures {
         err!(
-            "FAIL seed {} step {}: {} ({})\n  reproduce: {}",
+            "FAIL seed {} step {}: {} ({})\n  reproduce: {}\n  render: {}",
             failure.seed,
             failure.step,
             failure.invariant,
             failure.what,
-            failure.reproduce
+            failure.reproduce,
+            failure.render
         );
     }
     let elapsed = std::time::Duration::from_secs_f64(merged.seconds.max(0.0));
@@ -950,7 +996,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn shrink_command(path: &Path, out: Option<PathBuf>) -> u8 {
+fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
     let name = input_name(path);
     let out = match out {
         Some(out) => out,
@@ -972,33 +1018,66 @@ fn shrink_command(path: &Path, out: Option<PathBuf>) -> u8 {
         err!("{name}: error: the seed file expects a clean run; expected `expect violation NAME` to shrink");
         return 2;
     };
+    let before = sim::shrink::applied_steps(&seed_file.script).len() as u64;
+    let document = |shrunk: Option<&sim::script::Script>, code: u8| {
+        serde_json::json!({
+            "schema_version": 1,
+            "command": "shrink",
+            "input": name,
+            "seed": seed_file.seed,
+            "mutant": seed_file.script.mutant.name(),
+            "invariant": invariant.name(),
+            "requirements": invariant.requirements(),
+            "steps_before": before,
+            "steps_after": shrunk.map(|s| s.steps()),
+            "out": shrunk.map(|_| out.display().to_string()),
+            "script": shrunk.map(|s| s.to_string()),
+            "replay": shrunk.map(|s| format!("{COMMAND} script --mutant {} {}", s.mutant, out.display())),
+            "render": shrunk.map(|s| format!(
+                "{COMMAND} render --mutant {} {} -o {}",
+                s.mutant,
+                out.display(),
+                out.with_extension("html").display()
+            )),
+            "exit_code": code,
+        })
+    };
     let Some(shrunk) = sim::shrink::shrink(&seed_file.script, invariant) else {
         err!("{name}: its steps do not break {invariant}: nothing to shrink");
+        if format == Format::Json {
+            out!("{}", serde_json::to_string_pretty(&document(None, 1)).expect("a result always serialises"));
+        }
         return 1;
     };
     let text = format!(
         "# Shrunk by `logoff-sim shrink` from {name} (seed {}).\n# breaks: {invariant} ({})\n\
-         # replay: {COMMAND} script --mutant {} {}\n{shrunk}",
+         # replay: {COMMAND} script --mutant {} {}\n# render: {COMMAND} render --mutant {} {} -o {}\n{shrunk}",
         seed_file.seed,
         invariant.requirements(),
         shrunk.mutant,
-        out.display()
+        out.display(),
+        shrunk.mutant,
+        out.display(),
+        out.with_extension("html").display()
     );
     if let Err(e) = sim::output::write_atomically(&out, &text) {
         err!("error: cannot write {}: {e}", out.display());
         return 2;
     }
-    let before = sim::shrink::applied_steps(&seed_file.script).len() as u64;
-    out!(
-        "{} -> {}, breaking {invariant}: {}",
-        plural(before, "step", "steps"),
-        plural(shrunk.steps() as u64, "step", "steps"),
-        out.display()
-    );
+    if format == Format::Json {
+        out!("{}", serde_json::to_string_pretty(&document(Some(&shrunk), 0)).expect("a result always serialises"));
+    } else {
+        out!(
+            "{} -> {}, breaking {invariant}: {}",
+            plural(before, "step", "steps"),
+            plural(shrunk.steps() as u64, "step", "steps"),
+            out.display()
+        );
+    }
     0
 }
 
-fn mutants_command(seeds: u64, out: &Path, quiet: bool) -> u8 {
+fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
     if let Err(e) = std::fs::create_dir_all(out) {
         err!("error: cannot create {}: {e}", out.display());
         return 2;
@@ -1010,10 +1089,12 @@ fn mutants_command(seeds: u64, out: &Path, quiet: bool) -> u8 {
         rows
     };
     let mut code = 0;
+    let mut entries = Vec::new();
     for (mutant, caught) in &rows {
+        let path = out.join(format!("{mutant}.scn"));
+        let page = path.with_extension("html");
         match caught {
             Some(caught) => {
-                let path = out.join(format!("{mutant}.scn"));
                 if let Err(e) = sim::output::write_atomically(&path, &caught.scenario_text(&path.display().to_string()))
                 {
                     err!("error: cannot write {}: {e}", path.display());
@@ -1025,30 +1106,158 @@ fn mutants_command(seeds: u64, out: &Path, quiet: bool) -> u8 {
             }
             None => code = code.max(1),
         }
+        let explored = caught.as_ref().and_then(|c| c.explored.as_ref());
+        entries.push(serde_json::json!({
+            "mutant": mutant.name(),
+            "implementer": mutant.implementer().map(|who| who.name()),
+            "description": mutant.description(),
+            "caught": caught.is_some(),
+            "invariant": caught.as_ref().map(|c| c.invariant.name()),
+            "requirements": caught.as_ref().map(|c| c.invariant.requirements()),
+            "seed": caught.as_ref().map(|c| c.seed),
+            "seeds_needed": caught.as_ref().map(|c| c.seeds_needed),
+            "steps_before": caught.as_ref().map(|c| c.steps_before),
+            "shrunk_steps": caught.as_ref().map(|c| c.shrunk_steps()),
+            "explored_steps": explored.map(|(script, _, _)| script.steps()),
+            "explored_bound": explored.map(|(_, _, bound)| bound.short()),
+            "script": caught.as_ref().map(|_| path.display().to_string()),
+            "replay": caught.as_ref().map(|_| format!("{COMMAND} script --mutant {mutant} {}", path.display())),
+            "render": caught.as_ref().map(|_| format!(
+                "{COMMAND} render --mutant {mutant} {} -o {}",
+                path.display(),
+                page.display()
+            )),
+        }));
     }
-    write(Stream::Stdout, format_args!("{}", Table(&rows)));
+    if format == Format::Text {
+        write(Stream::Stdout, format_args!("{}", Table(&rows)));
+    }
     let reference = sweep(0..seeds, 2, None, Mutant::None, &|failure| {
         err!("the reference model broke {} at seed {}", failure.violation, failure.config.seed);
     });
-    match reference {
+    let reference_failing = match reference {
         Ok(summary) => {
-            out!(
-                "reference model on seeds 0..{seeds}: {}",
-                plural(summary.failing_runs(), "failing run", "failing runs")
-            );
+            if format == Format::Text {
+                out!(
+                    "reference model on seeds 0..{seeds}: {}",
+                    plural(summary.failing_runs(), "failing run", "failing runs")
+                );
+            }
             if summary.failing_runs() > 0 {
                 code = code.max(1);
             }
+            Some(summary.failing_runs())
         }
         Err(e) => {
             err!("error: {e}");
             code = 2;
+            None
         }
-    }
+    };
     let liveness_only =
         rows.iter().filter(|(_, caught)| caught.as_ref().is_some_and(|c| c.invariant == Invariant::Liveness)).count();
-    out!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
+    if format == Format::Json {
+        let document = serde_json::json!({
+            "schema_version": 1,
+            "command": "mutants",
+            "seeds": seeds,
+            "out": out.display().to_string(),
+            "shrunk_steps_max": SHRUNK_STEPS_MAX,
+            "mutants": entries,
+            "reference": { "seeds": seeds, "failing_runs": reference_failing },
+            "caught_by_liveness": liveness_only,
+            "exit_code": code,
+        });
+        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
+    } else {
+        out!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
+        out!("draw one: {COMMAND} render --mutant NAME {}/NAME.scn -o NAME.html", out.display());
+    }
     code
+}
+
+/// `logoff-sim render`: reads the run (a seed's, a script's or a seed file's), draws it, writes the picture.
+fn render_command(
+    file: Option<&Path>,
+    seed: Option<u64>,
+    profile: Option<Profile>,
+    mutant: Option<Mutant>,
+    to: Option<Picture>,
+    out: Option<&Path>,
+) -> u8 {
+    let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
+        (Some(picture), _, _) | (None, _, Some(picture)) => picture,
+        (None, None, None) => Picture::Mermaid,
+        (None, Some(path), None) => {
+            err!(
+                "error: cannot tell what to draw from the name {}; expected --to mermaid|svg|html, or an output \
+                 ending in .mmd, .md, .svg or .html",
+                path.display()
+            );
+            return 2;
+        }
+    };
+    if profile.is_some() && seed.is_none() {
+        err!("error: --profile is for --seed; a script or seed file names its own profile");
+        return 2;
+    }
+    let (script, title) = match (seed, file) {
+        (Some(seed), _) => {
+            let mut config = Config::from_seed(seed, profile);
+            config.mutant = mutant.unwrap_or(Mutant::None);
+            let mut trace = Trace::default();
+            Simulator::new().run(&config, &mut trace);
+            (script_of(&config, &trace, &format!("seed {seed}")), format!("seed {seed}"))
+        }
+        (None, Some(path)) => match read_run(path, mutant) {
+            Ok(read) => read,
+            Err(code) => return code,
+        },
+        (None, None) => unreachable!("clap requires a file or --seed"),
+    };
+    let picture = sim::render::render(&script, &title, picture);
+    match out {
+        None => {
+            write(Stream::Stdout, format_args!("{picture}"));
+            0
+        }
+        Some(path) => match sim::output::write_atomically(path, &picture) {
+            Ok(()) => {
+                err!("wrote {}", path.display());
+                0
+            }
+            Err(e) => {
+                err!("error: cannot write {}: {e}", path.display());
+                2
+            }
+        },
+    }
+}
+
+/// The run a file holds, and its title: a seed file (`.seed`, which names its own mutant) or a scenario script
+/// (run with `mutant`); or exit code 2 with the reason on standard error.
+fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(sim::script::Script, String), u8> {
+    let name = input_name(path);
+    if path.extension().is_some_and(|e| e == "seed") {
+        if mutant.is_some() {
+            err!("{name}: error: --mutant is for --seed or a script; a seed file names its own mutant");
+            return Err(2);
+        }
+        let seed_file = read_seed_file(path)?;
+        let title = format!("{name} (seed {})", seed_file.seed);
+        return Ok((seed_file.script, title));
+    }
+    let source = text::read(path).map_err(|e| {
+        err!("{name}: error: {e}; expected a scenario script or a seed file");
+        2
+    })?;
+    let mut script = sim::script::parse(&source, &name).map_err(|e| {
+        err!("{e}");
+        2
+    })?;
+    script.mutant = mutant.unwrap_or(Mutant::None);
+    Ok((script, name))
 }
 
 fn list(what: Listing) -> u8 {

@@ -47,7 +47,8 @@ impl Caught {
             "# Shrunk by `logoff-sim mutants` from seed {} ({} steps before shrinking).\n\
              # mutant: {} -- {} ({})\n\
              # breaks: {} ({})\n\
-             # replay: {COMMAND} script --mutant {} {path}\n{}",
+             # replay: {COMMAND} script --mutant {} {path}\n\
+             # render: {COMMAND} render --mutant {} {path} -o {}\n{}",
             self.seed,
             self.steps_before,
             self.mutant,
@@ -56,6 +57,8 @@ impl Caught {
             self.invariant,
             self.invariant.requirements(),
             self.mutant,
+            self.mutant,
+            std::path::Path::new(path).with_extension("html").display(),
             self.shrunk
         )
     }

@@ -139,6 +139,8 @@ pub struct FailureRecord {
     /// Where its seed file was written, if it was.
     pub seed_file: Option<String>,
     pub reproduce: String,
+    /// The command that draws the run (`logoff-sim render`).
+    pub render: String,
 }
 
 impl Document {

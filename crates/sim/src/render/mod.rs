@@ -1,0 +1,339 @@
+//! Traces as pictures: a run as a sequence diagram with one lane per actor, drawn as Mermaid text, as SVG, or as
+//! one self-contained HTML page that shows the SVG beside the trace and steps through the run.
+//!
+//! [`diagram`] turns a script into a [`Diagram`] by running it with every invariant checked after every step (the
+//! one checking path, [`Checker::after_step`], and liveness after the last step); the three writers only draw it.
+
+mod html;
+mod mermaid;
+mod svg;
+
+use std::fmt;
+
+use logoff_core::*;
+
+use crate::invariants::{Checker, Violation};
+use crate::script::{ItemKind, Script};
+
+/// What `logoff-sim render --to` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picture {
+    Mermaid,
+    Svg,
+    Html,
+}
+
+impl Picture {
+    pub const NAMES: [&'static str; 3] = ["mermaid", "svg", "html"];
+
+    pub fn from_name(name: &str) -> Option<Picture> {
+        match name {
+            "mermaid" => Some(Picture::Mermaid),
+            "svg" => Some(Picture::Svg),
+            "html" => Some(Picture::Html),
+            _ => None,
+        }
+    }
+
+    /// The picture an output file's extension asks for: `.mmd` or `.md`, `.svg`, `.html` or `.htm`.
+    pub fn from_extension(extension: &str) -> Option<Picture> {
+        match extension {
+            "mmd" | "md" => Some(Picture::Mermaid),
+            "svg" => Some(Picture::Svg),
+            "html" | "htm" => Some(Picture::Html),
+            _ => None,
+        }
+    }
+}
+
+/// Draws the script's run: the one entry point of this module.
+pub fn render(script: &Script, title: &str, picture: Picture) -> String {
+    let diagram = diagram(script, title);
+    match picture {
+        Picture::Mermaid => mermaid::write(&diagram),
+        Picture::Svg => svg::write(&diagram),
+        Picture::Html => html::write(&diagram),
+    }
+}
+
+/// A lane of the diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lane {
+    Client(ClientId),
+    Store,
+    Spooler,
+    Transport(TransportId),
+    Other,
+}
+
+impl fmt::Display for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lane::Client(c) => write!(f, "{c}"),
+            Lane::Store => f.write_str("store"),
+            Lane::Spooler => f.write_str("spooler"),
+            Lane::Transport(t) => write!(f, "{t}"),
+            Lane::Other => f.write_str("other"),
+        }
+    }
+}
+
+impl Lane {
+    /// The caption of the lane's head.
+    pub fn caption(self) -> &'static str {
+        match self {
+            Lane::Client(_) => "client",
+            Lane::Store => "store provider",
+            Lane::Spooler => "MAPI spooler",
+            Lane::Transport(_) => "transport",
+            Lane::Other => "other processes",
+        }
+    }
+}
+
+/// One thing drawn within a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A call (`reply: false`) or a return (`reply: true`) from one lane to another.
+    Arrow { from: Lane, to: Lane, label: String, reply: bool },
+    /// Something that happened at one lane.
+    Note { lane: Lane, text: String },
+    /// A client call starts to block: its span runs until the matching `Unblock`.
+    Block(Lane),
+    /// The blocked call returns.
+    Unblock(Lane),
+}
+
+/// One step of the run: its script text and what it drew.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The line of the script the step is on.
+    pub line: usize,
+    /// The step in script syntax.
+    pub text: String,
+    /// The step was not enabled (the script expected it to be rejected).
+    pub rejected: bool,
+    pub events: Vec<Event>,
+}
+
+/// The first broken invariant and where: `row` is the index of the step that broke it, or `None` when liveness
+/// failed after the last step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub violation: Violation,
+    pub row: Option<usize>,
+}
+
+/// A run ready to draw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagram {
+    pub title: String,
+    /// The script's profile, setup and mutant, as one line.
+    pub subtitle: String,
+    pub lanes: Vec<Lane>,
+    pub rows: Vec<Row>,
+    pub broken: Option<Broken>,
+}
+
+impl Diagram {
+    /// The text of the violation note: the invariant, its requirements and what was seen.
+    pub fn violation_text(&self) -> Option<String> {
+        self.broken.map(|broken| {
+            let at = broken.row.map_or("after the last step".to_string(), |row| format!("at step {}", row + 1));
+            format!("VIOLATION {at}: {}", broken.violation)
+        })
+    }
+}
+
+/// Runs the script's steps (expectations are not checked: a picture shows what happened) with every invariant
+/// checked after every step, up to the first violation; then, if none, lets the world settle and checks liveness.
+pub fn diagram(script: &Script, title: &str) -> Diagram {
+    let setup = script.setup;
+    let mut model =
+        Model::new(script.profile, setup).expect("a parsed script's setup is valid").with_mutant(script.mutant);
+    let mut checker = Checker::new(&model);
+    let mut rows = Vec::new();
+    let mut broken = None;
+    let mut uses_other = setup.other > 0;
+    for item in &script.items {
+        let ItemKind::Step(action) = item.kind else { continue };
+        uses_other |= action.actor() == Actor::Other;
+        let before = model;
+        let (events, rejected) = match model.apply(action) {
+            Ok(effects) => {
+                let events = events_of(action, &effects);
+                if let Err(violation) = checker.after_step(&before, action, &effects, &model) {
+                    broken = Some(Broken { violation, row: Some(rows.len()) });
+                }
+                (events, false)
+            }
+            Err(why) => (rejected_events(action, why), true),
+        };
+        rows.push(Row { line: item.line, text: action.to_string(), rejected, events });
+        if broken.is_some() {
+            break;
+        }
+    }
+    if broken.is_none() {
+        let mut settled = model;
+        if let Err(violation) = crate::liveness::settle(&mut settled, &mut checker) {
+            broken = Some(Broken { violation, row: None });
+        }
+    }
+    let mut lanes: Vec<Lane> = ClientId::all(usize::from(setup.clients)).map(Lane::Client).collect();
+    lanes.extend([Lane::Store, Lane::Spooler]);
+    lanes.extend(TransportId::all(usize::from(setup.transports)).map(Lane::Transport));
+    if uses_other {
+        lanes.push(Lane::Other);
+    }
+    let mutant = if script.mutant == Mutant::None { String::new() } else { format!(" mutant={}", script.mutant) };
+    let subtitle = format!(
+        "profile {}; setup clients={} transports={} inbox={} other={}{mutant}",
+        script.profile,
+        setup.clients,
+        setup.transports,
+        if setup.inbox { "yes" } else { "no" },
+        setup.other
+    );
+    Diagram { title: title.to_string(), subtitle, lanes, rows, broken }
+}
+
+/// The call a client step makes, as drawn on its arrow.
+fn client_call(action: Action) -> Option<(ClientId, String)> {
+    match action {
+        Action::AddRef(c) => Some((c, "AddRef".to_string())),
+        Action::Release(c) => Some((c, "Release".to_string())),
+        Action::Logoff(c, flags) => Some((c, format!("StoreLogoff({flags})"))),
+        Action::Submit(c, m) => Some((c, format!("SubmitMessage({m})"))),
+        _ => None,
+    }
+}
+
+fn arrow(from: Lane, to: Lane, label: impl Into<String>) -> Event {
+    Event::Arrow { from, to, label: label.into(), reply: false }
+}
+
+fn reply(from: Lane, to: Lane, label: impl Into<String>) -> Event {
+    Event::Arrow { from, to, label: label.into(), reply: true }
+}
+
+fn note(lane: Lane, text: impl Into<String>) -> Event {
+    Event::Note { lane, text: text.into() }
+}
+
+/// What a step draws: the step's own arrow (FlushQueues and TransportLogoff are drawn from their effects, which
+/// carry the flags), then one arrow or note per effect, with a client's call drawn as blocked when it does not
+/// return within the step.
+fn events_of(action: Action, effects: &Effects) -> Vec<Event> {
+    let mut events = Vec::new();
+    match action {
+        Action::AddRef(_) | Action::Release(_) | Action::Logoff(..) | Action::Submit(..) => {
+            let (c, call) = client_call(action).expect("a client step");
+            events.push(arrow(Lane::Client(c), Lane::Store, call));
+        }
+        Action::Arrive(t, m) => events.push(note(Lane::Transport(t), format!("{m} arrives"))),
+        Action::Send(m, t) => events.push(arrow(Lane::Spooler, Lane::Transport(t), format!("send {m}"))),
+        Action::Sent(t, m) => events.push(reply(Lane::Transport(t), Lane::Spooler, format!("{m} sent"))),
+        Action::SendFailed(t, m) => {
+            events.push(reply(Lane::Transport(t), Lane::Spooler, format!("send of {m} failed")))
+        }
+        Action::Receive(m, t) => events.push(arrow(Lane::Spooler, Lane::Transport(t), format!("receive {m}"))),
+        Action::Received(t, m) => {
+            events.push(reply(Lane::Transport(t), Lane::Spooler, format!("{m} received into the store")))
+        }
+        Action::Flush(..) | Action::TransportLogoff(_) => {}
+        Action::Flushed(t) => events.push(reply(Lane::Transport(t), Lane::Spooler, "FlushQueues returned")),
+        Action::LogoffReturns(t, outcome) => {
+            let hresult = match outcome {
+                LogoffOutcome::Ok => "S_OK",
+                LogoffOutcome::Error => "MAPI_E_CALL_FAILED",
+            };
+            events.push(reply(Lane::Transport(t), Lane::Spooler, format!("TransportLogoff returned {hresult}")));
+        }
+        Action::OtherOpen => events.push(arrow(Lane::Other, Lane::Store, "another process opens the store")),
+        Action::OtherClose => events.push(arrow(Lane::Other, Lane::Store, "another process closes it")),
+    }
+    for effect in effects {
+        events.push(match *effect {
+            Effect::TransportsCalled { mode, .. } => {
+                arrow(Lane::Store, Lane::Spooler, format!("StoreLogoffTransports({mode})"))
+            }
+            Effect::TransportsReturned { flags, other_process } => {
+                let other = if other_process { " (other process)" } else { "" };
+                reply(Lane::Spooler, Lane::Store, format!("StoreLogoffTransports returned {flags}{other}"))
+            }
+            Effect::ReceptionDisabled => note(Lane::Spooler, "reception disabled"),
+            Effect::StoreReleased => arrow(Lane::Spooler, Lane::Store, "Release (the spooler's reference)"),
+            Effect::StoreInvalidated => note(Lane::Store, "store object invalidated"),
+            Effect::StoreDestroyed => note(Lane::Store, "store object destroyed"),
+            Effect::Transport { transport, call } => {
+                let t = Lane::Transport(transport);
+                match call {
+                    TransportCall::Flush(flags) => arrow(Lane::Spooler, t, format!("FlushQueues({flags})")),
+                    TransportCall::DiscardAddressTypes => {
+                        note(Lane::Spooler, format!("discards {transport}'s address types"))
+                    }
+                    TransportCall::Logoff(flags) => arrow(Lane::Spooler, t, format!("TransportLogoff({flags})")),
+                    TransportCall::MakeInvalid => arrow(t, Lane::Spooler, "MakeInvalid (its logon object)"),
+                    TransportCall::ReleaseSupport => arrow(t, Lane::Spooler, "Release (its support object)"),
+                }
+            }
+            Effect::SendStopped { transport, message } => {
+                note(Lane::Transport(transport), format!("send of {message} stopped"))
+            }
+            Effect::ReceiveStopped { transport, message } => {
+                note(Lane::Transport(transport), format!("receive of {message} stopped"))
+            }
+            Effect::FlushAbandoned { transport } => note(Lane::Transport(transport), "flush abandoned"),
+            Effect::Returned { client, call, result } => {
+                let call = match call {
+                    ClientCall::AddRef => "AddRef",
+                    ClientCall::Release => "Release",
+                    ClientCall::StoreLogoff => "StoreLogoff",
+                    ClientCall::Submit => "SubmitMessage",
+                };
+                let result = match result {
+                    CallResult::Count(count) => count.to_string(),
+                    CallResult::Status(hresult, flags) if flags.is_empty() => hresult.to_string(),
+                    CallResult::Status(hresult, flags) => format!("{hresult} {flags}"),
+                };
+                reply(Lane::Store, Lane::Client(client), format!("{call} returned {result}"))
+            }
+        });
+    }
+    // A client call that did not return within its step blocks; a return of an earlier call ends its span.
+    if let Some((c, _)) = client_call(action) {
+        let returned = effects.iter().any(|e| matches!(e, Effect::Returned { client, .. } if *client == c));
+        if !returned {
+            events.insert(1, Event::Block(Lane::Client(c)));
+        }
+    }
+    let mut drawn = Vec::with_capacity(events.len());
+    let calling = client_call(action).map(|(c, _)| c);
+    for event in events {
+        let unblocks = match &event {
+            Event::Arrow { to: Lane::Client(c), reply: true, .. } if Some(*c) != calling => Some(*c),
+            _ => None,
+        };
+        drawn.push(event);
+        if let Some(c) = unblocks {
+            drawn.push(Event::Unblock(Lane::Client(c)));
+        }
+    }
+    drawn
+}
+
+/// What a step that was not enabled draws: its call, refused.
+fn rejected_events(action: Action, why: NotEnabled) -> Vec<Event> {
+    match client_call(action) {
+        Some((c, call)) => vec![arrow(Lane::Client(c), Lane::Store, format!("{call}: not enabled ({why})"))],
+        None => {
+            let lane = match action.actor() {
+                Actor::Transport(t) => Lane::Transport(t),
+                Actor::Other => Lane::Other,
+                _ => Lane::Spooler,
+            };
+            vec![note(lane, format!("{action}: not enabled ({why})"))]
+        }
+    }
+}
