@@ -546,12 +546,17 @@ fn main() -> ExitCode {
                 liveness: !symmetry,
                 ..ExploreOptions::new(bound, profile.unwrap_or_default())
             };
+            let json = json || format == Format::Json;
+            if json && (all_profiles || sweep_coverage.is_some()) {
+                err!("error: --format json is for one exploration; expected no --all-profiles or --sweep-coverage with it");
+                return ExitCode::from(2);
+            }
             if let Some(seeds) = sweep_coverage {
                 sweep_coverage_command(bound, options.profile, seeds)
             } else if all_profiles {
                 explore_all_profiles(&options, usize::from(jobs), &out, quiet)
             } else {
-                explore_command(&options, &out, json || format == Format::Json)
+                explore_command(&options, &out, json)
             }
         }
     };

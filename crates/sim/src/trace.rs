@@ -83,7 +83,7 @@ impl Trace {
             tick: u64,
             step: String,
             effects: Vec<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
+            /// Why a step a client attempted was not enabled; null for a step that was applied.
             rejected: Option<String>,
         }
         /// The first broken invariant: its name, its requirements, what was seen, and the step (from 1).

@@ -4,7 +4,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use logoff_core::{Mutant, Profile};
@@ -15,12 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_logoff-sim");
 
 /// A fresh, empty directory of this test run.
 fn scratch(name: &str) -> PathBuf {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let directory = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}-{run}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).expect("the test directory can be created");
-    directory
+    common::scratch("cli", name)
 }
 
 /// The binary, to run in `directory`, without the CARGO_TARGET_DIR that `cargo test` may have been given: failing

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use logoff_core::Mutant;
@@ -21,14 +20,9 @@ const CANONICAL: [(&str, &str); 2] = [
     ("late-return", "tests/mutants/late-return.scn"),
 ];
 
+/// A fresh, empty directory of this test run.
 fn scratch(name: &str) -> PathBuf {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let directory =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("render-{name}-{}-{run}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).expect("the test directory can be created");
-    directory
+    common::scratch("render", name)
 }
 
 /// Runs the binary at the workspace root (where the printed commands are meant to be pasted).

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A directory of the workspace, from its path relative to the workspace root (`tests/scenarios`).
 pub fn workspace_dir(relative: &str) -> PathBuf {
@@ -20,4 +21,15 @@ pub fn files(relative: &str, extension: &str) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// A fresh, empty directory of this test run under the target directory: `PREFIX-NAME-PID-N`.
+pub fn scratch(prefix: &str, name: &str) -> PathBuf {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let directory =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{prefix}-{name}-{}-{run}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).expect("the test directory can be created");
+    directory
 }
