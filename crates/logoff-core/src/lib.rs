@@ -14,6 +14,7 @@ mod flags;
 mod model;
 mod mutant;
 mod profile;
+mod role;
 
 pub use action::*;
 pub use effect::*;
@@ -21,3 +22,4 @@ pub use flags::*;
 pub use model::*;
 pub use mutant::*;
 pub use profile::*;
+pub use role::*;

@@ -12,6 +12,52 @@ use crate::effect::*;
 use crate::flags::*;
 use crate::mutant::Mutant;
 use crate::profile::*;
+use crate::role::*;
+
+/// Who decides the store provider's part of a step: the model's own provider ([`Reference`]) or one from outside
+/// ([`Outside`]). Monomorphised, so that `apply` pays nothing for the choice.
+trait Store {
+    fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer;
+    fn returned(
+        &mut self,
+        model: &mut Model,
+        caller: Caller,
+        flags: LogoffFlags,
+        other_process: bool,
+    ) -> AfterTransports;
+}
+
+/// The model's own store provider: the reference implementation of the role, with its mutants.
+struct Reference;
+
+impl Store for Reference {
+    fn call(&mut self, model: &mut Model, _: ClientId, call: StoreCall) -> StoreAnswer {
+        model.reference_call(call)
+    }
+
+    fn returned(
+        &mut self,
+        model: &mut Model,
+        caller: Caller,
+        flags: LogoffFlags,
+        _other_process: bool,
+    ) -> AfterTransports {
+        model.reference_returned(caller, flags)
+    }
+}
+
+/// A store provider from outside the model.
+struct Outside<P>(P);
+
+impl<P: StoreProvider> Store for Outside<P> {
+    fn call(&mut self, _: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
+        self.0.call(client, call)
+    }
+
+    fn returned(&mut self, _: &mut Model, caller: Caller, flags: LogoffFlags, other_process: bool) -> AfterTransports {
+        self.0.transports_returned(caller.client(), flags, other_process)
+    }
+}
 
 /// Where one message is. Outbound messages go `Queued` -> `Sending` -> `Sent`; inbound ones go `Available` ->
 /// `Receiving` -> `Delivered`. A message name is used once (`Unused` until then).
@@ -784,42 +830,46 @@ impl Model {
     /// Performs one step and every blocked call that it lets return, and returns the effects in order; or, if the
     /// step is not enabled, changes nothing and names the precondition that fails.
     pub fn apply(&mut self, action: Action) -> Result<Effects, NotEnabled> {
+        self.apply_via(action, &mut Reference)
+    }
+
+    /// [`apply`](Model::apply) with `provider` in the role of the store provider: every call a client makes on
+    /// the store, and the return of StoreLogoffTransports, go to it, and the model carries out its answers (the
+    /// model's own store provider and its mutant play no part). The rest of the model plays around it.
+    pub fn apply_with(&mut self, action: Action, provider: impl StoreProvider) -> Result<Effects, NotEnabled> {
+        self.apply_via(action, &mut Outside(provider))
+    }
+
+    fn apply_via(&mut self, action: Action, store: &mut impl Store) -> Result<Effects, NotEnabled> {
         self.check(action)?;
         let mut effects = Effects::new();
-        self.perform(action, &mut effects);
-        self.settle(&mut effects);
+        self.perform(action, &mut effects, store);
+        self.settle(&mut effects, store);
         Ok(effects)
     }
 
-    fn perform(&mut self, action: Action, effects: &mut Effects) {
+    fn perform(&mut self, action: Action, effects: &mut Effects, store: &mut impl Store) {
         match action {
             Action::AddRef(c) => {
                 self.clients[c.index()].references += 1;
-                let count = self.references();
-                effects.push(Effect::Returned {
-                    client: c,
-                    call: ClientCall::AddRef,
-                    result: CallResult::Count(count),
-                });
+                let answer = store.call(self, c, StoreCall::AddRef);
+                self.carry_out(c, ClientCall::AddRef, answer, effects, store);
             }
-            Action::Release(c) => self.release(c, effects),
-            Action::Logoff(c, flags) => self.store_logoff(c, flags, effects),
+            Action::Release(c) => {
+                self.clients[c.index()].references -= 1;
+                let answer = store.call(self, c, StoreCall::Release);
+                self.carry_out(c, ClientCall::Release, answer, effects, store);
+            }
+            Action::Logoff(c, flags) => {
+                let answer = store.call(self, c, StoreCall::StoreLogoff(flags));
+                self.carry_out(c, ClientCall::StoreLogoff, answer, effects, store);
+            }
             Action::Submit(c, m) => {
-                let hr = if self.store == StoreState::Invalid && self.mutant != Mutant::NoInvalidObject {
-                    HResult::INVALID_OBJECT
-                } else if self.mutant == Mutant::SubmitRefusedDuringLogoff
-                    && matches!(self.spooler, SpoolerState::LoggingOff { .. })
-                {
-                    HResult::BUSY
-                } else {
+                let answer = store.call(self, c, StoreCall::Submit(m));
+                if let StoreAnswer::Return(CallResult::Status(HResult::S_OK, _)) = answer {
                     self.messages.set(m, MessageState::Queued);
-                    HResult::S_OK
-                };
-                effects.push(Effect::Returned {
-                    client: c,
-                    call: ClientCall::Submit,
-                    result: CallResult::Status(hr, LogoffFlags::empty()),
-                });
+                }
+                self.carry_out(c, ClientCall::Submit, answer, effects, store);
             }
             Action::Arrive(t, m) => self.messages.set(m, MessageState::Available(t)),
             Action::Send(m, t) => {
@@ -928,16 +978,67 @@ impl Model {
         self.transports[t.index()] = TransportState::LoggingOff;
     }
 
-    /// IUnknown::Release. At zero the provider calls StoreLogoffTransports if R4, A1 and A9 say so.
-    fn release(&mut self, c: ClientId, effects: &mut Effects) {
-        self.clients[c.index()].references -= 1;
+    /// Carries out the store provider's answer to `c`'s call: the call returns (a Release that leaves no
+    /// reference destroys the store object), or the provider calls StoreLogoffTransports with the call blocked in
+    /// it (an AddRef or Submit answered so is treated as a StoreLogoff: out of protocol, for the checker to judge).
+    fn carry_out(
+        &mut self,
+        c: ClientId,
+        call: ClientCall,
+        answer: StoreAnswer,
+        effects: &mut Effects,
+        store: &mut impl Store,
+    ) {
+        match answer {
+            StoreAnswer::Return(result) => {
+                if call == ClientCall::Release && self.references() == 0 && self.store != StoreState::Destroyed {
+                    self.store = StoreState::Destroyed;
+                    effects.push(Effect::StoreDestroyed);
+                }
+                effects.push(Effect::Returned { client: c, call, result });
+            }
+            StoreAnswer::CallTransports(mode) => {
+                let (blocked, caller) = match call {
+                    ClientCall::Release => (BlockedCall::Release, Caller::Release(c)),
+                    _ => (BlockedCall::StoreLogoff, Caller::StoreLogoff(c)),
+                };
+                self.clients[c.index()].blocked = Some(blocked);
+                self.call_transports(mode, caller, effects, store);
+            }
+        }
+    }
+
+    /// The model's own store provider: its answer to a client's call.
+    fn reference_call(&mut self, call: StoreCall) -> StoreAnswer {
+        match call {
+            StoreCall::AddRef => StoreAnswer::Return(CallResult::Count(self.references())),
+            StoreCall::Release => self.reference_release(),
+            StoreCall::StoreLogoff(flags) => self.reference_store_logoff(flags),
+            StoreCall::Submit(_) => {
+                let hr = if self.store == StoreState::Invalid && self.mutant != Mutant::NoInvalidObject {
+                    HResult::INVALID_OBJECT
+                } else if self.mutant == Mutant::SubmitRefusedDuringLogoff
+                    && matches!(self.spooler, SpoolerState::LoggingOff { .. })
+                {
+                    HResult::BUSY
+                } else {
+                    HResult::S_OK
+                };
+                StoreAnswer::Return(CallResult::Status(hr, LogoffFlags::empty()))
+            }
+        }
+    }
+
+    /// IUnknown::Release (the count already taken down). At zero the provider calls StoreLogoffTransports if R4,
+    /// A1 and A9 say so.
+    fn reference_release(&mut self) -> StoreAnswer {
         let count = self.references();
+        let returns = StoreAnswer::Return(CallResult::Count(count));
         let early_call = self.mutant == Mutant::TransportsAtFirstRelease
             && matches!(self.store, StoreState::Open { called: false, .. })
             && self.spooler == SpoolerState::Serving;
         if count > 0 && !early_call {
-            effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(count) });
-            return;
+            return returns;
         }
         match self.store {
             StoreState::Open { saved, called } => {
@@ -949,47 +1050,29 @@ impl Model {
                 if self.mutant == Mutant::NoAbortAtZero && saved.is_none() && !called {
                     call_now = false;
                 }
-                if call_now {
-                    // Under `eager` a saved mode means its call was made already: only ABORT is left (R4).
-                    let mode = match (self.profile.call_site, called) {
-                        (CallSite::Deferred, false) => saved.unwrap_or(Mode::Abort),
-                        _ => Mode::Abort,
-                    };
-                    self.clients[c.index()].blocked = Some(BlockedCall::Release);
-                    self.call_transports(mode, Caller::Release(c), effects);
-                } else {
-                    self.release_returns(c, effects);
+                if !call_now {
+                    return returns;
                 }
+                // Under `eager` a saved mode means its call was made already: only ABORT is left (R4).
+                let mode = match (self.profile.call_site, called) {
+                    (CallSite::Deferred, false) => saved.unwrap_or(Mode::Abort),
+                    _ => Mode::Abort,
+                };
+                StoreAnswer::CallTransports(mode)
             }
             // A destroyed store has no reference left to release, but a mutant may destroy it early.
-            StoreState::Invalid | StoreState::Destroyed => self.release_returns(c, effects),
+            StoreState::Invalid | StoreState::Destroyed => returns,
         }
-    }
-
-    /// The Release of `c` returns the reference count; at zero the store object is gone.
-    fn release_returns(&mut self, c: ClientId, effects: &mut Effects) {
-        let count = self.references();
-        if count == 0 && self.store != StoreState::Destroyed {
-            self.store = StoreState::Destroyed;
-            effects.push(Effect::StoreDestroyed);
-        }
-        effects.push(Effect::Returned { client: c, call: ClientCall::Release, result: CallResult::Count(count) });
     }
 
     /// IMsgStore::StoreLogoff: MAPI_E_INVALID_OBJECT on an invalid store (R5, before the flags), then R1's check,
     /// then MAPI_E_BUSY while another StoreLogoffTransports call is in progress; otherwise the mode is saved (R2)
     /// and, under `eager`, passed to StoreLogoffTransports at once (A1).
-    fn store_logoff(&mut self, c: ClientId, flags: LogoffFlags, effects: &mut Effects) {
-        let fail = |effects: &mut Effects, hr: HResult| {
-            effects.push(Effect::Returned {
-                client: c,
-                call: ClientCall::StoreLogoff,
-                result: CallResult::Status(hr, LogoffFlags::empty()),
-            });
-        };
+    fn reference_store_logoff(&mut self, flags: LogoffFlags) -> StoreAnswer {
+        let fail = |hr: HResult| StoreAnswer::Return(CallResult::Status(hr, LogoffFlags::empty()));
         let StoreState::Open { saved, called } = self.store else {
             let hr = if self.mutant == Mutant::NoInvalidObject { HResult::S_OK } else { HResult::INVALID_OBJECT };
-            return fail(effects, hr);
+            return fail(hr);
         };
         let lowest_mode = Mode::ALL.into_iter().find(|mode| flags.contains(mode.flag()));
         let mode = match Mode::from_input(flags.bits(), self.profile.input) {
@@ -1005,14 +1088,14 @@ impl Model {
                 if self.mutant == Mutant::InvalidFlagsSaved && lowest_mode.is_some() {
                     self.store = StoreState::Open { saved: lowest_mode, called };
                 }
-                return fail(effects, hr);
+                return fail(hr);
             }
         };
         let sending = self.activity_flags().contains(LogoffFlags::OUTBOUND);
         if matches!(self.spooler, SpoolerState::LoggingOff { .. })
             || (self.mutant == Mutant::BusyWhileSending && sending)
         {
-            return fail(effects, HResult::BUSY);
+            return fail(HResult::BUSY);
         }
         let saved = if self.mutant == Mutant::FirstModeWins && saved.is_some() { saved } else { Some(mode) };
         self.store = StoreState::Open { saved, called };
@@ -1025,17 +1108,23 @@ impl Model {
                 if self.mutant == Mutant::StoreLogoffEchoesInput {
                     out |= mode.flag();
                 }
-                effects.push(Effect::Returned {
-                    client: c,
-                    call: ClientCall::StoreLogoff,
-                    result: CallResult::Status(HResult::S_OK, out),
-                });
+                StoreAnswer::Return(CallResult::Status(HResult::S_OK, out))
             }
-            CallSite::Eager => {
-                self.clients[c.index()].blocked = Some(BlockedCall::StoreLogoff);
-                self.call_transports(mode, Caller::StoreLogoff(c), effects);
-            }
+            CallSite::Eager => StoreAnswer::CallTransports(mode),
         }
+    }
+
+    /// The model's own store provider when its StoreLogoffTransports call returns: it follows the flags (R5), and
+    /// the client's call returns them (a StoreLogoff) or the count (a Release).
+    fn reference_returned(&mut self, caller: Caller, flags: LogoffFlags) -> AfterTransports {
+        let result = match caller {
+            Caller::StoreLogoff(_) => {
+                let out = if self.mutant == Mutant::EagerDropsActivity { flags & LogoffFlags::COMPLETE } else { flags };
+                CallResult::Status(HResult::S_OK, out)
+            }
+            Caller::Release(_) => CallResult::Count(self.references()),
+        };
+        AfterTransports { invalidate: flags.contains(LogoffFlags::COMPLETE), result }
     }
 
     /// Transport activity for ABORT and QUIET (R8, R9, A4).
@@ -1047,7 +1136,7 @@ impl Model {
     }
 
     /// IMAPISupport::StoreLogoffTransports, made by the provider with the client call `caller` blocked in it.
-    fn call_transports(&mut self, mode: Mode, caller: Caller, effects: &mut Effects) {
+    fn call_transports(&mut self, mode: Mode, caller: Caller, effects: &mut Effects, store: &mut impl Store) {
         effects.push(Effect::TransportsCalled { mode, caller });
         if let StoreState::Open { saved, .. } = self.store {
             self.store = StoreState::Open { saved, called: true };
@@ -1061,7 +1150,7 @@ impl Model {
                 }
             }
             // R7: the call is ignored; the spooler goes on serving the store.
-            self.transports_return(LogoffFlags::COMPLETE, true, caller, effects);
+            self.transports_return(LogoffFlags::COMPLETE, true, caller, effects, store);
             if self.mutant == Mutant::R7StopsServing {
                 self.spooler = SpoolerState::Released;
             }
@@ -1079,7 +1168,7 @@ impl Model {
                         if mode == Mode::Abort && self.mutant == Mutant::RefusedAbortStopsSends {
                             self.stop_activity(effects);
                         }
-                        return self.transports_return(flags, false, caller, effects);
+                        return self.transports_return(flags, false, caller, effects, store);
                     }
                     if self.mutant != Mutant::StopKeepsSends {
                         self.stop_activity(effects);
@@ -1087,7 +1176,7 @@ impl Model {
                 }
                 self.release_store(effects);
                 let flags = LogoffFlags::COMPLETE | self.activity_flags();
-                self.transports_return(flags, false, caller, effects);
+                self.transports_return(flags, false, caller, effects, store);
             }
             Mode::NoWait | Mode::Orderly | Mode::Purge => {
                 if self.reception_enabled() {
@@ -1144,33 +1233,35 @@ impl Model {
         effects.push(Effect::StoreReleased);
     }
 
-    /// StoreLogoffTransports returns: the provider follows the flags (R5), and the client call blocked in it
-    /// returns in the same step.
-    fn transports_return(&mut self, flags: LogoffFlags, other_process: bool, caller: Caller, effects: &mut Effects) {
+    /// StoreLogoffTransports returns: the store provider does what it does (it must follow the flags, R5), and
+    /// the client call blocked in it returns in the same step.
+    fn transports_return(
+        &mut self,
+        flags: LogoffFlags,
+        other_process: bool,
+        caller: Caller,
+        effects: &mut Effects,
+        store: &mut impl Store,
+    ) {
         effects.push(Effect::TransportsReturned { flags, other_process });
-        if flags.contains(LogoffFlags::COMPLETE) {
+        let after = store.returned(self, caller, flags, other_process);
+        if after.invalidate {
             self.store = StoreState::Invalid;
             effects.push(Effect::StoreInvalidated);
         }
         let c = caller.client();
         self.clients[c.index()].blocked = None;
-        match caller {
-            Caller::StoreLogoff(_) => {
-                let out = if self.mutant == Mutant::EagerDropsActivity { flags & LogoffFlags::COMPLETE } else { flags };
-                effects.push(Effect::Returned {
-                    client: c,
-                    call: ClientCall::StoreLogoff,
-                    result: CallResult::Status(HResult::S_OK, out),
-                })
-            }
-            Caller::Release(_) => self.release_returns(c, effects),
-        }
+        let call = match caller {
+            Caller::StoreLogoff(_) => ClientCall::StoreLogoff,
+            Caller::Release(_) => ClientCall::Release,
+        };
+        self.carry_out(c, call, StoreAnswer::Return(after.result), effects, store);
     }
 
     /// Returns the blocking StoreLogoffTransports call in progress if its last condition now holds
     /// (R10, R11, R12, A2): no send or receive in progress, the queue drained where the mode drains it (as far
     /// as a logged-on transport can send it), and, for PURGE, every awaited flush done.
-    fn settle(&mut self, effects: &mut Effects) {
+    fn settle(&mut self, effects: &mut Effects, store: &mut impl Store) {
         let SpoolerState::LoggingOff { mode, caller, flushes_awaited } = self.spooler else {
             return;
         };
@@ -1195,7 +1286,7 @@ impl Model {
             // Reception was disabled when the call started.
             self.spooler = SpoolerState::Released;
             effects.push(Effect::StoreReleased);
-            self.transports_return(LogoffFlags::COMPLETE | activity, false, caller, effects);
+            self.transports_return(LogoffFlags::COMPLETE | activity, false, caller, effects, store);
         }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! `logoff-core` holds the protocol; this crate decides what happens next and checks what happened.
 
+pub mod conform;
 pub mod coverage;
 pub mod diff;
 pub mod explore;
@@ -12,6 +13,7 @@ pub mod mutants;
 pub mod observe;
 pub mod output;
 pub mod render;
+pub mod role;
 pub mod script;
 pub mod seedfile;
 pub mod shard;

@@ -6,6 +6,7 @@
 use logoff_core::*;
 
 use crate::invariants::{Checker, Invariant, Violation};
+use crate::role::Provider;
 use crate::script::{self, RunError, RunErrorKind, Script};
 
 /// The most steps settling may take: far more than the work a bounded state can hold (32 messages, each a few
@@ -48,6 +49,11 @@ fn next_progress(model: &Model) -> Option<Action> {
 
 /// Lets the world settle and checks that nothing is left blocked. Returns the number of settling steps.
 pub fn settle(model: &mut Model, checker: &mut Checker) -> Result<u32, Violation> {
+    settle_with(model, checker, &mut Provider::model())
+}
+
+/// [`settle`] with `provider` in the store provider's role; stops early, without a verdict, if it fails.
+pub fn settle_with(model: &mut Model, checker: &mut Checker, provider: &mut Provider) -> Result<u32, Violation> {
     let mut steps = 0;
     while let Some(action) = next_progress(model) {
         if steps == SETTLE_STEPS_MAX {
@@ -57,7 +63,10 @@ pub fn settle(model: &mut Model, checker: &mut Checker) -> Result<u32, Violation
             });
         }
         let before = *model;
-        let effects = model.apply(action).expect("settling takes only enabled steps");
+        let effects = provider.apply(model, action).expect("settling takes only enabled steps");
+        if provider.failure().is_some() {
+            return Ok(steps);
+        }
         checker.after_step(&before, action, &effects, model)?;
         steps += 1;
     }
@@ -67,15 +76,29 @@ pub fn settle(model: &mut Model, checker: &mut Checker) -> Result<u32, Violation
 /// Runs a script as `logoff-sim script` does: every invariant after every step, every expectation, and then
 /// liveness after the last step, reported at the script's last line.
 pub fn verify_script(script: &Script) -> Result<script::Outcome, RunError> {
+    verify_script_with(script, &mut Provider::model())
+}
+
+/// [`verify_script`] with `provider` in the store provider's role (started first, named after the script).
+pub fn verify_script_with(script: &Script, provider: &mut Provider) -> Result<script::Outcome, RunError> {
     let mut checker: Option<Checker> = None;
     let mut check = |before: &Model, action: &Action, effects: &Effects, after: &Model| {
         let checker = checker.get_or_insert_with(|| Checker::new(before));
         checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
     };
-    let outcome = script::run_checked(script, &mut check)?;
+    let outcome = script::run_checked_with(script, &mut check, provider.reborrow())?;
     let mut model = outcome.model;
     let mut checker = checker.unwrap_or_else(|| Checker::new(&outcome.model));
-    settle(&mut model, &mut checker).map_err(|violation| RunError {
+    let settled = settle_with(&mut model, &mut checker, provider);
+    if let Some(why) = provider.failure() {
+        let line = script.items.last().map_or(1, |item| item.line);
+        return Err(RunError {
+            file: script.file.clone(),
+            line,
+            kind: RunErrorKind::Harness(format!("after the last line: {why}")),
+        });
+    }
+    settled.map_err(|violation| RunError {
         file: script.file.clone(),
         line: script.items.last().map_or(1, |item| item.line),
         kind: RunErrorKind::InvariantViolated(format!("after the last line: {violation}")),

@@ -363,6 +363,44 @@ enum Command {
         #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
     },
+    /// Put a store provider written by you under test: run PROGRAM as a child process in the role of the store
+    /// provider (JSON lines on its standard input and output, docs/CONFORM.md), in scenario scripts and seeded runs,
+    /// every invariant checked; write each failure as a seed file and shrink it against the same program.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- conform --role store --cmd 'python3 examples/providers/good_store.py' --scripts tests/scenarios --seeds 0..10000", "Exit codes: 0 every script and seed passed (or the replayed file ended as it says); 1 a \
+                            failure (written, shrunk, printed); 2 bad input, or a program that cannot be started."))]
+    Conform {
+        /// The role the program plays (version 1 of the protocol has the store provider only).
+        #[arg(long, value_parser = PossibleValuesParser::new(["store"]))]
+        role: String,
+        /// The program and its arguments, one string split as a shell splits words ('python3 store.py').
+        #[arg(long, value_name = "PROGRAM ARGS")]
+        cmd: String,
+        /// `A..B`: the seeds to run (each drawing its setup, workload, faults and, without --profile, profile).
+        #[arg(long, value_parser = parse_seeds, default_value = "0..10000")]
+        seeds: std::ops::Range<u64>,
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages every seed runs under; drawn per seed without it")]
+        profile: Option<Profile>,
+        /// Scenario scripts to run first: `.scn` files, or directories whose `.scn` files are run in name order.
+        #[arg(long, value_name = "PATH")]
+        scripts: Vec<PathBuf>,
+        /// Instead of sweeping, replay one file against the program: a seed file it failed (`expect` says how it
+        /// should end) or a script (shrunk or not).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["scripts"])]
+        replay: Option<PathBuf>,
+        /// How long the program may take to answer one message (milliseconds).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+        timeout_ms: u64,
+        /// Where failing runs are written (seed files and shrunk scripts) [default: $CARGO_TARGET_DIR/sim-failures,
+        /// or target/sim-failures].
+        #[arg(long, value_name = "DIR")]
+        failures: Option<PathBuf>,
+        /// Shrink and print at most this many failing seeds (all are counted).
+        #[arg(long, default_value_t = 3)]
+        show: usize,
+        /// No progress bar (it is drawn on standard error only when that is a terminal).
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List the names that options take, and runs nothing.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- list mutants", "Exit codes: 0; 2 an output that cannot be written."))]
     List {
@@ -511,6 +549,22 @@ fn main() -> ExitCode {
         Command::Shrink { seed_file, out, format } => shrink_command(&seed_file, out, format),
         Command::Mutants { seeds, out, format, quiet } => mutants_command(seeds, &out, format, quiet),
         Command::List { what } => list(what),
+        Command::Conform { role: _, cmd, seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } => {
+            let request = ConformRequest {
+                cmd,
+                seeds,
+                profile,
+                scripts,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                failures: failures.unwrap_or_else(failures::default_dir),
+                show,
+                quiet,
+            };
+            match replay {
+                Some(file) => conform_replay(&request, &file),
+                None => conform_command(&request),
+            }
+        }
         Command::Render { file, seed, profile, mutant, to, out } => {
             render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref())
         }
@@ -1263,6 +1317,210 @@ fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(sim::script::Script,
     })?;
     script.mutant = mutant.unwrap_or(Mutant::None);
     Ok((script, name))
+}
+
+/// What `logoff-sim conform` was asked to do.
+struct ConformRequest {
+    cmd: String,
+    seeds: std::ops::Range<u64>,
+    profile: Option<Profile>,
+    scripts: Vec<PathBuf>,
+    timeout: std::time::Duration,
+    failures: PathBuf,
+    show: usize,
+    quiet: bool,
+}
+
+impl ConformRequest {
+    /// The command line that reruns part of this request, for messages.
+    fn command(&self) -> String {
+        format!("{COMMAND} conform --role store --cmd '{}'", self.cmd)
+    }
+
+    /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
+    fn program(&self) -> Result<sim::conform::Program, u8> {
+        let mut program = sim::conform::Program::new(&self.cmd, self.timeout).map_err(|e| {
+            err!("error: --cmd: {e}");
+            2u8
+        })?;
+        program.handshake().map_err(|e| {
+            err!("error: --cmd '{}': {e}", self.cmd);
+            2u8
+        })?;
+        Ok(program)
+    }
+}
+
+/// The `.scn` files a `--scripts` path names: the file itself, or a directory's `.scn` files in name order.
+fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("{}: error: cannot list it: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// `logoff-sim conform`: scripts, then seeds, against the program; failures written, shrunk and printed.
+fn conform_command(request: &ConformRequest) -> u8 {
+    let mut program = match request.program() {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let started = Instant::now();
+    let mut code = 0;
+    let files = match script_files(&request.scripts) {
+        Ok(files) => files,
+        Err(e) => {
+            err!("{e}");
+            return 2;
+        }
+    };
+    let mut scripts_passed = 0;
+    for path in &files {
+        let (script, _) = match read_run(path, None) {
+            Ok(read) => read,
+            Err(failed) => return failed,
+        };
+        match sim::conform::run_script(&mut program, &script) {
+            Ok(_) => scripts_passed += 1,
+            Err(error) => {
+                err!("FAIL {error}");
+                err!("  rerun: {} --replay {}", request.command(), path.display());
+                code = 1;
+            }
+        }
+    }
+    if !files.is_empty() {
+        out!("scripts: {} of {} passed", scripts_passed, files.len());
+    }
+    let seeds = request.seeds.clone();
+    let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
+    let mut runs = 0u64;
+    let mut steps = 0u64;
+    let mut failing = Vec::new();
+    for seed in seeds.clone() {
+        let run = sim::conform::run_seed(&mut program, seed, request.profile);
+        runs += 1;
+        steps += run.trace.steps.len() as u64;
+        bar.inc(1);
+        if let Some(verdict) = &run.verdict {
+            // Written before anything is reported, so that nothing found is lost.
+            let path =
+                request.failures.join(format!("conform-seed-{seed}-profile-{}.seed", run.config.profile.index()));
+            let expect = match verdict {
+                sim::conform::Verdict::Violation { violation, .. } => Expected::Violation(violation.invariant),
+                sim::conform::Verdict::Harness { .. } => Expected::Clean,
+            };
+            let why = format!("found by {} --seeds {seed}..{}: {verdict}", request.command(), seed + 1);
+            let why: String = why.replace(['\n', '\r'], " ").trim().to_string();
+            let seed_file = SeedFile { seed, expect, why, script: run.script(&path.display().to_string()) };
+            // As a sweep does, the files of the smallest 1,000 failing seeds are kept (they come in seed order).
+            let written =
+                if failing.len() < 1000 { seed_file.save(&path) } else { Err("not written: past 1,000".into()) };
+            failing.push((run, path, written));
+        }
+    }
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    out!(
+        "seeds {}..{}: {} runs, {} steps, {} failing; {} messages to the program; {:.0} steps/s, {:.0} messages/s",
+        seeds.start,
+        seeds.end,
+        runs,
+        steps,
+        failing.len(),
+        program.exchanges,
+        steps as f64 / seconds,
+        program.exchanges as f64 / seconds
+    );
+    for (run, path, written) in failing.iter().take(request.show) {
+        let verdict = run.verdict.as_ref().expect("a failing run has a verdict");
+        err!("FAIL seed {} profile '{}': {verdict}", run.config.seed, run.config.profile);
+        match written {
+            Ok(()) => {
+                err!("  seed file: {} (replay: {} --replay {})", path.display(), request.command(), path.display())
+            }
+            Err(e) => err!("  error: {e}"),
+        }
+        if !sim::conform::deterministic(&mut program, run) {
+            err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
+        }
+        let shrunk_path = path.with_extension("shrunk.scn");
+        if let Some(shrunk) = sim::conform::shrink(&mut program, run, &shrunk_path.display().to_string()) {
+            let text = format!(
+                "# Shrunk by `logoff-sim conform` against `{}` from seed {}.\n# breaks: {verdict}\n\
+                 # replay: {} --replay {}\n{shrunk}",
+                request.cmd,
+                run.config.seed,
+                request.command(),
+                shrunk_path.display()
+            );
+            match sim::output::write_atomically(&shrunk_path, &text) {
+                Ok(()) => {
+                    err!("  shrunk to {}: {}", plural(shrunk.steps() as u64, "step", "steps"), shrunk_path.display());
+                    for line in shrunk.to_string().lines() {
+                        err!("    {line}");
+                    }
+                }
+                Err(e) => err!("  error: cannot write {}: {e}", shrunk_path.display()),
+            }
+        }
+    }
+    if !failing.is_empty() {
+        code = 1;
+    }
+    code
+}
+
+/// `logoff-sim conform --replay FILE`: one seed file or script against the program.
+fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
+    let mut program = match request.program() {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let name = input_name(path);
+    if path.extension().is_some_and(|e| e == "seed") {
+        let seed_file = match read_seed_file(path) {
+            Ok(seed_file) => seed_file,
+            Err(code) => return code,
+        };
+        let mut provider = sim::role::Provider::outside(&mut program);
+        return match seed_file.replay_with(&mut provider) {
+            Ok(what) => {
+                out!("{name}: ok: {what}");
+                0
+            }
+            Err(what) => {
+                err!("{name}: FAILED: {what}");
+                1
+            }
+        };
+    }
+    let (script, _) = match read_run(path, None) {
+        Ok(read) => read,
+        Err(code) => return code,
+    };
+    match sim::conform::run_script(&mut program, &script) {
+        Ok(outcome) => {
+            out!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps"));
+            0
+        }
+        Err(error) => {
+            err!("{error}");
+            error.exit_code()
+        }
+    }
 }
 
 fn list(what: Listing) -> u8 {

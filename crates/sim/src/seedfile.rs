@@ -26,9 +26,10 @@ use std::path::Path;
 use logoff_core::*;
 
 use crate::invariants::Invariant;
-use crate::liveness::verify_script;
+use crate::liveness::verify_script_with;
 use crate::observe::{ClientReturn, Observed};
 use crate::output::{write_atomically, COMMAND};
+use crate::role::Provider;
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
 use crate::text;
@@ -232,7 +233,13 @@ impl SeedFile {
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
     /// Returns a one-line description of what happened, or of how it differs from what was expected.
     pub fn replay(&self) -> Result<String, String> {
-        let result = verify_script(&self.script).map(|outcome| outcome.steps as u64).map_err(|e| e.to_string());
+        self.replay_with(&mut Provider::model())
+    }
+
+    /// [`replay`](SeedFile::replay) with `provider` in the store provider's role.
+    pub fn replay_with(&self, provider: &mut Provider) -> Result<String, String> {
+        let result =
+            verify_script_with(&self.script, provider).map(|outcome| outcome.steps as u64).map_err(|e| e.to_string());
         match (self.expect, result) {
             (Expected::Clean, Ok(steps)) => {
                 Ok(format!("clean ({}), as expected", text::plural(steps, "step", "steps")))

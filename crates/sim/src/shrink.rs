@@ -11,7 +11,8 @@
 use logoff_core::*;
 
 use crate::invariants::{Checker, Invariant};
-use crate::liveness::settle;
+use crate::liveness::settle_with;
+use crate::role::Provider;
 use crate::script::{ItemKind, Script};
 
 /// The most candidate replays one shrink may try.
@@ -20,16 +21,30 @@ pub const SHRINK_REPLAYS_MAX: u32 = 20_000;
 /// The invariant that `steps` break under the script's profile, setup and mutant; `None` if they break nothing
 /// or a step is not enabled.
 pub fn broken_invariant(base: &Script, steps: &[Action]) -> Option<Invariant> {
+    broken_invariant_with(base, steps, &mut Provider::model())
+}
+
+/// [`broken_invariant`] with `provider` in the store provider's role (started afresh). A provider that fails
+/// breaks nothing: the candidate is not kept.
+pub fn broken_invariant_with(base: &Script, steps: &[Action], provider: &mut Provider) -> Option<Invariant> {
     let mut model = Model::new(base.profile, base.setup).ok()?.with_mutant(base.mutant);
+    provider.start(&base.file, base.profile, base.setup);
     let mut checker = Checker::new(&model);
     for action in steps {
         let before = model;
-        let effects = model.apply(*action).ok()?;
+        let effects = provider.apply(&mut model, *action).ok()?;
+        if provider.failure().is_some() {
+            return None;
+        }
         if let Err(violation) = checker.after_step(&before, *action, &effects, &model) {
             return Some(violation.invariant);
         }
     }
-    settle(&mut model, &mut checker).err().map(|violation| violation.invariant)
+    let settled = settle_with(&mut model, &mut checker, provider);
+    if provider.failure().is_some() {
+        return None;
+    }
+    settled.err().map(|violation| violation.invariant)
 }
 
 /// The steps of a script that were applied (a step followed by `expect rejected` changed nothing and is left out).
@@ -51,16 +66,25 @@ pub fn applied_steps(script: &Script) -> Vec<Action> {
 
 /// The steps of `candidate` that are still enabled when the ones before them have been applied, under the
 /// script's profile, setup and mutant.
-fn enabled_subsequence(base: &Script, candidate: &[Action]) -> Vec<Action> {
+fn enabled_subsequence(base: &Script, candidate: &[Action], provider: &mut Provider) -> Vec<Action> {
     let Ok(model) = Model::new(base.profile, base.setup) else { return Vec::new() };
     let mut model = model.with_mutant(base.mutant);
-    candidate.iter().copied().filter(|action| model.apply(*action).is_ok()).collect()
+    provider.start(&base.file, base.profile, base.setup);
+    candidate.iter().copied().filter(|action| provider.apply(&mut model, *action).is_ok()).collect()
 }
 
 /// Reduces the script's steps to a 1-minimal list that still breaks `target`, and returns it as a script with
 /// steps only. `None` if the script's steps do not break `target` to begin with.
 pub fn shrink(script: &Script, target: Invariant) -> Option<Script> {
+    shrink_with(script, target, &mut Provider::model())
+}
+
+/// [`shrink`] with `provider` in the store provider's role: every candidate is run against it afresh.
+pub fn shrink_with(script: &Script, target: Invariant, provider: &mut Provider) -> Option<Script> {
     let mut steps = applied_steps(script);
+    if broken_invariant_with(script, &steps, provider) != Some(target) {
+        return None;
+    }
     let mut replays = 0u32;
     // A candidate is kept as its enabled subsequence, if that still breaks the target.
     let mut try_candidate = |candidate: &[Action]| -> Option<Vec<Action>> {
@@ -68,12 +92,9 @@ pub fn shrink(script: &Script, target: Invariant) -> Option<Script> {
         if replays > SHRINK_REPLAYS_MAX {
             return None;
         }
-        let enabled = enabled_subsequence(script, candidate);
-        (broken_invariant(script, &enabled) == Some(target)).then_some(enabled)
+        let enabled = enabled_subsequence(script, candidate, provider);
+        (broken_invariant_with(script, &enabled, provider) == Some(target)).then_some(enabled)
     };
-    if broken_invariant(script, &steps) != Some(target) {
-        return None;
-    }
     // ddmin over complements: remove one of `parts` chunks at a time.
     let mut parts = 2usize;
     while steps.len() >= 2 {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::coverage::{Coverage, Sometimes};
 use crate::invariants::{Checker, Invariant, Violation};
+use crate::role::Provider;
 
 /// Faults (send failures, TransportLogoff, other processes) happen only before this tick.
 pub const FAULT_PHASE_TICKS: u64 = 2_000;
@@ -227,8 +228,9 @@ pub struct Simulator {
 }
 
 /// The state of one run in progress.
-struct Run<'a, O: Observer> {
+struct Run<'a, 'p, O: Observer> {
     config: Config,
+    provider: &'a mut Provider<'p>,
     model: Model,
     checker: Checker,
     queue: &'a mut BinaryHeap<Event>,
@@ -253,13 +255,21 @@ impl Simulator {
 
     /// Runs the configuration to its end and reports every step to `observer`.
     pub fn run<O: Observer>(&mut self, config: &Config, observer: &mut O) -> Outcome {
+        self.run_with(config, observer, &mut Provider::model())
+    }
+
+    /// [`run`](Simulator::run) with `provider` in the store provider's role (started first, named `seed N`);
+    /// the run stops at the step where the provider fails (`provider.failure()` then says why).
+    pub fn run_with<O: Observer>(&mut self, config: &Config, observer: &mut O, provider: &mut Provider) -> Outcome {
         self.queue.clear();
+        provider.start(&format!("seed {}", config.seed), config.profile, config.setup);
         let model = Model::new(config.profile, config.setup)
             .expect("a drawn setup is within the model's bounds")
             .with_mutant(config.mutant);
         let mut root = ChaCha8Rng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
         let mut run = Run {
             config: *config,
+            provider,
             checker: Checker::new(&model),
             model,
             queue: &mut self.queue,
@@ -282,7 +292,7 @@ impl Simulator {
     }
 }
 
-impl<O: Observer> Run<'_, O> {
+impl<O: Observer> Run<'_, '_, O> {
     fn schedule(&mut self, tick: u64, kind: EventKind) {
         self.sequence += 1;
         debug_assert!(self.sequence < 1 << SEQUENCE_BITS && tick < 1 << (64 - SEQUENCE_BITS));
@@ -378,6 +388,9 @@ impl<O: Observer> Run<'_, O> {
             }
             if let Err(violation) = self.fire(kind) {
                 return Some((violation, self.steps));
+            }
+            if self.provider.failure().is_some() {
+                return None;
             }
         }
         if self.model.destroyed_unreleased() {
@@ -488,7 +501,7 @@ impl<O: Observer> Run<'_, O> {
     /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
     fn step(&mut self, action: Action) -> Result<(), Violation> {
         let before = self.model;
-        let effects = match self.model.apply(action) {
+        let effects = match self.provider.apply(&mut self.model, action) {
             Ok(effects) => effects,
             Err(_) => return Ok(()),
         };

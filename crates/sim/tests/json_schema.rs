@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use logoff_core::Mutant;
 use serde_json::Value;
@@ -22,8 +22,6 @@ use sim::trace::Trace;
 
 mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_logoff-sim");
-
 /// How every reproduce, replay and render command the documents hold starts.
 const COMMAND: &str = "cargo run -q --release -p sim --bin logoff-sim --";
 
@@ -32,15 +30,8 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("json", name)
 }
 
-/// Runs the binary in `directory` with `args`, without the CARGO_TARGET_DIR that `cargo test` may have been given:
-/// failing seeds must land in the scratch directory, not in the real target directory.
 fn logoff_sim(directory: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(directory)
-        .env_remove("CARGO_TARGET_DIR")
-        .args(args)
-        .output()
-        .expect("logoff-sim runs")
+    common::logoff_sim_in(directory, args)
 }
 
 fn text(bytes: &[u8]) -> String {

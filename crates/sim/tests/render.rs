@@ -11,8 +11,6 @@ use sim::render::{render, Picture};
 
 mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_logoff-sim");
-
 /// The two canonical failures drawn in docs/pictures: a safety violation in one step, and a call that never
 /// returns (a blocked span to the end).
 const CANONICAL: [(&str, &str); 2] = [
@@ -27,12 +25,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs the binary at the workspace root (where the printed commands are meant to be pasted).
 fn logoff_sim(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(common::workspace_dir(""))
-        .env_remove("CARGO_TARGET_DIR")
-        .args(args)
-        .output()
-        .expect("logoff-sim runs")
+    common::logoff_sim_in(&common::workspace_dir(""), args)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -28,7 +28,7 @@ use logoff_core::{
 };
 
 pub use parse::{parse, ScriptError, LIST_ITEMS_MAX};
-pub use run::{run_checked, Outcome, RunError, RunErrorKind, StepCheck};
+pub use run::{run_checked, run_checked_with, Outcome, RunError, RunErrorKind, StepCheck};
 
 /// A scenario: the profile and setup of the run, then its steps and expectations in order.
 #[derive(Clone, Debug, PartialEq, Eq)]

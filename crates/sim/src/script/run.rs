@@ -6,6 +6,7 @@ use logoff_core::{Action, Effects, Model, NotEnabled, SetupError, StorePhase};
 
 use super::{Expectation, ExpectationBody, ItemKind, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::observe::{ClientReturn, Observed};
+use crate::role::Provider;
 
 /// A check run after every applied step with the model before the step, the step, its effects and the model
 /// after it; an `Err` names what went wrong and stops the run (`invariant violated`). The invariant checker
@@ -42,6 +43,8 @@ pub enum RunErrorKind {
     InvariantViolated(String),
     /// The setup is out of the model's bounds. `parse` never lets this through; a script built in code can.
     InvalidSetup(SetupError),
+    /// The store provider under test failed outside the protocol (crashed, hung, answered out of protocol).
+    Harness(String),
 }
 
 impl RunError {
@@ -64,6 +67,7 @@ impl fmt::Display for RunError {
             RunErrorKind::NotEnabled { step, reason } => write!(f, "{file}:{line}: step not enabled: {step}: {reason}"),
             RunErrorKind::InvariantViolated(message) => write!(f, "{file}:{line}: invariant violated: {message}"),
             RunErrorKind::InvalidSetup(error) => write!(f, "{file}: error: invalid setup: {error}"),
+            RunErrorKind::Harness(why) => write!(f, "{file}:{line}: the provider under test failed: {why}"),
         }
     }
 }
@@ -81,10 +85,21 @@ enum LastStep {
 /// Runs the script, calling `check` after every applied step. Stops at the first expectation that fails, the
 /// first step that is not enabled (unless the next item is `expect rejected`), or the first failed check.
 pub fn run_checked(script: &Script, check: &mut StepCheck<'_>) -> Result<Outcome, RunError> {
+    run_checked_with(script, check, Provider::model())
+}
+
+/// [`run_checked`] with `provider` in the store provider's role (started first, named after the script); a
+/// provider that fails stops the run at the line of the step.
+pub fn run_checked_with(
+    script: &Script,
+    check: &mut StepCheck<'_>,
+    mut provider: Provider,
+) -> Result<Outcome, RunError> {
     let fail = |line: usize, kind: RunErrorKind| RunError { file: script.file.clone(), line, kind };
     let mut model = Model::new(script.profile, script.setup)
         .map_err(|e| fail(0, RunErrorKind::InvalidSetup(e)))?
         .with_mutant(script.mutant);
+    provider.start(&script.file, script.profile, script.setup);
     let mut observed = Observed::new();
     let mut last_step = LastStep::NoStep;
     let mut steps = 0;
@@ -94,7 +109,11 @@ pub fn run_checked(script: &Script, check: &mut StepCheck<'_>) -> Result<Outcome
             ItemKind::Step(action) => {
                 steps += 1;
                 let before = Clone::clone(&model);
-                match model.apply(*action) {
+                let applied = provider.apply(&mut model, *action);
+                if let Some(why) = provider.failure() {
+                    return Err(fail(item.line, RunErrorKind::Harness(why)));
+                }
+                match applied {
                     Ok(effects) => {
                         observed.record(*action, &effects);
                         last_step = LastStep::Applied;

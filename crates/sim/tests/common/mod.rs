@@ -2,7 +2,8 @@
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A directory of the workspace, from its path relative to the workspace root (`tests/scenarios`).
@@ -32,4 +33,15 @@ pub fn scratch(prefix: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&directory);
     std::fs::create_dir_all(&directory).expect("the test directory can be created");
     directory
+}
+
+/// Runs the `logoff-sim` binary in `directory` with `args`, without the CARGO_TARGET_DIR that `cargo test` may
+/// have been given (failing seeds must land where the test says, not in the real target directory).
+pub fn logoff_sim_in(directory: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_logoff-sim"))
+        .current_dir(directory)
+        .env_remove("CARGO_TARGET_DIR")
+        .args(args)
+        .output()
+        .expect("logoff-sim runs")
 }

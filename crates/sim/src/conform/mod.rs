@@ -1,0 +1,117 @@
+//! The conformance harness: a store provider that is not the model's — a Rust implementation of
+//! [`logoff_core::StoreProvider`] ([`check`]), or a program in any language over JSON lines ([`Program`],
+//! docs/CONFORM.md) — plays its role in seeded runs and scenario scripts, and the same invariant checker judges
+//! what crosses its interface. Failures are kept as scripts of their steps and shrunk against the same provider.
+
+mod program;
+
+pub use program::{words, Program, LINE_BYTES_MAX, VERSION};
+
+use std::fmt;
+use std::ops::Range;
+
+use logoff_core::*;
+
+use crate::invariants::Violation;
+use crate::role::{Provider, Role};
+use crate::script::{Expectation, Script};
+use crate::simulate::{Config, Simulator};
+use crate::trace::Trace;
+
+/// Why a run of the provider failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// An invariant broke at this step (from 1).
+    Violation { violation: Violation, step: usize },
+    /// The provider failed outside the protocol at this step (from 1): crashed, hung, answered out of protocol.
+    Harness { why: String, step: usize },
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Violation { violation, step } => write!(f, "step {step}: {violation}"),
+            Verdict::Harness { why, step } => write!(f, "step {step}: the provider failed: {why}"),
+        }
+    }
+}
+
+/// One seeded run of the provider.
+#[derive(Clone, Debug)]
+pub struct SeedRun {
+    pub config: Config,
+    pub trace: Trace,
+    pub verdict: Option<Verdict>,
+}
+
+impl SeedRun {
+    /// The run's steps as a script (a step that was not enabled is followed by `expect rejected`), with no
+    /// expectation about where it ended: the model's own provider might end elsewhere.
+    pub fn script(&self, file: &str) -> Script {
+        let mut script = Script::new(file, self.config.profile, self.config.setup);
+        for step in &self.trace.steps {
+            script.push_step(step.action);
+            if step.result.is_err() {
+                script.push_expectation(Expectation::Rejected);
+            }
+        }
+        script
+    }
+}
+
+/// Runs one seed (its setup, workload, faults and, without `profile`, its profile) with `role` as the store
+/// provider, every invariant checked after every step and liveness at the end.
+pub fn run_seed(role: &mut dyn Role, seed: u64, profile: Option<Profile>) -> SeedRun {
+    let config = Config::from_seed(seed, profile);
+    let mut trace = Trace::default();
+    let outcome = Simulator::new().run_with(&config, &mut trace, &mut Provider::outside(role));
+    let verdict = match (role.failure(), outcome.violation) {
+        (Some(why), _) => Some(Verdict::Harness { why, step: trace.steps.len() }),
+        (None, Some((violation, step))) => Some(Verdict::Violation { violation, step: step as usize }),
+        (None, None) => None,
+    };
+    SeedRun { config, trace, verdict }
+}
+
+/// What [`check`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub runs: u64,
+    pub steps: u64,
+    /// The failing runs, smallest seed first (all of them: a provider under test should fail few).
+    pub failures: Vec<SeedRun>,
+}
+
+/// The entry point for a Rust implementation of the store provider: runs `seeds` (each drawing its profile, or
+/// all under `profile`) with `role` as the store provider and returns what failed. Use it from `cargo test`:
+/// `assert!(sim::conform::check(&mut MyStore::default(), 0..10_000, None).failures.is_empty())`.
+pub fn check(role: &mut dyn Role, seeds: Range<u64>, profile: Option<Profile>) -> Report {
+    let mut report = Report::default();
+    for seed in seeds {
+        let run = run_seed(role, seed, profile);
+        report.runs += 1;
+        report.steps += run.trace.steps.len() as u64;
+        if run.verdict.is_some() {
+            report.failures.push(run);
+        }
+    }
+    report
+}
+
+/// Runs a failing seed again and says whether the provider did exactly the same (the same trace, byte for byte):
+/// the harness is deterministic, so a difference is the provider's.
+pub fn deterministic(role: &mut dyn Role, run: &SeedRun) -> bool {
+    let again = run_seed(role, run.config.seed, Some(run.config.profile));
+    again.trace.text() == run.trace.text() && again.verdict == run.verdict
+}
+
+/// Shrinks a run that broke an invariant to a shortest script that breaks it against the same provider.
+pub fn shrink(role: &mut dyn Role, run: &SeedRun, file: &str) -> Option<Script> {
+    let Some(Verdict::Violation { violation, .. }) = &run.verdict else { return None };
+    crate::shrink::shrink_with(&run.script(file), violation.invariant, &mut Provider::outside(role))
+}
+
+/// Runs a scenario script with `role` as the store provider, as `logoff-sim script` runs it with the model's.
+pub fn run_script(role: &mut dyn Role, script: &Script) -> Result<crate::script::Outcome, crate::script::RunError> {
+    crate::liveness::verify_script_with(script, &mut Provider::outside(role))
+}

@@ -1,0 +1,390 @@
+//! A store provider written by a user, in any language, run as a child process that speaks JSON lines on its
+//! standard input and output (docs/CONFORM.md). Every way the program can fail — it exits, hangs past the time
+//! limit, writes a line that is not JSON, answers out of protocol — becomes a [`Role::failure`] naming the message
+//! it was answering; the harness never panics on it, and the child is always reaped.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use logoff_core::*;
+use serde_json::Value;
+
+use crate::role::Role;
+
+/// The protocol version this harness speaks.
+pub const VERSION: u64 = 1;
+/// The longest line accepted from the program.
+pub const LINE_BYTES_MAX: usize = 64 * 1024;
+/// The lines of the program's standard error kept to show when it fails.
+const STDERR_LINES_KEPT: usize = 20;
+
+/// Splits a command line into words as a POSIX shell does for plain words, single quotes and double quotes (no
+/// variables, globs or escapes inside single quotes).
+pub fn words(command: &str) -> Result<Vec<String>, String> {
+    let (mut words, mut word, mut started) = (Vec::new(), String::new(), false);
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => word.push(chars.next().unwrap_or('\\')),
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => (quote, started) = (Some(c), true),
+            (None, '\\') => {
+                word.push(chars.next().unwrap_or('\\'));
+                started = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            (None, c) => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err(format!(
+            "`{command}` has a quote that is not closed; expected a command line such as 'python3 store.py'"
+        ));
+    }
+    if started {
+        words.push(word);
+    }
+    if words.is_empty() {
+        return Err("the command is empty; expected a command line such as 'python3 store.py'".to_string());
+    }
+    Ok(words)
+}
+
+/// The running child.
+struct Running {
+    child: Child,
+    stdin: BufWriter<ChildStdin>,
+    lines: Receiver<Result<String, String>>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// The program under test in the store provider's role.
+pub struct Program {
+    words: Vec<String>,
+    timeout: Duration,
+    running: Option<Running>,
+    failure: Option<String>,
+    /// The name of the run in progress, for messages.
+    run: String,
+    /// The name the program gave in its `hello`, if any.
+    pub name: Option<String>,
+    /// The messages answered so far, over all runs.
+    pub exchanges: u64,
+}
+
+impl Program {
+    /// A program to run as `command` (a command line), allowed `timeout` for each answer. Nothing is started until
+    /// the first run.
+    pub fn new(command: &str, timeout: Duration) -> Result<Program, String> {
+        Ok(Program {
+            words: words(command)?,
+            timeout,
+            running: None,
+            failure: None,
+            run: String::new(),
+            name: None,
+            exchanges: 0,
+        })
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let mut child = Command::new(&self.words[0])
+            .args(&self.words[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start `{}`: {e}", self.words.join(" ")))?;
+        let stdin = BufWriter::new(child.stdin.take().expect("stdin is piped"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                let read = reader.by_ref().take(LINE_BYTES_MAX as u64 + 1).read_until(b'\n', &mut line);
+                let item = match read {
+                    Ok(0) => Err("it closed its standard output (exited?)".to_string()),
+                    Ok(_) if line.len() > LINE_BYTES_MAX => {
+                        Err(format!("it wrote a line longer than {LINE_BYTES_MAX} bytes"))
+                    }
+                    Ok(_) => String::from_utf8(line).map_err(|_| "it wrote a line that is not UTF-8".to_string()),
+                    Err(e) => Err(format!("its standard output cannot be read: {e}")),
+                };
+                let last = item.is_err();
+                if send.send(item).is_err() || last {
+                    return;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let kept = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                if kept.len() == STDERR_LINES_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+        });
+        self.running = Some(Running { child, stdin, lines, stderr });
+        let hello = self.exchange(&format!(r#"{{"type":"hello","version":{VERSION},"role":"store"}}"#), &["hello"])?;
+        if hello.get("version").and_then(Value::as_u64) != Some(VERSION) {
+            return Err(self.fail(&format!("it answered hello with {hello}; expected \"version\":{VERSION}")));
+        }
+        self.name = hello.get("name").and_then(Value::as_str).map(str::to_string);
+        Ok(())
+    }
+
+    /// Starts the program and exchanges `hello`, so that a program that cannot start is found before any run.
+    pub fn handshake(&mut self) -> Result<(), String> {
+        self.run = "hello".to_string();
+        self.stop();
+        self.failure = None;
+        self.spawn()
+    }
+
+    /// Records the program's failure (with its exit status and the end of its standard error), stops it, and
+    /// returns the message.
+    fn fail(&mut self, what: &str) -> String {
+        let mut message = format!("{}: {what}", self.run);
+        if let Some(mut running) = self.running.take() {
+            let _ = running.child.kill();
+            let status = running.child.wait().map_or("unknown".to_string(), |status| status.to_string());
+            message.push_str(&format!(" (the program: {status})"));
+            let tail = running.stderr.lock().map(|lines| lines.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
+            if !tail.is_empty() {
+                message.push_str(&format!("; the end of its standard error:\n    {}", tail.join("\n    ")));
+            }
+        }
+        if self.failure.is_none() {
+            self.failure = Some(message.clone());
+        }
+        message
+    }
+
+    /// Sends one message and reads its answer, which must be a JSON object of one of the `expected` types.
+    fn exchange(&mut self, message: &str, expected: &[&str]) -> Result<Value, String> {
+        let Some(running) = self.running.as_mut() else {
+            return Err(self.failure.clone().unwrap_or_else(|| "the program is not running".to_string()));
+        };
+        let sent = running.stdin.write_all(message.as_bytes()).and_then(|()| running.stdin.write_all(b"\n"));
+        if let Err(e) = sent.and_then(|()| running.stdin.flush()) {
+            return Err(self.fail(&format!("cannot send {message}: {e}")));
+        }
+        let line = match running.lines.recv_timeout(self.timeout) {
+            Ok(Ok(line)) => line,
+            Ok(Err(why)) => return Err(self.fail(&format!("answering {message}: {why}"))),
+            Err(RecvTimeoutError::Timeout) => {
+                let ms = self.timeout.as_millis();
+                return Err(self.fail(&format!("no answer to {message} within {ms} ms (the program was killed)")));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(self.fail(&format!("answering {message}: it closed its standard output")));
+            }
+        };
+        self.exchanges += 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value @ Value::Object(_)) => value,
+            Ok(_) | Err(_) => {
+                let shown: String = text.chars().take(200).collect();
+                return Err(self.fail(&format!("answering {message}: `{shown}` is not a JSON object")));
+            }
+        };
+        let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
+        if !expected.contains(&kind) {
+            let expected = expected.join("\" or \"");
+            return Err(
+                self.fail(&format!("answering {message}: {value}; expected an answer of \"type\":\"{expected}\""))
+            );
+        }
+        Ok(value)
+    }
+
+    /// An answer that is out of protocol: the program fails with `why`.
+    fn out_of_protocol(&mut self, message: &str, answer: &Value, why: &str) {
+        self.fail(&format!("answering {message}: {answer} is out of protocol: {why}"));
+    }
+}
+
+/// Reads `"hresult"` (a name of the table, or a number) and `"flags"` (an integer) of an answer.
+fn status(answer: &Value) -> Result<CallResult, String> {
+    let hresult = match answer.get("hresult") {
+        Some(Value::String(name)) => {
+            HResult::from_name(name).ok_or_else(|| format!("unknown HRESULT name `{name}`"))?
+        }
+        Some(Value::Number(n)) => {
+            HResult(n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("an HRESULT number must fit 32 bits")?)
+        }
+        _ => return Err("expected \"hresult\" (a name such as \"S_OK\")".to_string()),
+    };
+    let flags = answer
+        .get("flags")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or("expected \"flags\" (an integer)")?;
+    Ok(CallResult::Status(hresult, LogoffFlags::from_bits_retain(flags)))
+}
+
+fn count(answer: &Value) -> Result<CallResult, String> {
+    answer
+        .get("count")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .map(CallResult::Count)
+        .ok_or_else(|| "expected \"count\" (an integer)".to_string())
+}
+
+/// The answer given while the program cannot play: the run stops at this step anyway.
+const STOPPED: StoreAnswer = StoreAnswer::Return(CallResult::Count(0));
+
+impl StoreProvider for Program {
+    fn call(&mut self, client: ClientId, call: StoreCall) -> StoreAnswer {
+        if self.failure.is_some() {
+            return STOPPED;
+        }
+        let c = client.0;
+        let message = match call {
+            StoreCall::AddRef => format!(r#"{{"type":"call","client":{c},"call":"addref"}}"#),
+            StoreCall::Release => format!(r#"{{"type":"call","client":{c},"call":"release"}}"#),
+            StoreCall::StoreLogoff(flags) => {
+                format!(r#"{{"type":"call","client":{c},"call":"store_logoff","flags":{}}}"#, flags.bits())
+            }
+            StoreCall::Submit(m) => format!(r#"{{"type":"call","client":{c},"call":"submit","message":{}}}"#, m.0),
+        };
+        let Ok(answer) = self.exchange(&message, &["return", "store_logoff_transports"]) else { return STOPPED };
+        if answer.get("type").and_then(Value::as_str) == Some("store_logoff_transports") {
+            if !matches!(call, StoreCall::Release | StoreCall::StoreLogoff(_)) {
+                self.out_of_protocol(
+                    &message,
+                    &answer,
+                    "only a Release or a StoreLogoff may call StoreLogoffTransports",
+                );
+                return STOPPED;
+            }
+            let mode = answer
+                .get("mode")
+                .and_then(Value::as_str)
+                .and_then(|name| Mode::ALL.into_iter().find(|m| m.name() == name));
+            return match mode {
+                Some(mode) => StoreAnswer::CallTransports(mode),
+                None => {
+                    self.out_of_protocol(
+                        &message,
+                        &answer,
+                        "expected \"mode\": NO_WAIT, ORDERLY, PURGE, ABORT or QUIET",
+                    );
+                    STOPPED
+                }
+            };
+        }
+        let result = match call {
+            StoreCall::AddRef | StoreCall::Release => count(&answer),
+            StoreCall::StoreLogoff(_) | StoreCall::Submit(_) => status(&answer),
+        };
+        match result {
+            Ok(result) => StoreAnswer::Return(result),
+            Err(why) => {
+                self.out_of_protocol(&message, &answer, &why);
+                STOPPED
+            }
+        }
+    }
+
+    fn transports_returned(&mut self, client: ClientId, flags: LogoffFlags, other_process: bool) -> AfterTransports {
+        let stopped = AfterTransports { invalidate: false, result: CallResult::Count(0) };
+        if self.failure.is_some() {
+            return stopped;
+        }
+        let message = format!(
+            r#"{{"type":"transports_returned","client":{},"flags":{},"other_process":{other_process}}}"#,
+            client.0,
+            flags.bits()
+        );
+        let Ok(answer) = self.exchange(&message, &["after_transports"]) else { return stopped };
+        let Some(invalidate) = answer.get("invalidate").and_then(Value::as_bool) else {
+            self.out_of_protocol(&message, &answer, "expected \"invalidate\" (true or false)");
+            return stopped;
+        };
+        let result = if answer.get("count").is_some() { count(&answer) } else { status(&answer) };
+        match result {
+            Ok(result) => AfterTransports { invalidate, result },
+            Err(why) => {
+                self.out_of_protocol(&message, &answer, &why);
+                stopped
+            }
+        }
+    }
+}
+
+impl Role for Program {
+    fn start(&mut self, run: &str, profile: Profile, setup: Setup) {
+        self.run = run.to_string();
+        if self.failure.is_some() || self.running.is_none() {
+            self.failure = None;
+            self.stop();
+            if let Err(why) = self.spawn() {
+                if self.failure.is_none() {
+                    self.failure = Some(format!("{run}: {why}"));
+                }
+                return;
+            }
+        }
+        let knobs: Vec<String> =
+            Profile::KNOBS.iter().zip(profile.values()).map(|(knob, value)| format!(r#""{knob}":"{value}""#)).collect();
+        let message = format!(
+            r#"{{"type":"start","run":{},"profile":{{{}}},"setup":{{"clients":{},"transports":{},"inbox":{},"other":{}}}}}"#,
+            Value::String(run.to_string()),
+            knobs.join(","),
+            setup.clients,
+            setup.transports,
+            setup.inbox,
+            setup.other
+        );
+        let _ = self.exchange(&message, &["ready"]);
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failure.clone()
+    }
+}
+
+impl Program {
+    /// Says `bye`, closes the program's input, and reaps it (killed if it has not exited within half a second).
+    fn stop(&mut self) {
+        let Some(mut running) = self.running.take() else { return };
+        let _ = running.stdin.write_all(b"{\"type\":\"bye\"}\n").and_then(|()| running.stdin.flush());
+        drop(running.stdin);
+        for _ in 0..50 {
+            if let Ok(Some(_)) = running.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = running.child.kill();
+        let _ = running.child.wait();
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

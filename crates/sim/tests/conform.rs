@@ -1,0 +1,230 @@
+//! The conformance harness (issue 10): a store provider that is not the model's plays its role, and the same
+//! invariants judge it. A Rust store through `sim::conform::check`, the Python examples through
+//! `logoff-sim conform`, and programs that crash, hang, write garbage or answer out of protocol.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use sim::conform::{self, Verdict};
+use sim::role::Role;
+
+#[path = "../examples/rust_store.rs"]
+mod rust_store;
+
+mod common;
+
+use rust_store::RustStore;
+
+fn scratch(name: &str) -> PathBuf {
+    common::scratch("conform", name)
+}
+
+/// Runs the binary at the workspace root (where the printed commands are meant to be pasted).
+fn logoff_sim(args: &[&str]) -> Output {
+    common::logoff_sim_in(&common::workspace_dir(""), args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scenarios() -> Vec<sim::script::Script> {
+    common::files("tests/scenarios", "scn")
+        .iter()
+        .map(|path| sim::script::parse(&std::fs::read(path).unwrap(), &path.display().to_string()).unwrap())
+        .collect()
+}
+
+/// Shows the Rust path: a store provider implemented in Rust passes every scenario and 3,000 seeds through
+/// `sim::conform::check`, and the same store with one mistake (StoreLogoffTransports at the first Release) is
+/// caught and shrunk to a script of at most 12 steps that breaks transports-call-site (R4).
+#[test]
+fn a_rust_store_passes_and_its_mistake_is_caught() {
+    let mut good = RustStore::default();
+    for script in scenarios() {
+        if let Err(error) = conform::run_script(&mut good, &script) {
+            panic!("{error}");
+        }
+    }
+    let report = conform::check(&mut good, 0..3_000, None);
+    assert_eq!(report.runs, 3_000);
+    assert!(report.failures.is_empty(), "{:?}", report.failures.first().map(|run| &run.verdict));
+
+    let mut buggy = RustStore::default();
+    buggy.calls_at_first_release = true;
+    let report = conform::check(&mut buggy, 0..200, None);
+    let first = report.failures.first().expect("the mistake is caught within 200 seeds");
+    let Some(Verdict::Violation { violation, .. }) = &first.verdict else { panic!("{:?}", first.verdict) };
+    assert_eq!(violation.invariant.name(), "transports-call-site");
+    assert!(conform::deterministic(&mut buggy, first));
+    let shrunk = conform::shrink(&mut buggy, first, "shrunk.scn").expect("it shrinks");
+    assert!(shrunk.steps() <= 12, "{shrunk}");
+    // The shrunk script passes against the good store: it is the mistake that breaks it.
+    assert!(conform::run_script(&mut good, &shrunk).is_ok());
+}
+
+/// Shows that the reference model's own answers, given through the role interface, are judged exactly as the
+/// model: a store that answers as the model does for a scenario passes it (checked above for RustStore), and a
+/// store that never invalidates the store object after COMPLETE breaks R5.
+#[test]
+fn a_store_that_ignores_complete_is_caught() {
+    struct NeverInvalid(RustStore);
+    impl logoff_core::StoreProvider for NeverInvalid {
+        fn call(&mut self, c: logoff_core::ClientId, call: logoff_core::StoreCall) -> logoff_core::StoreAnswer {
+            self.0.call(c, call)
+        }
+        fn transports_returned(
+            &mut self,
+            c: logoff_core::ClientId,
+            flags: logoff_core::LogoffFlags,
+            other: bool,
+        ) -> logoff_core::AfterTransports {
+            let after = self.0.transports_returned(c, flags, other);
+            logoff_core::AfterTransports { invalidate: false, ..after }
+        }
+    }
+    impl Role for NeverInvalid {
+        fn start(&mut self, run: &str, profile: logoff_core::Profile, setup: logoff_core::Setup) {
+            self.0.start(run, profile, setup);
+        }
+        fn failure(&self) -> Option<String> {
+            None
+        }
+    }
+    let report = conform::check(&mut NeverInvalid(RustStore::default()), 0..500, None);
+    assert!(!report.failures.is_empty(), "a store that keeps an invalid object valid is caught");
+}
+
+/// The Python 3 on PATH, or why the Python tests are skipped. `.ci/run` makes sure there is one.
+fn python() -> Option<&'static str> {
+    let found = Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
+    if !found {
+        let why = "python3 is not installed (the examples need Python 3, standard library only)";
+        assert!(std::env::var_os("LOGOFF_SIM_REQUIRE_PYTHON").is_none(), "{why}");
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
+    Some("python3")
+}
+
+/// Shows item 4 of the issue: the good Python store passes every scenario script and 100,000 seeds through
+/// `logoff-sim conform`, and the buggy one is caught, shrunk to at most 12 steps, and its seed file replays
+/// against it as the violation it found.
+#[test]
+fn the_python_examples_pass_and_are_caught() {
+    let Some(python) = python() else { return };
+    let directory = scratch("python");
+    let failures = directory.display().to_string();
+    let good = format!("{python} examples/providers/good_store.py");
+    let started = std::time::Instant::now();
+    let output = logoff_sim(&[
+        "conform",
+        "--role",
+        "store",
+        "--cmd",
+        &good,
+        "--scripts",
+        "tests/scenarios",
+        "--seeds",
+        "0..100000",
+        "--quiet",
+        "--failures",
+        &failures,
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
+    assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
+    assert!(stdout.contains("seeds 0..100000: 100000 runs,") && stdout.contains(" 0 failing;"), "{stdout}");
+    eprintln!("good_store.py: {} in {:.1} s", stdout.trim(), started.elapsed().as_secs_f64());
+
+    let buggy = format!("{python} examples/providers/buggy_store.py");
+    let output = logoff_sim(&[
+        "conform",
+        "--role",
+        "store",
+        "--cmd",
+        &buggy,
+        "--seeds",
+        "0..300",
+        "--quiet",
+        "--show",
+        "1",
+        "--failures",
+        &failures,
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("transports-call-site (R2, R3, R4, A1, A9)"), "{stderr}");
+    let shrunk = stderr.lines().find_map(|l| l.trim().strip_prefix("shrunk to ")).unwrap_or_else(|| panic!("{stderr}"));
+    let steps: usize = shrunk.split_whitespace().next().unwrap().parse().unwrap();
+    assert!((1..=12).contains(&steps), "{stderr}");
+    let seed_file = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("seed file: "))
+        .and_then(|rest| rest.split(" (replay").next())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let replayed = logoff_sim(&["conform", "--role", "store", "--cmd", &buggy, "--replay", seed_file]);
+    assert!(replayed.status.success(), "{}", text(&replayed.stderr));
+    assert!(text(&replayed.stdout).contains("violation of transports-call-site, as expected"));
+    let replayed = logoff_sim(&["conform", "--role", "store", "--cmd", &good, "--replay", seed_file]);
+    assert_eq!(replayed.status.code(), Some(1), "the good store does not break it");
+}
+
+/// A program that answers `hello` and `ready`, then runs `then` (a shell fragment) for the first call.
+fn misbehaving(then: &str) -> String {
+    format!(
+        "sh -c 'read l; echo \"{{\\\"type\\\":\\\"hello\\\",\\\"version\\\":1}}\"; read l; \
+         echo \"{{\\\"type\\\":\\\"ready\\\"}}\"; read l; {then}'"
+    )
+}
+
+/// Shows that a program that crashes, hangs, writes a line that is not JSON, or answers out of protocol gets a
+/// verdict naming the step and what went wrong, never a panic of the harness; and that one that cannot start is
+/// bad input (exit 2).
+#[test]
+fn misbehaving_programs_get_a_clear_verdict() {
+    let directory = scratch("misbehaving");
+    let failures = directory.display().to_string();
+    let cases = [
+        ("exit 3", "it closed its standard output"),
+        ("sleep 30", "no answer to"),
+        ("echo not-json; sleep 1", "`not-json` is not a JSON object"),
+        (
+            "echo \"{\\\"type\\\":\\\"return\\\",\\\"hresult\\\":\\\"S_MAYBE\\\",\\\"flags\\\":0}\"; sleep 1",
+            "unknown HRESULT name",
+        ),
+        ("echo \"{\\\"type\\\":\\\"bogus\\\"}\"; sleep 1", "expected an answer of \"type\""),
+    ];
+    for (then, expected) in cases {
+        let command = misbehaving(then);
+        let started = std::time::Instant::now();
+        let output = logoff_sim(&[
+            "conform",
+            "--role",
+            "store",
+            "--cmd",
+            &command,
+            "--seeds",
+            "0..2",
+            "--quiet",
+            "--show",
+            "1",
+            "--timeout-ms",
+            "300",
+            "--failures",
+            &failures,
+        ]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{then}: {stderr}");
+        assert!(stderr.contains("FAIL seed 0") && stderr.contains(": step "), "{then}: {stderr}");
+        assert!(stderr.contains(expected), "{then}: expected `{expected}` in\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(started.elapsed().as_secs() < 20, "{then}: the harness waited {:?}", started.elapsed());
+    }
+    let output = logoff_sim(&["conform", "--role", "store", "--cmd", "no-such-program-here", "--seeds", "0..2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot start `no-such-program-here`"), "{}", text(&output.stderr));
+    let output = logoff_sim(&["conform", "--role", "store", "--cmd", "sh -c 'exit 0", "--seeds", "0..2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("quote that is not closed"), "{}", text(&output.stderr));
+}
