@@ -2,6 +2,7 @@
 //!
 //! `logoff-core` holds the protocol; this crate decides what happens next and checks what happened.
 
+pub mod check_trace;
 pub mod conform;
 pub mod coverage;
 pub mod diff;

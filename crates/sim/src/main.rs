@@ -356,7 +356,8 @@ enum Command {
         /// The mistake the model makes (with --seed or a script; a seed file names its own).
         #[arg(long, value_parser = mutant_parser())]
         mutant: Option<Mutant>,
-        /// What to draw [default: from the extension of -o: .mmd or .md, .svg, .html; mermaid on standard output].
+        /// What to draw (`log`: the run as `check-trace` reads it) [default: from the extension of -o: .mmd or .md,
+        /// .svg, .html, .log; mermaid on standard output].
         #[arg(long, value_parser = PossibleValuesParser::new(Picture::NAMES).map(|v| Picture::from_name(&v).expect("a listed name")))]
         to: Option<Picture>,
         /// The file to write [default: standard output].
@@ -400,6 +401,18 @@ enum Command {
         /// No progress bar (it is drawn on standard error only when that is a terminal).
         #[arg(long)]
         quiet: bool,
+    },
+    /// Check a log of a real run: is it a behaviour the model allows under some reading of the pages, and under
+    /// which? The log: a `setup` line, then `STEP -> EFFECTS` lines as a trace prints them (`run` and `render --to
+    /// log` write this form); the first line that no profile explains is named.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile; 1 a line that no profile explains; 2 a \
+                            log that cannot be read."))]
+    CheckTrace {
+        /// The log; `-` reads it from standard input.
+        log: PathBuf,
+        /// Print every profile that explains the log, not only the values each knob takes among them.
+        #[arg(long)]
+        list: bool,
     },
     /// List the names that options take, and runs nothing.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- list mutants", "Exit codes: 0; 2 an output that cannot be written."))]
@@ -549,6 +562,7 @@ fn main() -> ExitCode {
         Command::Shrink { seed_file, out, format } => shrink_command(&seed_file, out, format),
         Command::Mutants { seeds, out, format, quiet } => mutants_command(seeds, &out, format, quiet),
         Command::List { what } => list(what),
+        Command::CheckTrace { log, list } => check_trace_command(&log, list),
         Command::Conform { role: _, cmd, seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } => {
             let request = ConformRequest {
                 cmd,
@@ -1519,6 +1533,55 @@ fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
         Err(error) => {
             err!("{error}");
             error.exit_code()
+        }
+    }
+}
+
+/// `logoff-sim check-trace LOG`.
+fn check_trace_command(path: &Path, list_all: bool) -> u8 {
+    use sim::check_trace::{KnobSummary, Verdict};
+    let name = input_name(path);
+    let source = match text::read(path) {
+        Ok(source) => source,
+        Err(e) => {
+            err!("{name}: error: {e}; expected a log");
+            return 2;
+        }
+    };
+    let log = match sim::check_trace::read(&source, &name) {
+        Ok(log) => log,
+        Err(e) => {
+            err!("{e}");
+            return 2;
+        }
+    };
+    match sim::check_trace::check(&log) {
+        Verdict::Allowed(profiles) => {
+            out!(
+                "{name}: allowed ({}) under {} of {} profiles: {}",
+                plural(log.steps.len() as u64, "step", "steps"),
+                profiles.len(),
+                Profile::COUNT,
+                KnobSummary(&profiles)
+            );
+            if list_all {
+                for profile in &profiles {
+                    out!("  {profile}");
+                }
+            }
+            0
+        }
+        Verdict::Unexplained(at) => {
+            err!(
+                "{name}:{}: no profile explains this line: `{}` caused `{}`; under the {} that explain every \
+                 line before it the model says `{}`",
+                at.line,
+                at.step,
+                at.logged,
+                plural(at.profiles_before as u64, "profile", "profiles"),
+                at.expected
+            );
+            1
         }
     }
 }

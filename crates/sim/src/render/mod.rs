@@ -8,6 +8,8 @@ mod html;
 mod mermaid;
 mod svg;
 
+use std::fmt::Write as _;
+
 use std::fmt;
 
 use logoff_core::*;
@@ -21,16 +23,20 @@ pub enum Picture {
     Mermaid,
     Svg,
     Html,
+    /// Not a picture but the run's log: `setup`, then one `STEP -> EFFECTS` line a step, the form
+    /// `logoff-sim check-trace` reads.
+    Log,
 }
 
 impl Picture {
-    pub const NAMES: [&'static str; 3] = ["mermaid", "svg", "html"];
+    pub const NAMES: [&'static str; 4] = ["mermaid", "svg", "html", "log"];
 
     pub fn from_name(name: &str) -> Option<Picture> {
         match name {
             "mermaid" => Some(Picture::Mermaid),
             "svg" => Some(Picture::Svg),
             "html" => Some(Picture::Html),
+            "log" => Some(Picture::Log),
             _ => None,
         }
     }
@@ -41,6 +47,7 @@ impl Picture {
             "mmd" | "md" => Some(Picture::Mermaid),
             "svg" => Some(Picture::Svg),
             "html" | "htm" => Some(Picture::Html),
+            "log" => Some(Picture::Log),
             _ => None,
         }
     }
@@ -53,7 +60,20 @@ pub fn render(script: &Script, title: &str, picture: Picture) -> String {
         Picture::Mermaid => mermaid::write(&diagram),
         Picture::Svg => svg::write(&diagram),
         Picture::Html => html::write(&diagram),
+        Picture::Log => log(&diagram),
     }
+}
+
+/// The run as a log: the setup, then each step with what it caused, as a trace prints it (without times).
+fn log(diagram: &Diagram) -> String {
+    let mut out = format!("# {}\n# {}\n{}\n", diagram.title, diagram.subtitle, diagram.setup_line);
+    for row in &diagram.rows {
+        let _ = match row.effects.as_str() {
+            "" => writeln!(out, "{}", row.text),
+            effects => writeln!(out, "{} -> {effects}", row.text),
+        };
+    }
+    out
 }
 
 /// A lane of the diagram.
@@ -113,6 +133,8 @@ pub struct Row {
     pub text: String,
     /// The step was not enabled (the script expected it to be rejected).
     pub rejected: bool,
+    /// What the step caused, as a trace line prints it: the effects separated by `; `, or `rejected: WHY`.
+    pub effects: String,
     pub events: Vec<Event>,
 }
 
@@ -130,6 +152,8 @@ pub struct Diagram {
     pub title: String,
     /// The script's profile, setup and mutant, as one line.
     pub subtitle: String,
+    /// The script's `setup` line.
+    pub setup_line: String,
     pub lanes: Vec<Lane>,
     pub rows: Vec<Row>,
     pub broken: Option<Broken>,
@@ -159,17 +183,18 @@ pub fn diagram(script: &Script, title: &str) -> Diagram {
         let ItemKind::Step(action) = item.kind else { continue };
         uses_other |= action.actor() == Actor::Other;
         let before = model;
-        let (events, rejected) = match model.apply(action) {
+        let (events, rejected, caused) = match model.apply(action) {
             Ok(effects) => {
                 let events = events_of(action, &effects);
                 if let Err(violation) = checker.after_step(&before, action, &effects, &model) {
                     broken = Some(Broken { violation, row: Some(rows.len()) });
                 }
-                (events, false)
+                let caused: Vec<String> = effects.iter().map(|effect| effect.to_string()).collect();
+                (events, false, caused.join("; "))
             }
-            Err(why) => (rejected_events(action, why), true),
+            Err(why) => (rejected_events(action, why), true, format!("rejected: {why}")),
         };
-        rows.push(Row { line: item.line, text: action.to_string(), rejected, events });
+        rows.push(Row { line: item.line, text: action.to_string(), rejected, effects: caused, events });
         if broken.is_some() {
             break;
         }
@@ -195,7 +220,14 @@ pub fn diagram(script: &Script, title: &str) -> Diagram {
         if setup.inbox { "yes" } else { "no" },
         setup.other
     );
-    Diagram { title: title.to_string(), subtitle, lanes, rows, broken }
+    let setup_line = format!(
+        "setup clients={} transports={} inbox={} other={}",
+        setup.clients,
+        setup.transports,
+        if setup.inbox { "yes" } else { "no" },
+        setup.other
+    );
+    Diagram { title: title.to_string(), subtitle, setup_line, lanes, rows, broken }
 }
 
 /// The call a client step makes, as drawn on its arrow.

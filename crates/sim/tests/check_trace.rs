@@ -1,0 +1,113 @@
+//! `logoff-sim check-trace` (issue 10, item 5): the log of every checked-in run is accepted under the profiles that
+//! explain it, a log of a mutant's run or a tampered log is refused at the right line, and `run`'s own output is a
+//! log.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use sim::check_trace::{self, Verdict};
+use sim::render::{render, Picture};
+
+mod common;
+
+/// Every checked-in scenario script and seed file, parsed, with its mutant (a seed file names its own).
+fn checked_in_runs() -> Vec<sim::script::Script> {
+    let mut runs = Vec::new();
+    for path in common::files("tests/scenarios", "scn") {
+        let name = path.display().to_string();
+        runs.push(sim::script::parse(&std::fs::read(&path).unwrap(), &name).unwrap());
+    }
+    for path in common::files("sim-seeds", "seed") {
+        let name = path.display().to_string();
+        runs.push(sim::seedfile::SeedFile::parse(&std::fs::read(&path).unwrap(), &name).unwrap().script);
+    }
+    runs
+}
+
+fn checked(log: &str, name: &str) -> Verdict {
+    check_trace::check(&check_trace::read(log.as_bytes(), name).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Shows that the log of every checked-in run of the reference model is allowed, under its own profile among
+/// others; and that the log of every mutant's run is refused, at a step line of the log.
+#[test]
+fn every_checked_in_run_is_allowed_and_every_mutant_run_refused() {
+    let (mut allowed, mut refused) = (0, 0);
+    for script in checked_in_runs() {
+        let log = render(&script, &script.file, Picture::Log);
+        match (script.mutant, checked(&log, &script.file)) {
+            (logoff_core::Mutant::None, Verdict::Allowed(profiles)) => {
+                assert!(profiles.contains(&script.profile), "{}: not under its own profile", script.file);
+                allowed += 1;
+            }
+            (logoff_core::Mutant::None, Verdict::Unexplained(at)) => panic!("{}: {at:?}\n{log}", script.file),
+            (_, Verdict::Unexplained(at)) => {
+                let line = log.lines().nth(at.line - 1).unwrap();
+                assert!(line.starts_with(&at.step), "{}: line {} is `{line}`", script.file, at.line);
+                refused += 1;
+            }
+            // A mutant whose mistake shows only in a state the run never reached, or only to liveness.
+            (_, Verdict::Allowed(_)) => {}
+        }
+    }
+    assert!(allowed >= 77, "{allowed} runs allowed");
+    assert!(refused >= 1, "no mutant run refused");
+}
+
+/// Shows that a tampered log is refused at the tampered line: a return the model never makes (MAPI_E_NO_SUPPORT
+/// for an S_OK) and a dropped effect.
+#[test]
+fn a_tampered_log_is_refused_at_the_right_line() {
+    for script in checked_in_runs().into_iter().filter(|s| s.mutant == logoff_core::Mutant::None).take(40) {
+        let log = render(&script, &script.file, Picture::Log);
+        let lines: Vec<&str> = log.lines().collect();
+        let Some(at) = lines.iter().position(|l| l.contains(" returned S_OK")) else { continue };
+        let mut tampered: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        tampered[at] = tampered[at].replacen(" returned S_OK", " returned MAPI_E_NO_SUPPORT", 1);
+        let Verdict::Unexplained(found) = checked(&tampered.join("\n"), &script.file) else {
+            panic!("{}: the tampered log was allowed", script.file)
+        };
+        assert_eq!(found.line, at + 1, "{}: {found:?}", script.file);
+        assert!(found.expected.contains(" returned S_OK"), "{found:?}");
+        // Drop the last effect of the first step line that has two or more.
+        let Some(at) = lines.iter().position(|l| l.contains(" -> ") && l.contains("; ")) else { continue };
+        let mut tampered: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let cut = tampered[at].rfind("; ").unwrap();
+        tampered[at].truncate(cut);
+        let Verdict::Unexplained(found) = checked(&tampered.join("\n"), &script.file) else {
+            panic!("{}: the log with a dropped effect was allowed", script.file)
+        };
+        assert_eq!(found.line, at + 1, "{}: {found:?}", script.file);
+    }
+}
+
+fn check_trace_cli(log: &[u8]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logoff-sim"))
+        .args(["check-trace", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(log).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Shows that what `run` prints is a log that check-trace accepts under the run's own profile, and that a log it
+/// cannot read is refused with the line and what was expected (exit 2).
+#[test]
+fn run_output_is_a_log_and_bad_logs_are_refused() {
+    for seed in [0u64, 14, 77, 1234] {
+        let run = common::logoff_sim_in(&common::workspace_dir(""), &["run", "--seed", &seed.to_string()]);
+        let checked = check_trace_cli(&run.stdout);
+        let stdout = String::from_utf8_lossy(&checked.stdout);
+        assert_eq!(checked.status.code(), Some(0), "seed {seed}: {}", String::from_utf8_lossy(&checked.stderr));
+        assert!(stdout.contains(": allowed ("), "{stdout}");
+    }
+    let output = check_trace_cli(b"c0 release -> c0 release returned 0\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no setup"), "{output:?}");
+    let output = check_trace_cli(b"setup clients=1 transports=1 inbox=yes other=0\nc0 explode -> x\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("<stdin>:2:"), "{output:?}");
+}
