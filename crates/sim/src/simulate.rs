@@ -262,7 +262,9 @@ impl Simulator {
     /// the run stops at the step where the provider fails (`provider.failure()` then says why).
     pub fn run_with<O: Observer>(&mut self, config: &Config, observer: &mut O, provider: &mut Provider) -> Outcome {
         self.queue.clear();
-        provider.start(&format!("seed {}", config.seed), config.profile, config.setup);
+        if !provider.is_model() {
+            provider.start(&format!("seed {}", config.seed), config.profile, config.setup);
+        }
         let model = Model::new(config.profile, config.setup)
             .expect("a drawn setup is within the model's bounds")
             .with_mutant(config.mutant);
