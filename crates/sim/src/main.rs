@@ -363,6 +363,10 @@ enum Command {
         /// The file to write [default: standard output].
         #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
+        /// Draw the run with this program as the store provider (`logoff-sim conform`'s --cmd): how a failure it
+        /// was found to have looks.
+        #[arg(long, value_name = "PROGRAM ARGS", conflicts_with = "mutant")]
+        cmd: Option<String>,
     },
     /// Put a store provider written by you under test: run PROGRAM as a child process in the role of the store
     /// provider (JSON lines on its standard input and output, docs/CONFORM.md), in scenario scripts and seeded runs,
@@ -579,8 +583,8 @@ fn main() -> ExitCode {
                 None => conform_command(&request),
             }
         }
-        Command::Render { file, seed, profile, mutant, to, out } => {
-            render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref())
+        Command::Render { file, seed, profile, mutant, to, out, cmd } => {
+            render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref(), cmd.as_deref())
         }
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
             let bound = Bound::new(clients, transports, messages, other, references);
@@ -1257,6 +1261,7 @@ fn render_command(
     mutant: Option<Mutant>,
     to: Option<Picture>,
     out: Option<&Path>,
+    cmd: Option<&str>,
 ) -> u8 {
     let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
@@ -1289,7 +1294,27 @@ fn render_command(
         },
         (None, None) => unreachable!("clap requires a file or --seed"),
     };
-    let picture = sim::render::render(&script, &title, picture);
+    let picture = match cmd {
+        None => sim::render::render(&script, &title, picture),
+        Some(cmd) => {
+            let request = ConformRequest {
+                cmd: cmd.to_string(),
+                seeds: 0..1,
+                profile: None,
+                scripts: Vec::new(),
+                timeout: std::time::Duration::from_millis(1000),
+                failures: failures::default_dir(),
+                show: 0,
+                quiet: true,
+            };
+            let mut program = match request.program() {
+                Ok(program) => program,
+                Err(code) => return code,
+            };
+            let title = format!("{title} with `{cmd}` as the store provider");
+            sim::render::render_with(&script, &title, picture, &mut sim::role::Provider::outside(&mut program))
+        }
+    };
     match out {
         None => {
             write(Stream::Stdout, format_args!("{picture}"));
@@ -1463,7 +1488,9 @@ fn conform_command(request: &ConformRequest) -> u8 {
         err!("FAIL seed {} profile '{}': {verdict}", run.config.seed, run.config.profile);
         match written {
             Ok(()) => {
-                err!("  seed file: {} (replay: {} --replay {})", path.display(), request.command(), path.display())
+                err!("  seed file: {} (replay: {} --replay {})", path.display(), request.command(), path.display());
+                let page = path.with_extension("html");
+                err!("  render: {COMMAND} render --cmd '{}' {} -o {}", request.cmd, path.display(), page.display());
             }
             Err(e) => err!("  error: {e}"),
         }

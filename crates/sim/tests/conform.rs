@@ -168,6 +168,13 @@ fn the_python_examples_pass_and_are_caught() {
     assert!(text(&replayed.stdout).contains("violation of transports-call-site, as expected"));
     let replayed = logoff_sim(&["conform", "--role", "store", "--cmd", &good, "--replay", seed_file]);
     assert_eq!(replayed.status.code(), Some(1), "the good store does not break it");
+    // The render command printed draws the program's run, the violating step in red.
+    assert!(stderr.contains(&format!("  render: {} render --cmd '{buggy}' {seed_file} -o ", sim::output::COMMAND)));
+    let page = directory.join("buggy.html").display().to_string();
+    let drawn = logoff_sim(&["render", "--cmd", &buggy, seed_file, "-o", &page]);
+    assert!(drawn.status.success(), "{}", text(&drawn.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("class=\"step violation") && html.contains("as the store provider"), "{html}");
 }
 
 /// A program that answers `hello` and `ready`, then runs `then` (a shell fragment) for the first call.

@@ -15,6 +15,7 @@ use std::fmt;
 use logoff_core::*;
 
 use crate::invariants::{Checker, Violation};
+use crate::role::Provider;
 use crate::script::{ItemKind, Script};
 
 /// What `logoff-sim render --to` writes.
@@ -55,7 +56,12 @@ impl Picture {
 
 /// Draws the script's run: the one entry point of this module.
 pub fn render(script: &Script, title: &str, picture: Picture) -> String {
-    let diagram = diagram(script, title);
+    render_with(script, title, picture, &mut Provider::model())
+}
+
+/// [`render`] with `provider` in the store provider's role (a program under test: `logoff-sim render --cmd`).
+pub fn render_with(script: &Script, title: &str, picture: Picture, provider: &mut Provider) -> String {
+    let diagram = diagram(script, title, provider);
     match picture {
         Picture::Mermaid => mermaid::write(&diagram),
         Picture::Svg => svg::write(&diagram),
@@ -171,7 +177,8 @@ impl Diagram {
 
 /// Runs the script's steps (expectations are not checked: a picture shows what happened) with every invariant
 /// checked after every step, up to the first violation; then, if none, lets the world settle and checks liveness.
-pub fn diagram(script: &Script, title: &str) -> Diagram {
+/// A provider that fails stops the diagram at the step where it failed, with its message as a note.
+pub fn diagram(script: &Script, title: &str, provider: &mut Provider) -> Diagram {
     let setup = script.setup;
     let mut model =
         Model::new(script.profile, setup).expect("a parsed script's setup is valid").with_mutant(script.mutant);
@@ -179,11 +186,24 @@ pub fn diagram(script: &Script, title: &str) -> Diagram {
     let mut rows = Vec::new();
     let mut broken = None;
     let mut uses_other = setup.other > 0;
+    provider.start(&script.file, script.profile, setup);
     for item in &script.items {
         let ItemKind::Step(action) = item.kind else { continue };
         uses_other |= action.actor() == Actor::Other;
         let before = model;
-        let (events, rejected, caused) = match model.apply(action) {
+        let applied = provider.apply(&mut model, action);
+        if let Some(why) = provider.failure() {
+            let events = vec![note(Lane::Store, format!("the provider under test failed: {why}"))];
+            rows.push(Row {
+                line: item.line,
+                text: action.to_string(),
+                rejected: false,
+                effects: String::new(),
+                events,
+            });
+            break;
+        }
+        let (events, rejected, caused) = match applied {
             Ok(effects) => {
                 let events = events_of(action, &effects);
                 if let Err(violation) = checker.after_step(&before, action, &effects, &model) {
@@ -199,9 +219,9 @@ pub fn diagram(script: &Script, title: &str) -> Diagram {
             break;
         }
     }
-    if broken.is_none() {
+    if broken.is_none() && provider.failure().is_none() {
         let mut settled = model;
-        if let Err(violation) = crate::liveness::settle(&mut settled, &mut checker) {
+        if let Err(violation) = crate::liveness::settle_with(&mut settled, &mut checker, provider) {
             broken = Some(Broken { violation, row: None });
         }
     }
