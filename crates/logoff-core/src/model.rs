@@ -14,9 +14,9 @@ use crate::mutant::Mutant;
 use crate::profile::*;
 use crate::role::*;
 
-/// Who decides the store provider's part of a step: the model's own provider ([`Reference`]) or one from outside
-/// ([`Outside`]). Monomorphised, so that `apply` pays nothing for the choice.
-trait Store {
+/// Who decides each role's part of a step: the model's own roles ([`Reference`]), a store provider from outside
+/// ([`Outside`]), or any mix ([`Roles`]). Monomorphised, so that `apply` pays nothing for the choice.
+trait Players {
     fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer;
     fn returned(
         &mut self,
@@ -25,12 +25,27 @@ trait Store {
         flags: LogoffFlags,
         other_process: bool,
     ) -> AfterTransports;
+    fn spooler_plan(&mut self, model: &Model, mode: Mode) -> SpoolerPlan {
+        model.reference_spooler_plan(mode)
+    }
+    fn may_return(&mut self, model: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        model.reference_may_return(mode, flushes_awaited)
+    }
+    fn transport_logoff_call(&mut self, model: &Model, t: TransportId) -> TransportLogoffCall {
+        model.reference_transport_logoff_call(t)
+    }
+    fn transport_logoff(&mut self, model: &Model, t: TransportId) -> TransportLogoffEffects {
+        model.reference_transport_logoff(t)
+    }
+    fn logoff_returned(&mut self, model: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+        model.reference_logoff_returned(t, outcome)
+    }
 }
 
-/// The model's own store provider: the reference implementation of the role, with its mutants.
+/// The model's own roles: the reference implementation of each, with its mutants.
 struct Reference;
 
-impl Store for Reference {
+impl Players for Reference {
     fn call(&mut self, model: &mut Model, _: ClientId, call: StoreCall) -> StoreAnswer {
         model.reference_call(call)
     }
@@ -46,16 +61,73 @@ impl Store for Reference {
     }
 }
 
-/// A store provider from outside the model.
+/// A store provider from outside the model, the other roles the model's own.
 struct Outside<P>(P);
 
-impl<P: StoreProvider> Store for Outside<P> {
+impl<P: StoreProvider> Players for Outside<P> {
     fn call(&mut self, _: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
         self.0.call(client, call)
     }
 
     fn returned(&mut self, _: &mut Model, caller: Caller, flags: LogoffFlags, other_process: bool) -> AfterTransports {
         self.0.transports_returned(caller.client(), flags, other_process)
+    }
+}
+
+impl Players for Roles<'_> {
+    fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
+        match &mut self.store {
+            Some(store) => store.call(client, call),
+            None => model.reference_call(call),
+        }
+    }
+
+    fn returned(
+        &mut self,
+        model: &mut Model,
+        caller: Caller,
+        flags: LogoffFlags,
+        other_process: bool,
+    ) -> AfterTransports {
+        match &mut self.store {
+            Some(store) => store.transports_returned(caller.client(), flags, other_process),
+            None => model.reference_returned(caller, flags),
+        }
+    }
+
+    fn spooler_plan(&mut self, model: &Model, mode: Mode) -> SpoolerPlan {
+        match &mut self.spooler {
+            Some(spooler) => spooler.store_logoff_transports(model, mode),
+            None => model.reference_spooler_plan(mode),
+        }
+    }
+
+    fn may_return(&mut self, model: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        match &mut self.spooler {
+            Some(spooler) => spooler.may_return(model, mode, flushes_awaited),
+            None => model.reference_may_return(mode, flushes_awaited),
+        }
+    }
+
+    fn transport_logoff_call(&mut self, model: &Model, t: TransportId) -> TransportLogoffCall {
+        match &mut self.spooler {
+            Some(spooler) => spooler.transport_logoff(model, t),
+            None => model.reference_transport_logoff_call(t),
+        }
+    }
+
+    fn transport_logoff(&mut self, model: &Model, t: TransportId) -> TransportLogoffEffects {
+        match &mut self.transport {
+            Some(transport) => transport.logoff(model, t),
+            None => model.reference_transport_logoff(t),
+        }
+    }
+
+    fn logoff_returned(&mut self, model: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+        match &mut self.transport {
+            Some(transport) => transport.logoff_returned(model, t, outcome),
+            None => model.reference_logoff_returned(t, outcome),
+        }
     }
 }
 
@@ -840,36 +912,42 @@ impl Model {
         self.apply_via(action, &mut Outside(provider))
     }
 
-    fn apply_via(&mut self, action: Action, store: &mut impl Store) -> Result<Effects, NotEnabled> {
+    /// [`apply`](Model::apply) with the roles that `roles` names played from outside the model (the others are the
+    /// model's own): every decision of a role goes to it, and the model carries out its answers.
+    pub fn apply_with_roles(&mut self, action: Action, roles: &mut Roles) -> Result<Effects, NotEnabled> {
+        self.apply_via(action, roles)
+    }
+
+    fn apply_via(&mut self, action: Action, players: &mut impl Players) -> Result<Effects, NotEnabled> {
         self.check(action)?;
         let mut effects = Effects::new();
-        self.perform(action, &mut effects, store);
-        self.settle(&mut effects, store);
+        self.perform(action, &mut effects, players);
+        self.settle(&mut effects, players);
         Ok(effects)
     }
 
-    fn perform(&mut self, action: Action, effects: &mut Effects, store: &mut impl Store) {
+    fn perform(&mut self, action: Action, effects: &mut Effects, players: &mut impl Players) {
         match action {
             Action::AddRef(c) => {
                 self.clients[c.index()].references += 1;
-                let answer = store.call(self, c, StoreCall::AddRef);
-                self.carry_out(c, ClientCall::AddRef, answer, effects, store);
+                let answer = players.call(self, c, StoreCall::AddRef);
+                self.carry_out(c, ClientCall::AddRef, answer, effects, players);
             }
             Action::Release(c) => {
                 self.clients[c.index()].references -= 1;
-                let answer = store.call(self, c, StoreCall::Release);
-                self.carry_out(c, ClientCall::Release, answer, effects, store);
+                let answer = players.call(self, c, StoreCall::Release);
+                self.carry_out(c, ClientCall::Release, answer, effects, players);
             }
             Action::Logoff(c, flags) => {
-                let answer = store.call(self, c, StoreCall::StoreLogoff(flags));
-                self.carry_out(c, ClientCall::StoreLogoff, answer, effects, store);
+                let answer = players.call(self, c, StoreCall::StoreLogoff(flags));
+                self.carry_out(c, ClientCall::StoreLogoff, answer, effects, players);
             }
             Action::Submit(c, m) => {
-                let answer = store.call(self, c, StoreCall::Submit(m));
+                let answer = players.call(self, c, StoreCall::Submit(m));
                 if let StoreAnswer::Return(CallResult::Status(HResult::S_OK, _)) = answer {
                     self.messages.set(m, MessageState::Queued);
                 }
-                self.carry_out(c, ClientCall::Submit, answer, effects, store);
+                self.carry_out(c, ClientCall::Submit, answer, effects, players);
             }
             Action::Arrive(t, m) => self.messages.set(m, MessageState::Available(t)),
             Action::Send(m, t) => {
@@ -894,17 +972,11 @@ impl Model {
             }
             Action::Flush(t, flags) => self.start_flush(t, flags, effects),
             Action::Flushed(t) => self.end_flush(t),
-            Action::TransportLogoff(t) => self.transport_logoff(t, effects),
+            Action::TransportLogoff(t) => self.transport_logoff(t, effects, players),
             Action::LogoffReturns(t, outcome) => {
                 self.transports[t.index()] = TransportState::LoggedOff;
-                if outcome == LogoffOutcome::Ok {
-                    let mut calls = [TransportCall::MakeInvalid, TransportCall::ReleaseSupport];
-                    if self.mutant == Mutant::SupportReleasedFirst {
-                        calls.reverse();
-                    }
-                    for call in calls {
-                        effects.push(Effect::Transport { transport: t, call });
-                    }
+                for call in players.logoff_returned(self, t, outcome) {
+                    effects.push(Effect::Transport { transport: t, call: *call });
                 }
             }
             Action::OtherOpen => self.other += 1,
@@ -942,26 +1014,25 @@ impl Model {
 
     /// IXPLogon::TransportLogoff (R15-R17): address types are discarded first; a send in progress goes back to the
     /// queue, a receive back to `available`, a flush is abandoned and no PURGE waits for it any more.
-    fn transport_logoff(&mut self, t: TransportId, effects: &mut Effects) {
-        if self.mutant != Mutant::AddressTypesKept {
+    fn transport_logoff(&mut self, t: TransportId, effects: &mut Effects, players: &mut impl Players) {
+        let call = players.transport_logoff_call(self, t);
+        if call.discard_address_types {
             effects.push(Effect::Transport { transport: t, call: TransportCall::DiscardAddressTypes });
         }
-        let flags = match self.profile.transport_logoff_flags {
-            TransportLogoffArg::Zero => TransportLogoffFlags::empty(),
-            TransportLogoffArg::Normal => TransportLogoffFlags::NORMAL,
-        };
-        effects.push(Effect::Transport { transport: t, call: TransportCall::Logoff(flags) });
+        effects.push(Effect::Transport { transport: t, call: TransportCall::Logoff(call.flags) });
+        let done = players.transport_logoff(self, t);
         if let TransportState::LoggedOn { sending, receiving, flushing } = self.transports[t.index()] {
             if let Some(m) = sending {
-                if self.mutant == Mutant::LogoffLosesSendingMessage {
-                    self.messages.set(m, MessageState::Sent);
-                } else {
-                    self.messages.set(m, MessageState::Queued);
-                    effects.push(Effect::SendStopped { transport: t, message: m });
+                match done.send {
+                    SendFate::TakenAsSent => self.messages.set(m, MessageState::Sent),
+                    SendFate::Requeued => {
+                        self.messages.set(m, MessageState::Queued);
+                        effects.push(Effect::SendStopped { transport: t, message: m });
+                    }
                 }
             }
             if let Some(m) = receiving {
-                if self.mutant != Mutant::LogoffKeepsReceive {
+                if done.stop_receive {
                     self.messages.set(m, MessageState::Available(t));
                     effects.push(Effect::ReceiveStopped { transport: t, message: m });
                 }
@@ -971,11 +1042,48 @@ impl Model {
             }
         }
         if let SpoolerState::LoggingOff { flushes_awaited, .. } = &mut self.spooler {
-            if self.mutant != Mutant::PurgeWaitsForAbandonedFlush {
+            if call.forget_awaited_flush {
                 *flushes_awaited &= !(1 << t.0);
             }
         }
         self.transports[t.index()] = TransportState::LoggingOff;
+    }
+
+    /// The model's own spooler at TransportLogoff: the address types first (R15), the flags of A6.
+    pub(crate) fn reference_transport_logoff_call(&self, _: TransportId) -> TransportLogoffCall {
+        TransportLogoffCall {
+            discard_address_types: self.mutant != Mutant::AddressTypesKept,
+            flags: match self.profile.transport_logoff_flags {
+                TransportLogoffArg::Zero => TransportLogoffFlags::empty(),
+                TransportLogoffArg::Normal => TransportLogoffFlags::NORMAL,
+            },
+            forget_awaited_flush: self.mutant != Mutant::PurgeWaitsForAbandonedFlush,
+        }
+    }
+
+    /// The model's own transport at TransportLogoff: a send in progress goes back to the queue (R16), a receive
+    /// stops.
+    pub(crate) fn reference_transport_logoff(&self, _: TransportId) -> TransportLogoffEffects {
+        TransportLogoffEffects {
+            send: if self.mutant == Mutant::LogoffLosesSendingMessage {
+                SendFate::TakenAsSent
+            } else {
+                SendFate::Requeued
+            },
+            stop_receive: self.mutant != Mutant::LogoffKeepsReceive,
+        }
+    }
+
+    /// The model's own transport when TransportLogoff returns: on `ok`, MakeInvalid on its logon object, then the
+    /// release of its support object (R17).
+    pub(crate) fn reference_logoff_returned(&self, _: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+        match outcome {
+            LogoffOutcome::Error => &[],
+            LogoffOutcome::Ok if self.mutant == Mutant::SupportReleasedFirst => {
+                &[TransportCall::ReleaseSupport, TransportCall::MakeInvalid]
+            }
+            LogoffOutcome::Ok => &[TransportCall::MakeInvalid, TransportCall::ReleaseSupport],
+        }
     }
 
     /// Carries out the store provider's answer to `c`'s call: the call returns (a Release that leaves no
@@ -987,7 +1095,7 @@ impl Model {
         call: ClientCall,
         answer: StoreAnswer,
         effects: &mut Effects,
-        store: &mut impl Store,
+        players: &mut impl Players,
     ) {
         match answer {
             StoreAnswer::Return(result) => {
@@ -1003,7 +1111,7 @@ impl Model {
                     _ => (BlockedCall::StoreLogoff, Caller::StoreLogoff(c)),
                 };
                 self.clients[c.index()].blocked = Some(blocked);
-                self.call_transports(mode, caller, effects, store);
+                self.call_transports(mode, caller, effects, players);
             }
         }
     }
@@ -1136,25 +1244,74 @@ impl Model {
     }
 
     /// IMAPISupport::StoreLogoffTransports, made by the provider with the client call `caller` blocked in it.
-    fn call_transports(&mut self, mode: Mode, caller: Caller, effects: &mut Effects, store: &mut impl Store) {
+    fn call_transports(&mut self, mode: Mode, caller: Caller, effects: &mut Effects, players: &mut impl Players) {
         effects.push(Effect::TransportsCalled { mode, caller });
         if let StoreState::Open { saved, .. } = self.store {
             self.store = StoreState::Open { saved, called: true };
         }
-        if self.other > 0 && self.mutant != Mutant::OtherProcessIgnored {
-            if mode == Mode::Purge && self.mutant == Mutant::R7PurgeFlushes {
-                for t in TransportId::all(usize::from(self.setup.transports)) {
-                    if let TransportState::LoggedOn { flushing: false, .. } = self.transports[t.index()] {
-                        self.start_flush(t, FlushFlags::UPLOAD, effects);
-                    }
+        let plan = players.spooler_plan(self, mode);
+        if plan.stop_activity {
+            self.stop_activity(effects);
+        }
+        // A blocking call disables reception as it starts (R10, R11, R12).
+        if matches!(plan.outcome, SpoolerOutcome::Block { .. }) && self.reception_enabled() {
+            effects.push(Effect::ReceptionDisabled);
+        }
+        let mut flushes_awaited = 0u8;
+        for t in TransportId::all(usize::from(self.setup.transports)) {
+            match (plan.flush, self.transports[t.index()]) {
+                (Some(flags), TransportState::LoggedOn { flushing: false, .. }) => self.start_flush(t, flags, effects),
+                (Some(_), TransportState::LoggedOn { .. }) => {}
+                (Some(flags), _) if plan.flush_logged_off => {
+                    effects.push(Effect::Transport { transport: t, call: TransportCall::Flush(flags) });
+                }
+                _ => {}
+            }
+            if matches!(self.transports[t.index()], TransportState::LoggedOn { .. }) {
+                flushes_awaited |= 1 << t.0;
+            }
+        }
+        if plan.release_store {
+            self.release_store(effects);
+        }
+        match plan.outcome {
+            SpoolerOutcome::Return { flags, other_process, stop_serving } => {
+                let flags = match flags {
+                    ReturnFlags::Fixed(flags) => flags,
+                    ReturnFlags::CompleteAndActivity => LogoffFlags::COMPLETE | self.activity_flags(),
+                };
+                self.transports_return(flags, other_process, caller, effects, players);
+                if stop_serving {
+                    self.spooler = SpoolerState::Released;
                 }
             }
-            // R7: the call is ignored; the spooler goes on serving the store.
-            self.transports_return(LogoffFlags::COMPLETE, true, caller, effects, store);
-            if self.mutant == Mutant::R7StopsServing {
-                self.spooler = SpoolerState::Released;
+            SpoolerOutcome::Block { await_flushes } => {
+                let flushes_awaited = if await_flushes { flushes_awaited } else { 0 };
+                self.spooler = SpoolerState::LoggingOff { mode, caller, flushes_awaited };
             }
-            return;
+        }
+    }
+
+    /// The model's own spooler: what it does with a StoreLogoffTransports call (R7-R14, A2-A5).
+    pub(crate) fn reference_spooler_plan(&self, mode: Mode) -> SpoolerPlan {
+        let mut plan = SpoolerPlan {
+            stop_activity: false,
+            flush: None,
+            flush_logged_off: false,
+            release_store: false,
+            outcome: SpoolerOutcome::Block { await_flushes: false },
+        };
+        if self.other > 0 && self.mutant != Mutant::OtherProcessIgnored {
+            if mode == Mode::Purge && self.mutant == Mutant::R7PurgeFlushes {
+                plan.flush = Some(FlushFlags::UPLOAD);
+            }
+            // R7: the call is ignored; the spooler goes on serving the store.
+            plan.outcome = SpoolerOutcome::Return {
+                flags: ReturnFlags::Fixed(LogoffFlags::COMPLETE),
+                other_process: true,
+                stop_serving: self.mutant == Mutant::R7StopsServing,
+            };
+            return plan;
         }
         match mode {
             Mode::Abort | Mode::Quiet => {
@@ -1165,47 +1322,35 @@ impl Model {
                         if mode == Mode::Quiet && self.mutant == Mutant::QuietNoFlags {
                             flags = LogoffFlags::empty();
                         }
-                        if mode == Mode::Abort && self.mutant == Mutant::RefusedAbortStopsSends {
-                            self.stop_activity(effects);
-                        }
-                        return self.transports_return(flags, false, caller, effects, store);
+                        plan.stop_activity = mode == Mode::Abort && self.mutant == Mutant::RefusedAbortStopsSends;
+                        plan.outcome = SpoolerOutcome::Return {
+                            flags: ReturnFlags::Fixed(flags),
+                            other_process: false,
+                            stop_serving: false,
+                        };
+                        return plan;
                     }
-                    if self.mutant != Mutant::StopKeepsSends {
-                        self.stop_activity(effects);
-                    }
+                    plan.stop_activity = self.mutant != Mutant::StopKeepsSends;
                 }
-                self.release_store(effects);
-                let flags = LogoffFlags::COMPLETE | self.activity_flags();
-                self.transports_return(flags, false, caller, effects, store);
+                plan.release_store = true;
+                plan.outcome = SpoolerOutcome::Return {
+                    flags: ReturnFlags::CompleteAndActivity,
+                    other_process: false,
+                    stop_serving: false,
+                };
             }
             Mode::NoWait | Mode::Orderly | Mode::Purge => {
-                if self.reception_enabled() {
-                    effects.push(Effect::ReceptionDisabled);
-                }
-                let mut flushes_awaited = 0u8;
                 if mode == Mode::Purge && self.mutant != Mutant::PurgeSkipsFlush {
-                    let flags = match self.profile.purge_flush {
+                    plan.flush = Some(match self.profile.purge_flush {
                         PurgeFlush::Upload => FlushFlags::UPLOAD,
                         PurgeFlush::Both => FlushFlags::UPLOAD | FlushFlags::DOWNLOAD,
-                    };
-                    for t in TransportId::all(usize::from(self.setup.transports)) {
-                        match self.transports[t.index()] {
-                            TransportState::LoggedOn { flushing, .. } => {
-                                if !flushing {
-                                    self.start_flush(t, flags, effects);
-                                }
-                                flushes_awaited |= 1 << t.0;
-                            }
-                            _ if self.mutant == Mutant::FlushLoggedOffTransports => {
-                                effects.push(Effect::Transport { transport: t, call: TransportCall::Flush(flags) });
-                            }
-                            _ => {}
-                        }
-                    }
+                    });
+                    plan.flush_logged_off = self.mutant == Mutant::FlushLoggedOffTransports;
                 }
-                self.spooler = SpoolerState::LoggingOff { mode, caller, flushes_awaited };
+                plan.outcome = SpoolerOutcome::Block { await_flushes: plan.flush.is_some() };
             }
         }
+        plan
     }
 
     /// A3 `stop`: sends in progress go back to the queue, receives back to their transports.
@@ -1241,10 +1386,10 @@ impl Model {
         other_process: bool,
         caller: Caller,
         effects: &mut Effects,
-        store: &mut impl Store,
+        players: &mut impl Players,
     ) {
         effects.push(Effect::TransportsReturned { flags, other_process });
-        let after = store.returned(self, caller, flags, other_process);
+        let after = players.returned(self, caller, flags, other_process);
         if after.invalidate {
             self.store = StoreState::Invalid;
             effects.push(Effect::StoreInvalidated);
@@ -1255,16 +1400,28 @@ impl Model {
             Caller::StoreLogoff(_) => ClientCall::StoreLogoff,
             Caller::Release(_) => ClientCall::Release,
         };
-        self.carry_out(c, call, StoreAnswer::Return(after.result), effects, store);
+        self.carry_out(c, call, StoreAnswer::Return(after.result), effects, players);
     }
 
     /// Returns the blocking StoreLogoffTransports call in progress if its last condition now holds
     /// (R10, R11, R12, A2): no send or receive in progress, the queue drained where the mode drains it (as far
     /// as a logged-on transport can send it), and, for PURGE, every awaited flush done.
-    fn settle(&mut self, effects: &mut Effects, store: &mut impl Store) {
+    fn settle(&mut self, effects: &mut Effects, players: &mut impl Players) {
         let SpoolerState::LoggingOff { mode, caller, flushes_awaited } = self.spooler else {
             return;
         };
+        if let Some(flags) = players.may_return(self, mode, flushes_awaited) {
+            // Reception was disabled when the call started.
+            self.spooler = SpoolerState::Released;
+            effects.push(Effect::StoreReleased);
+            self.transports_return(flags, false, caller, effects, players);
+        }
+    }
+
+    /// The model's own spooler: whether a blocking call may return (R10, R11, R12, A2): no send or receive in
+    /// progress, the queue drained where the mode drains it (as far as a logged-on transport can send it), and,
+    /// for PURGE, every awaited flush done. It returns COMPLETE and the activity left.
+    pub(crate) fn reference_may_return(&self, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         let activity = self.activity_flags();
         let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
         let can_send = if self.mutant == Mutant::LateReturn {
@@ -1282,11 +1439,6 @@ impl Model {
             Mode::Purge => !busy && !sendable && flushes_awaited == 0,
             _ => !busy && !sendable,
         };
-        if done {
-            // Reception was disabled when the call started.
-            self.spooler = SpoolerState::Released;
-            effects.push(Effect::StoreReleased);
-            self.transports_return(LogoffFlags::COMPLETE | activity, false, caller, effects, store);
-        }
+        done.then_some(LogoffFlags::COMPLETE | activity)
     }
 }

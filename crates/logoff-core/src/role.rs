@@ -8,9 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::{ClientId, MessageId};
-use crate::effect::CallResult;
-use crate::flags::{LogoffFlags, Mode};
+use crate::action::{ClientId, LogoffOutcome, MessageId, TransportId};
+use crate::effect::{CallResult, TransportCall};
+use crate::flags::{FlushFlags, LogoffFlags, Mode};
+use crate::model::Model;
 
 /// A client's call on the store object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,4 +66,143 @@ impl<P: StoreProvider + ?Sized> StoreProvider for &mut P {
     fn transports_returned(&mut self, client: ClientId, flags: LogoffFlags, other_process: bool) -> AfterTransports {
         (**self).transports_returned(client, flags, other_process)
     }
+}
+
+/// The flags a StoreLogoffTransports call returns with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReturnFlags {
+    /// These flags.
+    Fixed(LogoffFlags),
+    /// LOGOFF_COMPLETE and the activity left once the plan's other steps are done (R8, R9, R13).
+    CompleteAndActivity,
+}
+
+/// How a StoreLogoffTransports call ends, once the spooler has done the rest of its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SpoolerOutcome {
+    /// It returns at once. `other_process`: the call was ignored because another process has the store open
+    /// (R7); `stop_serving`: the spooler then does no more work for the store, without releasing it (a mistake).
+    Return { flags: ReturnFlags, other_process: bool, stop_serving: bool },
+    /// It blocks (NO_WAIT, ORDERLY, PURGE) until [`SpoolerRole::may_return`] says it may return, having disabled
+    /// reception into the store as the call started (R10, R11, R12); with `await_flushes`, it waits for the
+    /// flush of every transport logged on now (R12).
+    Block { await_flushes: bool },
+}
+
+/// What the spooler does when the store provider calls IMAPISupport::StoreLogoffTransports, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpoolerPlan {
+    /// It stops the sends and receives in progress (A3 `stop`): sends go back to the queue, receives back to
+    /// their transports.
+    pub stop_activity: bool,
+    /// It calls FlushQueues with these flags on every logged-on transport that is not flushing (R12, A5).
+    pub flush: Option<FlushFlags>,
+    /// It also calls FlushQueues on transports that are logged off (a mistake).
+    pub flush_logged_off: bool,
+    /// It releases the store now (R14), disabling reception first.
+    pub release_store: bool,
+    pub outcome: SpoolerOutcome,
+}
+
+/// What the spooler does when it calls IXPLogon::TransportLogoff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TransportLogoffCall {
+    /// It discards the session's address types first (R15).
+    pub discard_address_types: bool,
+    /// The flags it passes (A6).
+    pub flags: crate::flags::TransportLogoffFlags,
+    /// A PURGE in progress stops waiting for this transport's flush (R21).
+    pub forget_awaited_flush: bool,
+}
+
+/// The MAPI spooler's decisions about the store's logoff: the calls it receives (StoreLogoffTransports), the
+/// calls it makes (FlushQueues, TransportLogoff, the store's Release) and what StoreLogoffTransports returns. It
+/// reads the world (its queue, its transports, reception, other processes) through `world`, read-only; the model
+/// carries out what it answers. [`ReferenceSpooler`] is the model's own.
+pub trait SpoolerRole {
+    /// IMAPISupport::StoreLogoffTransports reaches the spooler in `mode`.
+    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan;
+    /// A blocking StoreLogoffTransports call is in progress in `mode`, `flushes_awaited` holding one bit for each
+    /// transport whose flush it still waits for: may it return now, and with which flags? The spooler releases
+    /// the store when it returns (R14).
+    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags>;
+    /// The spooler calls IXPLogon::TransportLogoff on `transport`.
+    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall;
+}
+
+/// What happens to a send in progress when its transport logs off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SendFate {
+    /// It stops and the message goes back to the queue (R16).
+    Requeued,
+    /// The message is taken as sent (a mistake: it is lost).
+    TakenAsSent,
+}
+
+/// What a transport does inside IXPLogon::TransportLogoff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TransportLogoffEffects {
+    pub send: SendFate,
+    /// A receive in progress stops and its message is available again.
+    pub stop_receive: bool,
+}
+
+/// A transport provider's decisions about its logoff: what TransportLogoff does to the work in progress, and the
+/// calls it makes when TransportLogoff returns (R16, R17). [`ReferenceTransport`] is the model's own.
+pub trait TransportRole {
+    /// IXPLogon::TransportLogoff reaches `transport`.
+    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects;
+    /// TransportLogoff returns `outcome`: the calls the provider makes, in order (for `ok`: MakeInvalid on its
+    /// logon object, then the release of its support object, R17).
+    fn logoff_returned(
+        &mut self,
+        world: &Model,
+        transport: TransportId,
+        outcome: LogoffOutcome,
+    ) -> &'static [TransportCall];
+}
+
+/// The model's own spooler, for a role implementation to delegate to (and differ from in one decision).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReferenceSpooler;
+
+impl SpoolerRole for ReferenceSpooler {
+    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+        world.reference_spooler_plan(mode)
+    }
+
+    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        world.reference_may_return(mode, flushes_awaited)
+    }
+
+    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+        world.reference_transport_logoff_call(transport)
+    }
+}
+
+/// The model's own transport provider.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReferenceTransport;
+
+impl TransportRole for ReferenceTransport {
+    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+        world.reference_transport_logoff(transport)
+    }
+
+    fn logoff_returned(
+        &mut self,
+        world: &Model,
+        transport: TransportId,
+        outcome: LogoffOutcome,
+    ) -> &'static [TransportCall] {
+        world.reference_logoff_returned(transport, outcome)
+    }
+}
+
+/// Who plays each role in [`Model::apply_with_roles`]: `None` is the model's own.
+#[derive(Default)]
+pub struct Roles<'a> {
+    pub store: Option<&'a mut dyn StoreProvider>,
+    pub spooler: Option<&'a mut dyn SpoolerRole>,
+    pub transport: Option<&'a mut dyn TransportRole>,
 }

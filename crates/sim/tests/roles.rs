@@ -1,0 +1,89 @@
+//! The roles of issue 10, item 1: the spooler and the transport as Rust traits (`SpoolerRole`, `TransportRole`),
+//! with the model's own as their reference implementations. Run through the traits, the reference roles do
+//! exactly what the model does; a role with a mistake is caught by the same invariants; and a role can make the
+//! very mistake that a mutant makes, with the same runs.
+
+use logoff_core::*;
+use sim::role::Provider;
+use sim::simulate::{Config, Simulator};
+use sim::trace::Trace;
+
+/// The trace of a seed, with the given roles (or the model's own) and the model's mutant.
+fn trace(seed: u64, mutant: Mutant, provider: &mut Provider) -> (String, bool) {
+    let mut config = Config::from_seed(seed, None);
+    config.mutant = mutant;
+    let mut trace = Trace::default();
+    let outcome = Simulator::new().run_with(&config, &mut trace, provider);
+    (trace.text(), outcome.violation.is_some())
+}
+
+/// Shows that the reference spooler and transport, played through the role interfaces, give the model's own
+/// trace, byte for byte, on 2,000 seeds (and under a mutant of another role, its failing runs too).
+#[test]
+fn the_reference_roles_through_the_traits_are_the_model() {
+    for mutant in [Mutant::None, Mutant::TransportsAtFirstRelease] {
+        for seed in 0..2_000 {
+            let (spooler, transport) = (&mut ReferenceSpooler, &mut ReferenceTransport);
+            let mut roles = Provider::default().with_spooler(spooler).with_transport(transport);
+            let through_traits = trace(seed, mutant, &mut roles);
+            let own = trace(seed, mutant, &mut Provider::default());
+            assert_eq!(through_traits, own, "seed {seed} under {mutant}");
+        }
+    }
+}
+
+/// A spooler that lets a blocking logoff return as soon as no send or receive is in progress, whatever the
+/// mode: the mistake of the `no-wait-returns-early` mutant, for every mode.
+struct ReturnsEarly;
+
+impl SpoolerRole for ReturnsEarly {
+    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+        ReferenceSpooler.store_logoff_transports(world, mode)
+    }
+
+    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        let idle = !world.messages().iter().any(|m| matches!(m, MessageState::Sending(_) | MessageState::Receiving(_)));
+        match ReferenceSpooler.may_return(world, mode, flushes_awaited) {
+            Some(flags) => Some(flags),
+            None if idle => Some(LogoffFlags::COMPLETE),
+            None => None,
+        }
+    }
+
+    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+        ReferenceSpooler.transport_logoff(world, transport)
+    }
+}
+
+/// A transport that takes the message it is sending as sent when it is logged off: the mistake of the
+/// `logoff-loses-sending-message` mutant.
+struct LosesSendingMessage;
+
+impl TransportRole for LosesSendingMessage {
+    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+        TransportLogoffEffects { send: SendFate::TakenAsSent, ..ReferenceTransport.logoff(world, transport) }
+    }
+
+    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+        ReferenceTransport.logoff_returned(world, t, outcome)
+    }
+}
+
+/// Shows that roles with a mistake are caught by the invariants; and that the transport with the mutant's
+/// mistake gives exactly the mutant's runs.
+#[test]
+fn roles_with_a_mistake_are_caught() {
+    let failing = (0..2_000)
+        .filter(|seed| trace(*seed, Mutant::None, &mut Provider::default().with_spooler(&mut ReturnsEarly)).1)
+        .count();
+    assert!(failing > 0, "a spooler that returns early is never caught");
+
+    let mut caught = 0;
+    for seed in 0..2_000 {
+        let role = trace(seed, Mutant::None, &mut Provider::default().with_transport(&mut LosesSendingMessage));
+        let mutant = trace(seed, Mutant::LogoffLosesSendingMessage, &mut Provider::default());
+        assert_eq!(role, mutant, "seed {seed}");
+        caught += usize::from(role.1);
+    }
+    assert!(caught > 0, "a transport that loses the message it sends is never caught");
+}
