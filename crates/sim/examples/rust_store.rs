@@ -114,7 +114,7 @@ impl Role for RustStore {
 
 #[allow(dead_code)]
 fn main() {
-    let report = sim::conform::check(&mut RustStore::default(), 0..10_000, None);
+    let report = sim::conform::check(&mut RustStore::default(), 0..10_000, &sim::conform::FixedKnobs::default());
     println!("{} runs, {} steps, {} failing", report.runs, report.steps, report.failures.len());
     for run in report.failures.iter().take(3) {
         println!("seed {}: {}", run.config.seed, run.verdict.as_ref().expect("a failing run has a verdict"));

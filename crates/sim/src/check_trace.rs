@@ -54,6 +54,13 @@ pub enum Verdict {
 
 /// Reads a log; the error names the line (and, for a step, the column) and what was expected.
 pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
+    if source.len() > crate::text::FILE_BYTES_MAX {
+        return Err(format!(
+            "{file}: error: the log is longer than {} bytes; expected a log of one run (split a longer one)",
+            crate::text::FILE_BYTES_MAX
+        ));
+    }
+    let source = source.strip_prefix("\u{feff}".as_bytes()).unwrap_or(source);
     let text =
         std::str::from_utf8(source).map_err(|e| format!("{file}: error: not UTF-8 ({e}); expected a text log"))?;
     // A script with the log's steps on the same lines, so that the script parser's errors name the log's lines.
@@ -93,11 +100,19 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
                 Some((_, rest)) => (line.len() - rest.len(), rest),
                 None => (0, line),
             };
-            let (step, caused) = rest.split_once(" -> ").unwrap_or((rest, ""));
+            let (step, caused) = match rest.split_once("->") {
+                Some((step, caused)) => (step, Some(caused)),
+                None => (rest, None),
+            };
+            if step.trim().is_empty() {
+                return Err(format!("{file}:{}: error: no step on the line; expected STEP -> EFFECTS", index + 1));
+            }
             script_source.push_str(&" ".repeat(prefix));
             script_source.push_str(step);
             script_source.push('\n');
-            logged.push((index + 1, caused.trim().to_string()));
+            // Effects are compared word for word: spacing is not part of what happened.
+            let caused = caused.unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+            logged.push((index + 1, caused));
         }
     }
     if !has_setup {
@@ -107,14 +122,15 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
         ));
     }
     let script = script::parse(script_source.as_bytes(), file).map_err(|e| e.to_string())?;
-    let mut logged = logged.into_iter();
+    // Each step takes what its own line logged: every logged line holds a step, and the parser keeps lines.
     let mut steps = Vec::new();
     for item in &script.items {
         match item.kind {
             ItemKind::Step(action) => {
-                let (line, caused) = logged.next().expect("every step line was logged");
-                debug_assert_eq!(line, item.line);
-                steps.push(LogStep { line, action, logged: caused });
+                let Ok(at) = logged.binary_search_by_key(&item.line, |(line, _)| *line) else {
+                    return Err(format!("{file}:{}: error: a step that was not logged as one", item.line));
+                };
+                steps.push(LogStep { line: item.line, action, logged: logged[at].1.clone() });
             }
             ItemKind::Expect(_) => {
                 return Err(format!("{file}:{}: error: an expectation; expected a step of the log", item.line));
@@ -133,6 +149,7 @@ fn explained_steps(log: &Log, profile: Profile) -> (usize, String) {
             Ok(effects) => effects.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
             Err(why) => format!("rejected: {why}"),
         };
+        let caused = caused.split_whitespace().collect::<Vec<_>>().join(" ");
         if caused != step.logged {
             return (index, caused);
         }

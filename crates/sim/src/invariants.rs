@@ -491,8 +491,21 @@ impl Checker {
         }
         let total: u32 = expected.iter().sum();
         for effect in effects {
-            if let Effect::Returned { result: CallResult::Count(count), .. } = *effect {
-                ensure(count == total, I, "AddRef or Release returned a count that is not the reference count")?;
+            match *effect {
+                Effect::Returned { call: ClientCall::AddRef | ClientCall::Release, result, .. } => match result {
+                    CallResult::Count(count) => {
+                        ensure(count == total, I, "AddRef or Release returned a count that is not the reference count")?
+                    }
+                    CallResult::Status(..) => fail(I, "AddRef or Release returned an HRESULT instead of a count")?,
+                },
+                Effect::Returned {
+                    call: ClientCall::StoreLogoff | ClientCall::Submit,
+                    result: CallResult::Count(_),
+                    ..
+                } => {
+                    fail(Invariant::OutputFlagsExact, "StoreLogoff or a submit returned a count instead of an HRESULT")?
+                }
+                _ => {}
             }
         }
         for (i, expected) in expected.iter().enumerate().take(usize::from(after.setup().clients)) {

@@ -367,6 +367,9 @@ enum Command {
         /// was found to have looks.
         #[arg(long, value_name = "PROGRAM ARGS", conflicts_with = "mutant")]
         cmd: Option<String>,
+        /// With --cmd: how long the program may take to answer one message (milliseconds).
+        #[arg(long, requires = "cmd", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+        timeout_ms: u64,
     },
     /// Put a store provider written by you under test: run PROGRAM as a child process in the role of the store
     /// provider (JSON lines on its standard input and output, docs/CONFORM.md), in scenario scripts and seeded runs,
@@ -383,8 +386,10 @@ enum Command {
         /// `A..B`: the seeds to run (each drawing its setup, workload, faults and, without --profile, profile).
         #[arg(long, value_parser = parse_seeds, default_value = "0..10000")]
         seeds: std::ops::Range<u64>,
-        #[arg(long, long_help = profile_help(), help = "The reading of the pages every seed runs under; drawn per seed without it")]
-        profile: Option<Profile>,
+        /// The knobs to fix, `knob=value` pairs (or `default`, all nine): each seed draws the others, and only the
+        /// scripts written for these values run. For a provider that implements one reading of the pages.
+        #[arg(long, value_name = "KNOB=VALUE,...", value_parser = sim::conform::FixedKnobs::parse)]
+        profile: Option<sim::conform::FixedKnobs>,
         /// Scenario scripts to run first: `.scn` files, or directories whose `.scn` files are run in name order.
         #[arg(long, value_name = "PATH")]
         scripts: Vec<PathBuf>,
@@ -571,7 +576,7 @@ fn main() -> ExitCode {
             let request = ConformRequest {
                 cmd,
                 seeds,
-                profile,
+                fixed: profile.unwrap_or_default(),
                 scripts,
                 timeout: std::time::Duration::from_millis(timeout_ms),
                 failures: failures.unwrap_or_else(failures::default_dir),
@@ -583,8 +588,9 @@ fn main() -> ExitCode {
                 None => conform_command(&request),
             }
         }
-        Command::Render { file, seed, profile, mutant, to, out, cmd } => {
-            render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref(), cmd.as_deref())
+        Command::Render { file, seed, profile, mutant, to, out, cmd, timeout_ms } => {
+            let cmd = cmd.map(|cmd| (cmd, std::time::Duration::from_millis(timeout_ms)));
+            render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref(), cmd)
         }
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
             let bound = Bound::new(clients, transports, messages, other, references);
@@ -1261,7 +1267,7 @@ fn render_command(
     mutant: Option<Mutant>,
     to: Option<Picture>,
     out: Option<&Path>,
-    cmd: Option<&str>,
+    cmd: Option<(String, std::time::Duration)>,
 ) -> u8 {
     let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
@@ -1296,13 +1302,13 @@ fn render_command(
     };
     let picture = match cmd {
         None => sim::render::render(&script, &title, picture),
-        Some(cmd) => {
+        Some((cmd, timeout)) => {
             let request = ConformRequest {
-                cmd: cmd.to_string(),
+                cmd: cmd.clone(),
                 seeds: 0..1,
-                profile: None,
+                fixed: sim::conform::FixedKnobs::default(),
                 scripts: Vec::new(),
-                timeout: std::time::Duration::from_millis(1000),
+                timeout,
                 failures: failures::default_dir(),
                 show: 0,
                 quiet: true,
@@ -1358,11 +1364,16 @@ fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(sim::script::Script,
     Ok((script, name))
 }
 
+/// `text` as one shell word in single quotes (a `'` inside written `'\''`), so that a printed command pastes.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// What `logoff-sim conform` was asked to do.
 struct ConformRequest {
     cmd: String,
     seeds: std::ops::Range<u64>,
-    profile: Option<Profile>,
+    fixed: sim::conform::FixedKnobs,
     scripts: Vec<PathBuf>,
     timeout: std::time::Duration,
     failures: PathBuf,
@@ -1373,7 +1384,7 @@ struct ConformRequest {
 impl ConformRequest {
     /// The command line that reruns part of this request, for messages.
     fn command(&self) -> String {
-        format!("{COMMAND} conform --role store --cmd '{}'", self.cmd)
+        format!("{COMMAND} conform --role store --cmd {}", shell_quoted(&self.cmd))
     }
 
     /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
@@ -1383,7 +1394,7 @@ impl ConformRequest {
             2u8
         })?;
         program.handshake().map_err(|e| {
-            err!("error: --cmd '{}': {e}", self.cmd);
+            err!("error: --cmd {}: {e}", shell_quoted(&self.cmd));
             2u8
         })?;
         Ok(program)
@@ -1425,12 +1436,16 @@ fn conform_command(request: &ConformRequest) -> u8 {
             return 2;
         }
     };
-    let mut scripts_passed = 0;
+    let (mut scripts_passed, mut scripts_skipped) = (0, 0);
     for path in &files {
         let (script, _) = match read_run(path, None) {
             Ok(read) => read,
             Err(failed) => return failed,
         };
+        if !request.fixed.admits(script.profile) {
+            scripts_skipped += 1;
+            continue;
+        }
         match sim::conform::run_script(&mut program, &script) {
             Ok(_) => scripts_passed += 1,
             Err(error) => {
@@ -1441,7 +1456,11 @@ fn conform_command(request: &ConformRequest) -> u8 {
         }
     }
     if !files.is_empty() {
-        out!("scripts: {} of {} passed", scripts_passed, files.len());
+        let skipped = match scripts_skipped {
+            0 => String::new(),
+            n => format!(" ({} written for other values of the fixed knobs skipped)", plural(n, "script", "scripts")),
+        };
+        out!("scripts: {} of {} passed{skipped}", scripts_passed, files.len() - scripts_skipped as usize);
     }
     let seeds = request.seeds.clone();
     let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
@@ -1449,7 +1468,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
     let mut steps = 0u64;
     let mut failing = Vec::new();
     for seed in seeds.clone() {
-        let run = sim::conform::run_seed(&mut program, seed, request.profile);
+        let run = sim::conform::run_seed(&mut program, seed, &request.fixed);
         runs += 1;
         steps += run.trace.steps.len() as u64;
         bar.inc(1);
@@ -1490,7 +1509,16 @@ fn conform_command(request: &ConformRequest) -> u8 {
             Ok(()) => {
                 err!("  seed file: {} (replay: {} --replay {})", path.display(), request.command(), path.display());
                 let page = path.with_extension("html");
-                err!("  render: {COMMAND} render --cmd '{}' {} -o {}", request.cmd, path.display(), page.display());
+                let timeout = match request.timeout.as_millis() {
+                    1000 => String::new(),
+                    ms => format!(" --timeout-ms {ms}"),
+                };
+                err!(
+                    "  render: {COMMAND} render --cmd {}{timeout} {} -o {}",
+                    shell_quoted(&request.cmd),
+                    path.display(),
+                    page.display()
+                );
             }
             Err(e) => err!("  error: {e}"),
         }
@@ -1600,8 +1628,8 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
         }
         Verdict::Unexplained(at) => {
             err!(
-                "{name}:{}: no profile explains this line: `{}` caused `{}`; under the {} that explain every \
-                 line before it the model says `{}`",
+                "{name}:{}: no profile explains this line: `{}` caused `{}`; {} explain every line before it, \
+                 and under the first of them the model says `{}`",
                 at.line,
                 at.step,
                 at.logged,

@@ -12,6 +12,9 @@ pub trait Role: StoreProvider {
     fn start(&mut self, run: &str, profile: Profile, setup: Setup);
     /// Why the implementation can no longer play, once it cannot; the run stops at the step where it failed.
     fn failure(&self) -> Option<String>;
+    /// The run is over: a last chance to find a failure that belongs to it (a program that wrote a line nobody
+    /// asked for after its last answer).
+    fn finish(&mut self) {}
 }
 
 /// The roles of a run: `Provider::model()` for the model's own, `Provider::outside(role)` for a store provider
@@ -83,6 +86,13 @@ impl<'a> Provider<'a> {
                 };
                 model.apply_with_roles(action, &mut roles)
             }
+        }
+    }
+
+    /// Ends a run (see [`Role::finish`]).
+    pub fn finish(&mut self) {
+        if let Some(role) = &mut self.store {
+            role.finish();
         }
     }
 

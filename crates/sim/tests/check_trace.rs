@@ -111,3 +111,26 @@ fn run_output_is_a_log_and_bad_logs_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("<stdin>:2:"), "{output:?}");
 }
+
+/// Shows the edges of the log format: a line with effects and no step is refused (it used to shift every later
+/// line's effects onto the wrong step), a log over 1 MiB is refused rather than cut, a byte-order mark and extra
+/// spaces are accepted, and a `profile` line is skipped.
+#[test]
+fn the_edges_of_the_log_format() {
+    let setup = "setup clients=1 transports=1 inbox=yes other=0\n";
+    let shifted = format!("{setup} -> c0 addref returned 2\nc0 addref -> c0 release returned 1\n");
+    let error = check_trace::read(shifted.as_bytes(), "shift.log").unwrap_err();
+    assert!(error.starts_with("shift.log:2: error: no step"), "{error}");
+    let tick_only = format!("{setup}[t=000001] \n");
+    assert!(check_trace::read(tick_only.as_bytes(), "tick.log").unwrap_err().starts_with("tick.log:2:"));
+
+    let spaced = format!("\u{feff}{setup}profile default\nc0 addref  ->   c0 addref  returned 2\n");
+    assert!(matches!(checked(&spaced, "spaced.log"), Verdict::Allowed(_)));
+
+    let mut long = setup.to_string();
+    while long.len() <= sim::text::FILE_BYTES_MAX {
+        long.push_str("other open\nother close\n");
+    }
+    let error = check_trace::read(long.as_bytes(), "long.log").unwrap_err();
+    assert!(error.contains("longer than"), "{error}");
+}

@@ -59,12 +59,50 @@ impl SeedRun {
     }
 }
 
-/// Runs one seed (its setup, workload, faults and, without `profile`, its profile) with `role` as the store
+/// Knobs fixed to one value (`--profile call_site=eager,input=strict`), the others drawn per seed: how a
+/// provider that implements one reading of the pages is run against every reading of the rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FixedKnobs(Vec<(String, String)>);
+
+impl FixedKnobs {
+    /// Reads `default` (every knob at its default) or `knob=value` pairs separated by commas or spaces.
+    pub fn parse(text: &str) -> Result<FixedKnobs, String> {
+        text.parse::<Profile>()?;
+        if text.trim() == "default" {
+            let profile = Profile::default();
+            let pairs = Profile::KNOBS.iter().zip(profile.values()).map(|(k, v)| (k.to_string(), v.to_string()));
+            return Ok(FixedKnobs(pairs.collect()));
+        }
+        let pairs = text
+            .split([',', ' '])
+            .filter(|item| !item.is_empty())
+            .filter_map(|item| item.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
+        Ok(FixedKnobs(pairs.collect()))
+    }
+
+    /// The drawn profile with the fixed knobs set.
+    pub fn apply(&self, mut profile: Profile) -> Profile {
+        for (knob, value) in &self.0 {
+            profile.set(knob, value).expect("checked when parsed");
+        }
+        profile
+    }
+
+    /// Whether a profile has the fixed values (a script written for another reading is skipped).
+    pub fn admits(&self, profile: Profile) -> bool {
+        self.apply(profile) == profile
+    }
+}
+
+/// Runs one seed (its setup, workload, faults and profile, with `fixed` knobs set) with `role` as the store
 /// provider, every invariant checked after every step and liveness at the end.
-pub fn run_seed(role: &mut dyn Role, seed: u64, profile: Option<Profile>) -> SeedRun {
-    let config = Config::from_seed(seed, profile);
+pub fn run_seed(role: &mut dyn Role, seed: u64, fixed: &FixedKnobs) -> SeedRun {
+    let drawn = Config::from_seed(seed, None);
+    let config = Config::from_seed(seed, Some(fixed.apply(drawn.profile)));
     let mut trace = Trace::default();
     let outcome = Simulator::new().run_with(&config, &mut trace, &mut Provider::outside(role));
+    role.finish();
     let verdict = match (role.failure(), outcome.violation) {
         (Some(why), _) => Some(Verdict::Harness { why, step: trace.steps.len() }),
         (None, Some((violation, step))) => Some(Verdict::Violation { violation, step: step as usize }),
@@ -82,13 +120,13 @@ pub struct Report {
     pub failures: Vec<SeedRun>,
 }
 
-/// The entry point for a Rust implementation of the store provider: runs `seeds` (each drawing its profile, or
-/// all under `profile`) with `role` as the store provider and returns what failed. Use it from `cargo test`:
-/// `assert!(sim::conform::check(&mut MyStore::default(), 0..10_000, None).failures.is_empty())`.
-pub fn check(role: &mut dyn Role, seeds: Range<u64>, profile: Option<Profile>) -> Report {
+/// The entry point for a Rust implementation of the store provider: runs `seeds` (each drawing its profile, with
+/// the `fixed` knobs set) with `role` as the store provider and returns what failed. Use it from `cargo test`:
+/// `assert!(sim::conform::check(&mut MyStore::default(), 0..10_000, &FixedKnobs::default()).failures.is_empty())`.
+pub fn check(role: &mut dyn Role, seeds: Range<u64>, fixed: &FixedKnobs) -> Report {
     let mut report = Report::default();
     for seed in seeds {
-        let run = run_seed(role, seed, profile);
+        let run = run_seed(role, seed, fixed);
         report.runs += 1;
         report.steps += run.trace.steps.len() as u64;
         if run.verdict.is_some() {
@@ -101,8 +139,14 @@ pub fn check(role: &mut dyn Role, seeds: Range<u64>, profile: Option<Profile>) -
 /// Runs a failing seed again and says whether the provider did exactly the same (the same trace, byte for byte):
 /// the harness is deterministic, so a difference is the provider's.
 pub fn deterministic(role: &mut dyn Role, run: &SeedRun) -> bool {
-    let again = run_seed(role, run.config.seed, Some(run.config.profile));
-    again.trace.text() == run.trace.text() && again.verdict == run.verdict
+    let again =
+        run_seed(role, run.config.seed, &FixedKnobs::parse(&run.config.profile.to_string()).unwrap_or_default());
+    // A provider's failure is compared by its step, not by its message (which quotes its standard error).
+    let same_verdict = match (&again.verdict, &run.verdict) {
+        (Some(Verdict::Harness { step: a, .. }), Some(Verdict::Harness { step: b, .. })) => a == b,
+        (a, b) => a == b,
+    };
+    again.trace.text() == run.trace.text() && same_verdict
 }
 
 /// Shrinks a run that broke an invariant to a shortest script that breaks it against the same provider.
@@ -113,5 +157,14 @@ pub fn shrink(role: &mut dyn Role, run: &SeedRun, file: &str) -> Option<Script> 
 
 /// Runs a scenario script with `role` as the store provider, as `logoff-sim script` runs it with the model's.
 pub fn run_script(role: &mut dyn Role, script: &Script) -> Result<crate::script::Outcome, crate::script::RunError> {
-    crate::liveness::verify_script_with(script, &mut Provider::outside(role))
+    let result = crate::liveness::verify_script_with(script, &mut Provider::outside(role));
+    role.finish();
+    match (result, role.failure()) {
+        (Ok(_), Some(why)) => Err(crate::script::RunError {
+            file: script.file.clone(),
+            line: script.items.last().map_or(1, |item| item.line),
+            kind: crate::script::RunErrorKind::Harness(format!("after the last line: {why}")),
+        }),
+        (result, _) => result,
+    }
 }

@@ -6,9 +6,10 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use logoff_core::*;
 use serde_json::Value;
@@ -19,8 +20,11 @@ use crate::role::Role;
 pub const VERSION: u64 = 1;
 /// The longest line accepted from the program.
 pub const LINE_BYTES_MAX: usize = 64 * 1024;
-/// The lines of the program's standard error kept to show when it fails.
+/// The lines of the program's standard error kept to show when it fails, and the characters kept of each.
 const STDERR_LINES_KEPT: usize = 20;
+const STDERR_LINE_CHARS: usize = 300;
+/// How often the harness looks whether the program exited while it waits for an answer.
+const EXIT_POLL: Duration = Duration::from_millis(20);
 
 /// Splits a command line into words as a POSIX shell does for plain words, single quotes and double quotes (no
 /// variables, globs or escapes inside single quotes).
@@ -67,9 +71,33 @@ pub fn words(command: &str) -> Result<Vec<String>, String> {
 /// The running child.
 struct Running {
     child: Child,
-    stdin: BufWriter<ChildStdin>,
+    /// The program's standard input; `None` once closed.
+    stdin: Option<BufWriter<ChildStdin>>,
     lines: Receiver<Result<String, String>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    /// The thread that drains the program's standard error, joined once the program is gone.
+    stderr_reader: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Kills the program and everything it started (its process group), and reaps it.
+    fn kill(&mut self) -> String {
+        #[cfg(unix)]
+        if let Ok(group) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) with a negative pid signals the process group the child leads (spawned with
+            // process_group(0)); it touches no memory of ours.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.kill();
+        let status = self.child.wait().map_or("unknown".to_string(), |status| status.to_string());
+        // Everything the program wrote to standard error is in the tail once the pipe is closed.
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        status
+    }
 }
 
 /// The program under test in the store provider's role.
@@ -84,6 +112,8 @@ pub struct Program {
     pub name: Option<String>,
     /// The messages answered so far, over all runs.
     pub exchanges: u64,
+    /// For each client, the call blocked in the provider's StoreLogoffTransports call, if any.
+    blocked: [Option<StoreCall>; CLIENTS_MAX],
 }
 
 impl Program {
@@ -98,18 +128,17 @@ impl Program {
             run: String::new(),
             name: None,
             exchanges: 0,
+            blocked: [None; CLIENTS_MAX],
         })
     }
 
     fn spawn(&mut self) -> Result<(), String> {
-        let mut child = Command::new(&self.words[0])
-            .args(&self.words[1..])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start `{}`: {e}", self.words.join(" ")))?;
-        let stdin = BufWriter::new(child.stdin.take().expect("stdin is piped"));
+        let mut command = Command::new(&self.words[0]);
+        command.args(&self.words[1..]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|e| format!("cannot start `{}`: {e}", self.words.join(" ")))?;
+        let stdin = Some(BufWriter::new(child.stdin.take().expect("stdin is piped")));
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr_pipe = child.stderr.take().expect("stderr is piped");
         let (send, lines) = mpsc::channel();
@@ -117,10 +146,12 @@ impl Program {
             let mut reader = BufReader::new(stdout);
             loop {
                 let mut line = Vec::new();
-                let read = reader.by_ref().take(LINE_BYTES_MAX as u64 + 1).read_until(b'\n', &mut line);
+                // The line and its `\r\n`.
+                let read = reader.by_ref().take(LINE_BYTES_MAX as u64 + 2).read_until(b'\n', &mut line);
+                let end = line.iter().rev().take_while(|b| **b == b'\n' || **b == b'\r').count();
                 let item = match read {
                     Ok(0) => Err("it closed its standard output (exited?)".to_string()),
-                    Ok(_) if line.len() > LINE_BYTES_MAX => {
+                    Ok(_) if line.len() - end > LINE_BYTES_MAX || end == 0 && line.len() > LINE_BYTES_MAX => {
                         Err(format!("it wrote a line longer than {LINE_BYTES_MAX} bytes"))
                     }
                     Ok(_) => String::from_utf8(line).map_err(|_| "it wrote a line that is not UTF-8".to_string()),
@@ -134,16 +165,26 @@ impl Program {
         });
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+        // Drains standard error to its end, whatever it holds (bytes that are not UTF-8, lines without end), so
+        // that the program never blocks on a full pipe; keeps the last lines, cut short.
+        let stderr_reader = std::thread::spawn(move || {
+            let mut reader = BufReader::new(stderr_pipe);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match reader.by_ref().take(64 * 1024).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                let text: String = String::from_utf8_lossy(&line).trim_end().chars().take(STDERR_LINE_CHARS).collect();
                 let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
                 if kept.len() == STDERR_LINES_KEPT {
                     kept.pop_front();
                 }
-                kept.push_back(line);
+                kept.push_back(text);
             }
         });
-        self.running = Some(Running { child, stdin, lines, stderr });
+        self.running = Some(Running { child, stdin, lines, stderr, stderr_reader: Some(stderr_reader) });
         let hello = self.exchange(&format!(r#"{{"type":"hello","version":{VERSION},"role":"store"}}"#), &["hello"])?;
         if hello.get("version").and_then(Value::as_u64) != Some(VERSION) {
             return Err(self.fail(&format!("it answered hello with {hello}; expected \"version\":{VERSION}")));
@@ -165,8 +206,7 @@ impl Program {
     fn fail(&mut self, what: &str) -> String {
         let mut message = format!("{}: {what}", self.run);
         if let Some(mut running) = self.running.take() {
-            let _ = running.child.kill();
-            let status = running.child.wait().map_or("unknown".to_string(), |status| status.to_string());
+            let status = running.kill();
             message.push_str(&format!(" (the program: {status})"));
             let tail = running.stderr.lock().map(|lines| lines.iter().cloned().collect::<Vec<_>>()).unwrap_or_default();
             if !tail.is_empty() {
@@ -184,19 +224,46 @@ impl Program {
         let Some(running) = self.running.as_mut() else {
             return Err(self.failure.clone().unwrap_or_else(|| "the program is not running".to_string()));
         };
-        let sent = running.stdin.write_all(message.as_bytes()).and_then(|()| running.stdin.write_all(b"\n"));
-        if let Err(e) = sent.and_then(|()| running.stdin.flush()) {
+        // A line waiting before the harness asks is an answer to nothing (or a second answer).
+        match running.lines.try_recv() {
+            Ok(Ok(line)) => {
+                let shown: String = line.trim_end().chars().take(200).collect();
+                return Err(self.fail(&format!("before {message}: it wrote `{shown}`, a line nobody asked for")));
+            }
+            Ok(Err(why)) => return Err(self.fail(&format!("before {message}: {why}"))),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+        }
+        let sent = match running.stdin.as_mut() {
+            Some(stdin) => {
+                stdin.write_all(message.as_bytes()).and_then(|()| stdin.write_all(b"\n")).and_then(|()| stdin.flush())
+            }
+            None => Err(std::io::Error::other("its standard input is closed")),
+        };
+        if let Err(e) = sent {
             return Err(self.fail(&format!("cannot send {message}: {e}")));
         }
-        let line = match running.lines.recv_timeout(self.timeout) {
-            Ok(Ok(line)) => line,
-            Ok(Err(why)) => return Err(self.fail(&format!("answering {message}: {why}"))),
-            Err(RecvTimeoutError::Timeout) => {
+        // Waits for the answer in short slices, so that a program that exits (while something it started keeps
+        // its output open) is reported as exited at once.
+        let deadline = Instant::now() + self.timeout;
+        let line = loop {
+            let slice = EXIT_POLL.min(deadline.saturating_duration_since(Instant::now()));
+            match running.lines.recv_timeout(slice) {
+                Ok(Ok(line)) => break line,
+                Ok(Err(why)) => return Err(self.fail(&format!("answering {message}: {why}"))),
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.fail(&format!("answering {message}: it closed its standard output")));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(_)) = running.child.try_wait() {
+                if let Ok(Ok(line)) = running.lines.recv_timeout(EXIT_POLL) {
+                    break line;
+                }
+                return Err(self.fail(&format!("answering {message}: it exited")));
+            }
+            if Instant::now() >= deadline {
                 let ms = self.timeout.as_millis();
                 return Err(self.fail(&format!("no answer to {message} within {ms} ms (the program was killed)")));
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(self.fail(&format!("answering {message}: it closed its standard output")));
             }
         };
         self.exchanges += 1;
@@ -230,9 +297,13 @@ fn status(answer: &Value) -> Result<CallResult, String> {
         Some(Value::String(name)) => {
             HResult::from_name(name).ok_or_else(|| format!("unknown HRESULT name `{name}`"))?
         }
-        Some(Value::Number(n)) => {
-            HResult(n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("an HRESULT number must fit 32 bits")?)
-        }
+        // As C, C# and Java print them: unsigned, or negative (a signed 32-bit HRESULT).
+        Some(Value::Number(n)) => HResult(
+            n.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .or_else(|| n.as_i64().and_then(|n| i32::try_from(n).ok()).map(|n| n as u32))
+                .ok_or("an HRESULT number must fit 32 bits, signed or not")?,
+        ),
         _ => return Err("expected \"hresult\" (a name such as \"S_OK\")".to_string()),
     };
     let flags = answer
@@ -284,7 +355,10 @@ impl StoreProvider for Program {
                 .and_then(Value::as_str)
                 .and_then(|name| Mode::ALL.into_iter().find(|m| m.name() == name));
             return match mode {
-                Some(mode) => StoreAnswer::CallTransports(mode),
+                Some(mode) => {
+                    self.blocked[usize::from(c) % CLIENTS_MAX] = Some(call);
+                    StoreAnswer::CallTransports(mode)
+                }
                 None => {
                     self.out_of_protocol(
                         &message,
@@ -318,12 +392,17 @@ impl StoreProvider for Program {
             client.0,
             flags.bits()
         );
+        let blocked = self.blocked[client.index() % CLIENTS_MAX].take();
         let Ok(answer) = self.exchange(&message, &["after_transports"]) else { return stopped };
         let Some(invalidate) = answer.get("invalidate").and_then(Value::as_bool) else {
             self.out_of_protocol(&message, &answer, "expected \"invalidate\" (true or false)");
             return stopped;
         };
-        let result = if answer.get("count").is_some() { count(&answer) } else { status(&answer) };
+        // The blocked call decides the kind of result: a count for a Release, an HRESULT for a StoreLogoff.
+        let result = match blocked {
+            Some(StoreCall::Release) => count(&answer).map_err(|why| format!("{why} for the blocked Release")),
+            _ => status(&answer).map_err(|why| format!("{why} for the blocked StoreLogoff")),
+        };
         match result {
             Ok(result) => AfterTransports { invalidate, result },
             Err(why) => {
@@ -337,6 +416,11 @@ impl StoreProvider for Program {
 impl Role for Program {
     fn start(&mut self, run: &str, profile: Profile, setup: Setup) {
         self.run = run.to_string();
+        self.blocked = [None; CLIENTS_MAX];
+        if let Some(running) = &self.running {
+            // The tail shown with a failure holds this run's lines only.
+            running.stderr.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
         if self.failure.is_some() || self.running.is_none() {
             self.failure = None;
             self.stop();
@@ -364,22 +448,36 @@ impl Role for Program {
     fn failure(&self) -> Option<String> {
         self.failure.clone()
     }
+
+    fn finish(&mut self) {
+        let Some(running) = self.running.as_mut() else { return };
+        let pending = match running.lines.try_recv() {
+            Ok(Ok(line)) => Some(format!("it wrote `{}`, a line nobody asked for", line.trim_end())),
+            Ok(Err(why)) => Some(why),
+            Err(_) => None,
+        };
+        if let (Some(what), None) = (pending, &self.failure) {
+            self.fail(&format!("after the run's last message: {what}"));
+        }
+    }
 }
 
 impl Program {
     /// Says `bye`, closes the program's input, and reaps it (killed if it has not exited within half a second).
     fn stop(&mut self) {
         let Some(mut running) = self.running.take() else { return };
-        let _ = running.stdin.write_all(b"{\"type\":\"bye\"}\n").and_then(|()| running.stdin.flush());
-        drop(running.stdin);
+        if let Some(mut stdin) = running.stdin.take() {
+            let _ = stdin.write_all(b"{\"type\":\"bye\"}\n").and_then(|()| stdin.flush());
+            // Dropped here: the program's standard input is closed.
+        }
         for _ in 0..50 {
             if let Ok(Some(_)) = running.child.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = running.child.kill();
-        let _ = running.child.wait();
+        // Whatever it started goes with it.
+        running.kill();
     }
 }
 
