@@ -582,6 +582,11 @@ impl Model {
     }
 
     /// Whether the spooler would start receiving into the store (the guard "reception enabled").
+    /// The activity flags that StoreLogoffTransports would report now (R8, R9): INBOUND, OUTBOUND, OUTBOUND_QUEUE.
+    pub fn activity(&self) -> LogoffFlags {
+        self.activity_flags()
+    }
+
     pub fn reception_enabled(&self) -> bool {
         let serving = match self.spooler {
             SpoolerState::Serving => true,

@@ -5,7 +5,7 @@
 //! store's one optional mistake (`calls_at_first_release`).
 
 use logoff_core::*;
-use sim::role::Role;
+use sim::role::Lifecycle;
 
 /// A store provider that follows the reading of the pages it is given (A1, A7, A8 and A9 are its knobs).
 #[derive(Default)]
@@ -96,7 +96,7 @@ impl StoreProvider for RustStore {
     }
 }
 
-impl Role for RustStore {
+impl Lifecycle for RustStore {
     fn start(&mut self, _run: &str, profile: Profile, setup: Setup) {
         let mistake = self.calls_at_first_release;
         *self = RustStore {

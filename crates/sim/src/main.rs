@@ -367,6 +367,9 @@ enum Command {
         /// was found to have looks.
         #[arg(long, value_name = "PROGRAM ARGS", conflicts_with = "mutant")]
         cmd: Option<String>,
+        /// With --cmd: the role the program plays.
+        #[arg(long, requires = "cmd", default_value = "store", value_parser = PossibleValuesParser::new(sim::conform::ROLES))]
+        role: String,
         /// With --cmd: how long the program may take to answer one message (milliseconds).
         #[arg(long, requires = "cmd", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
         timeout_ms: u64,
@@ -377,8 +380,8 @@ enum Command {
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- conform --role store --cmd 'python3 examples/providers/good_store.py' --scripts tests/scenarios --seeds 0..10000", "Exit codes: 0 every script and seed passed (or the replayed file ended as it says); 1 a \
                             failure (written, shrunk, printed); 2 bad input, or a program that cannot be started."))]
     Conform {
-        /// The role the program plays (version 1 of the protocol has the store provider only).
-        #[arg(long, value_parser = PossibleValuesParser::new(["store"]))]
+        /// The role the program plays: the store provider, the MAPI spooler, or every transport provider.
+        #[arg(long, value_parser = PossibleValuesParser::new(sim::conform::ROLES))]
         role: String,
         /// The program and its arguments, one string split as a shell splits words ('python3 store.py').
         #[arg(long, value_name = "PROGRAM ARGS")]
@@ -572,8 +575,9 @@ fn main() -> ExitCode {
         Command::Mutants { seeds, out, format, quiet } => mutants_command(seeds, &out, format, quiet),
         Command::List { what } => list(what),
         Command::CheckTrace { log, list } => check_trace_command(&log, list),
-        Command::Conform { role: _, cmd, seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } => {
+        Command::Conform { role, cmd, seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } => {
             let request = ConformRequest {
+                role,
                 cmd,
                 seeds,
                 fixed: profile.unwrap_or_default(),
@@ -588,8 +592,8 @@ fn main() -> ExitCode {
                 None => conform_command(&request),
             }
         }
-        Command::Render { file, seed, profile, mutant, to, out, cmd, timeout_ms } => {
-            let cmd = cmd.map(|cmd| (cmd, std::time::Duration::from_millis(timeout_ms)));
+        Command::Render { file, seed, profile, mutant, to, out, cmd, timeout_ms, role } => {
+            let cmd = cmd.map(|cmd| (cmd, std::time::Duration::from_millis(timeout_ms), role));
             render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref(), cmd)
         }
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
@@ -1267,7 +1271,7 @@ fn render_command(
     mutant: Option<Mutant>,
     to: Option<Picture>,
     out: Option<&Path>,
-    cmd: Option<(String, std::time::Duration)>,
+    cmd: Option<(String, std::time::Duration, String)>,
 ) -> u8 {
     let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
@@ -1302,8 +1306,9 @@ fn render_command(
     };
     let picture = match cmd {
         None => sim::render::render(&script, &title, picture),
-        Some((cmd, timeout)) => {
+        Some((cmd, timeout, role)) => {
             let request = ConformRequest {
+                role: role.clone(),
                 cmd: cmd.clone(),
                 seeds: 0..1,
                 fixed: sim::conform::FixedKnobs::default(),
@@ -1317,8 +1322,13 @@ fn render_command(
                 Ok(program) => program,
                 Err(code) => return code,
             };
-            let title = format!("{title} with `{cmd}` as the store provider");
-            sim::render::render_with(&script, &title, picture, &mut sim::role::Provider::outside(&mut program))
+            let played = match role.as_str() {
+                "store" => "the store provider",
+                "spooler" => "the spooler",
+                _ => "every transport",
+            };
+            let title = format!("{title} with `{cmd}` as {played}");
+            sim::render::render_with(&script, &title, picture, &mut program.played().provider())
         }
     };
     match out {
@@ -1371,6 +1381,7 @@ fn shell_quoted(text: &str) -> String {
 
 /// What `logoff-sim conform` was asked to do.
 struct ConformRequest {
+    role: String,
     cmd: String,
     seeds: std::ops::Range<u64>,
     fixed: sim::conform::FixedKnobs,
@@ -1384,12 +1395,12 @@ struct ConformRequest {
 impl ConformRequest {
     /// The command line that reruns part of this request, for messages.
     fn command(&self) -> String {
-        format!("{COMMAND} conform --role store --cmd {}", shell_quoted(&self.cmd))
+        format!("{COMMAND} conform --role {} --cmd {}", self.role, shell_quoted(&self.cmd))
     }
 
     /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
     fn program(&self) -> Result<sim::conform::Program, u8> {
-        let mut program = sim::conform::Program::new(&self.cmd, self.timeout).map_err(|e| {
+        let mut program = sim::conform::Program::new(&self.cmd, self.timeout, &self.role).map_err(|e| {
             err!("error: --cmd: {e}");
             2u8
         })?;
@@ -1446,7 +1457,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
             scripts_skipped += 1;
             continue;
         }
-        match sim::conform::run_script(&mut program, &script) {
+        match sim::conform::run_script(&mut program.played(), &script) {
             Ok(_) => scripts_passed += 1,
             Err(error) => {
                 err!("FAIL {error}");
@@ -1468,7 +1479,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
     let mut steps = 0u64;
     let mut failing = Vec::new();
     for seed in seeds.clone() {
-        let run = sim::conform::run_seed(&mut program, seed, &request.fixed);
+        let run = sim::conform::run_seed(&mut program.played(), seed, &request.fixed);
         runs += 1;
         steps += run.trace.steps.len() as u64;
         bar.inc(1);
@@ -1522,11 +1533,11 @@ fn conform_command(request: &ConformRequest) -> u8 {
             }
             Err(e) => err!("  error: {e}"),
         }
-        if !sim::conform::deterministic(&mut program, run) {
+        if !sim::conform::deterministic(&mut program.played(), run) {
             err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
         }
         let shrunk_path = path.with_extension("shrunk.scn");
-        if let Some(shrunk) = sim::conform::shrink(&mut program, run, &shrunk_path.display().to_string()) {
+        if let Some(shrunk) = sim::conform::shrink(&mut program.played(), run, &shrunk_path.display().to_string()) {
             let text = format!(
                 "# Shrunk by `logoff-sim conform` against `{}` from seed {}.\n# breaks: {verdict}\n\
                  # replay: {} --replay {}\n{shrunk}",
@@ -1564,7 +1575,8 @@ fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
             Ok(seed_file) => seed_file,
             Err(code) => return code,
         };
-        let mut provider = sim::role::Provider::outside(&mut program);
+        let mut played = program.played();
+        let mut provider = played.provider();
         return match seed_file.replay_with(&mut provider) {
             Ok(what) => {
                 out!("{name}: ok: {what}");
@@ -1580,7 +1592,7 @@ fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
         Ok(read) => read,
         Err(code) => return code,
     };
-    match sim::conform::run_script(&mut program, &script) {
+    match sim::conform::run_script(&mut program.played(), &script) {
         Ok(outcome) => {
             out!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps"));
             0

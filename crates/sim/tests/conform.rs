@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use sim::conform::{self, Verdict};
-use sim::role::Role;
+use sim::role::{Lifecycle, Played};
 
 #[path = "../examples/rust_store.rs"]
 mod rust_store;
@@ -42,7 +42,7 @@ fn scenarios() -> Vec<sim::script::Script> {
 fn a_rust_store_passes_and_its_mistake_is_caught() {
     let mut good = RustStore::default();
     for script in scenarios() {
-        if let Err(error) = conform::run_script(&mut good, &script) {
+        if let Err(error) = conform::run_script(&mut Played::Store(&mut good), &script) {
             panic!("{error}");
         }
     }
@@ -56,11 +56,11 @@ fn a_rust_store_passes_and_its_mistake_is_caught() {
     let first = report.failures.first().expect("the mistake is caught within 200 seeds");
     let Some(Verdict::Violation { violation, .. }) = &first.verdict else { panic!("{:?}", first.verdict) };
     assert_eq!(violation.invariant.name(), "transports-call-site");
-    assert!(conform::deterministic(&mut buggy, first));
-    let shrunk = conform::shrink(&mut buggy, first, "shrunk.scn").expect("it shrinks");
+    assert!(conform::deterministic(&mut Played::Store(&mut buggy), first));
+    let shrunk = conform::shrink(&mut Played::Store(&mut buggy), first, "shrunk.scn").expect("it shrinks");
     assert!(shrunk.steps() <= 12, "{shrunk}");
     // The shrunk script passes against the good store: it is the mistake that breaks it.
-    assert!(conform::run_script(&mut good, &shrunk).is_ok());
+    assert!(conform::run_script(&mut Played::Store(&mut good), &shrunk).is_ok());
 }
 
 /// Shows that the reference model's own answers, given through the role interface, are judged exactly as the
@@ -83,7 +83,7 @@ fn a_store_that_ignores_complete_is_caught() {
             logoff_core::AfterTransports { invalidate: false, ..after }
         }
     }
-    impl Role for NeverInvalid {
+    impl Lifecycle for NeverInvalid {
         fn start(&mut self, run: &str, profile: logoff_core::Profile, setup: logoff_core::Setup) {
             self.0.start(run, profile, setup);
         }

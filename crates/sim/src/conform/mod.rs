@@ -5,7 +5,7 @@
 
 mod program;
 
-pub use program::{words, Program, LINE_BYTES_MAX, VERSION};
+pub use program::{words, Program, LINE_BYTES_MAX, ROLES, VERSION};
 
 use std::fmt;
 use std::ops::Range;
@@ -13,7 +13,7 @@ use std::ops::Range;
 use logoff_core::*;
 
 use crate::invariants::Violation;
-use crate::role::{Provider, Role};
+use crate::role::{Played, Role};
 use crate::script::{Expectation, Script};
 use crate::simulate::{Config, Simulator};
 use crate::trace::Trace;
@@ -97,13 +97,13 @@ impl FixedKnobs {
 
 /// Runs one seed (its setup, workload, faults and profile, with `fixed` knobs set) with `role` as the store
 /// provider, every invariant checked after every step and liveness at the end.
-pub fn run_seed(role: &mut dyn Role, seed: u64, fixed: &FixedKnobs) -> SeedRun {
+pub fn run_seed(played: &mut Played, seed: u64, fixed: &FixedKnobs) -> SeedRun {
     let drawn = Config::from_seed(seed, None);
     let config = Config::from_seed(seed, Some(fixed.apply(drawn.profile)));
     let mut trace = Trace::default();
-    let outcome = Simulator::new().run_with(&config, &mut trace, &mut Provider::outside(role));
-    role.finish();
-    let verdict = match (role.failure(), outcome.violation) {
+    let outcome = Simulator::new().run_with(&config, &mut trace, &mut played.provider());
+    played.finish();
+    let verdict = match (played.failure(), outcome.violation) {
         (Some(why), _) => Some(Verdict::Harness { why, step: trace.steps.len() }),
         (None, Some((violation, step))) => Some(Verdict::Violation { violation, step: step as usize }),
         (None, None) => None,
@@ -125,8 +125,9 @@ pub struct Report {
 /// `assert!(sim::conform::check(&mut MyStore::default(), 0..10_000, &FixedKnobs::default()).failures.is_empty())`.
 pub fn check(role: &mut dyn Role, seeds: Range<u64>, fixed: &FixedKnobs) -> Report {
     let mut report = Report::default();
+    let mut played = Played::Store(role);
     for seed in seeds {
-        let run = run_seed(role, seed, fixed);
+        let run = run_seed(&mut played, seed, fixed);
         report.runs += 1;
         report.steps += run.trace.steps.len() as u64;
         if run.verdict.is_some() {
@@ -138,9 +139,9 @@ pub fn check(role: &mut dyn Role, seeds: Range<u64>, fixed: &FixedKnobs) -> Repo
 
 /// Runs a failing seed again and says whether the provider did exactly the same (the same trace, byte for byte):
 /// the harness is deterministic, so a difference is the provider's.
-pub fn deterministic(role: &mut dyn Role, run: &SeedRun) -> bool {
+pub fn deterministic(played: &mut Played, run: &SeedRun) -> bool {
     let again =
-        run_seed(role, run.config.seed, &FixedKnobs::parse(&run.config.profile.to_string()).unwrap_or_default());
+        run_seed(played, run.config.seed, &FixedKnobs::parse(&run.config.profile.to_string()).unwrap_or_default());
     // A provider's failure is compared by its step, not by its message (which quotes its standard error).
     let same_verdict = match (&again.verdict, &run.verdict) {
         (Some(Verdict::Harness { step: a, .. }), Some(Verdict::Harness { step: b, .. })) => a == b,
@@ -150,16 +151,16 @@ pub fn deterministic(role: &mut dyn Role, run: &SeedRun) -> bool {
 }
 
 /// Shrinks a run that broke an invariant to a shortest script that breaks it against the same provider.
-pub fn shrink(role: &mut dyn Role, run: &SeedRun, file: &str) -> Option<Script> {
+pub fn shrink(played: &mut Played, run: &SeedRun, file: &str) -> Option<Script> {
     let Some(Verdict::Violation { violation, .. }) = &run.verdict else { return None };
-    crate::shrink::shrink_with(&run.script(file), violation.invariant, &mut Provider::outside(role))
+    crate::shrink::shrink_with(&run.script(file), violation.invariant, &mut played.provider())
 }
 
 /// Runs a scenario script with `role` as the store provider, as `logoff-sim script` runs it with the model's.
-pub fn run_script(role: &mut dyn Role, script: &Script) -> Result<crate::script::Outcome, crate::script::RunError> {
-    let result = crate::liveness::verify_script_with(script, &mut Provider::outside(role));
-    role.finish();
-    match (result, role.failure()) {
+pub fn run_script(played: &mut Played, script: &Script) -> Result<crate::script::Outcome, crate::script::RunError> {
+    let result = crate::liveness::verify_script_with(script, &mut played.provider());
+    played.finish();
+    match (result, played.failure()) {
         (Ok(_), Some(why)) => Err(crate::script::RunError {
             file: script.file.clone(),
             line: script.items.last().map_or(1, |item| item.line),

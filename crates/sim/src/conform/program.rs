@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use logoff_core::*;
 use serde_json::Value;
 
-use crate::role::Role;
+use crate::role::Lifecycle;
 
 /// The protocol version this harness speaks.
 pub const VERSION: u64 = 1;
@@ -100,9 +100,14 @@ impl Running {
     }
 }
 
-/// The program under test in the store provider's role.
+/// The roles a program can play.
+pub const ROLES: [&str; 3] = ["store", "spooler", "transport"];
+
+/// The program under test, in one role.
 pub struct Program {
     words: Vec<String>,
+    /// `store`, `spooler` or `transport`.
+    role: &'static str,
     timeout: Duration,
     running: Option<Running>,
     failure: Option<String>,
@@ -119,9 +124,15 @@ pub struct Program {
 impl Program {
     /// A program to run as `command` (a command line), allowed `timeout` for each answer. Nothing is started until
     /// the first run.
-    pub fn new(command: &str, timeout: Duration) -> Result<Program, String> {
+    pub fn new(command: &str, timeout: Duration, role: &str) -> Result<Program, String> {
+        let role = ROLES
+            .iter()
+            .copied()
+            .find(|r| *r == role)
+            .ok_or_else(|| format!("`{role}` is not a role; expected one of {}", ROLES.join(", ")))?;
         Ok(Program {
             words: words(command)?,
+            role,
             timeout,
             running: None,
             failure: None,
@@ -185,7 +196,8 @@ impl Program {
             }
         });
         self.running = Some(Running { child, stdin, lines, stderr, stderr_reader: Some(stderr_reader) });
-        let hello = self.exchange(&format!(r#"{{"type":"hello","version":{VERSION},"role":"store"}}"#), &["hello"])?;
+        let hello = format!(r#"{{"type":"hello","version":{VERSION},"role":"{}"}}"#, self.role);
+        let hello = self.exchange(&hello, &["hello"])?;
         if hello.get("version").and_then(Value::as_u64) != Some(VERSION) {
             return Err(self.fail(&format!("it answered hello with {hello}; expected \"version\":{VERSION}")));
         }
@@ -413,7 +425,7 @@ impl StoreProvider for Program {
     }
 }
 
-impl Role for Program {
+impl Lifecycle for Program {
     fn start(&mut self, run: &str, profile: Profile, setup: Setup) {
         self.run = run.to_string();
         self.blocked = [None; CLIENTS_MAX];
@@ -463,6 +475,15 @@ impl Role for Program {
 }
 
 impl Program {
+    /// The program in the role it plays, for a conformance run.
+    pub fn played(&mut self) -> crate::role::Played<'_> {
+        match self.role {
+            "spooler" => crate::role::Played::Spooler(self),
+            "transport" => crate::role::Played::Transport(self),
+            _ => crate::role::Played::Store(self),
+        }
+    }
+
     /// Says `bye`, closes the program's input, and reaps it (killed if it has not exited within half a second).
     fn stop(&mut self) {
         let Some(mut running) = self.running.take() else { return };
@@ -484,5 +505,200 @@ impl Program {
 impl Drop for Program {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// What the spooler sees of the world, as JSON: other processes, the Inbox, reception, the activity flags, and each
+/// transport with its work in progress.
+fn world(model: &Model) -> String {
+    let transports: Vec<String> = TransportId::all(usize::from(model.setup().transports))
+        .map(|t| match model.transport(t) {
+            Some(TransportState::LoggedOn { sending, receiving, flushing }) => format!(
+                r#"{{"state":"logged-on","sending":{},"receiving":{},"flushing":{flushing}}}"#,
+                sending.map_or("null".to_string(), |m| m.0.to_string()),
+                receiving.map_or("null".to_string(), |m| m.0.to_string())
+            ),
+            Some(state) => {
+                format!(r#"{{"state":"{}","sending":null,"receiving":null,"flushing":false}}"#, state.name())
+            }
+            None => "null".to_string(),
+        })
+        .collect();
+    format!(
+        r#"{{"other":{},"inbox":{},"reception":{},"activity":{},"transports":[{}]}}"#,
+        model.other_processes(),
+        model.setup().inbox,
+        model.reception_enabled(),
+        model.activity().bits(),
+        transports.join(",")
+    )
+}
+
+fn flag_bits(value: Option<&Value>) -> Option<u32> {
+    value.and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok())
+}
+
+impl SpoolerRole for Program {
+    fn store_logoff_transports(&mut self, world_now: &Model, mode: Mode) -> SpoolerPlan {
+        if self.failure.is_some() {
+            return ReferenceSpooler.store_logoff_transports(world_now, mode);
+        }
+        let message =
+            format!(r#"{{"type":"store_logoff_transports","mode":"{}","world":{}}}"#, mode.name(), world(world_now));
+        let Ok(answer) = self.exchange(&message, &["plan"]) else {
+            return ReferenceSpooler.store_logoff_transports(world_now, mode);
+        };
+        let boolean = |key: &str| answer.get(key).and_then(Value::as_bool).unwrap_or(false);
+        let flush = match answer.get("flush") {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => flag_bits(Some(value)).map(|b| Some(FlushFlags::from_bits_retain(b))).ok_or("flush"),
+        };
+        let outcome = match answer.get("outcome").and_then(Value::as_str) {
+            Some("return") => {
+                let flags = match answer.get("flags") {
+                    Some(Value::String(s)) if s == "complete_and_activity" => Ok(ReturnFlags::CompleteAndActivity),
+                    other => {
+                        flag_bits(other).map(|b| ReturnFlags::Fixed(LogoffFlags::from_bits_retain(b))).ok_or("flags")
+                    }
+                };
+                flags.map(|flags| SpoolerOutcome::Return {
+                    flags,
+                    other_process: boolean("other_process"),
+                    stop_serving: boolean("stop_serving"),
+                })
+            }
+            Some("block") => Ok(SpoolerOutcome::Block { await_flushes: boolean("await_flushes") }),
+            _ => Err("outcome"),
+        };
+        match (flush, outcome) {
+            (Ok(flush), Ok(outcome)) => SpoolerPlan {
+                stop_activity: boolean("stop_activity"),
+                flush,
+                flush_logged_off: boolean("flush_logged_off"),
+                release_store: boolean("release_store"),
+                outcome,
+            },
+            (Err(field), _) | (_, Err(field)) => {
+                self.out_of_protocol(&message, &answer, &format!("\"{field}\" is missing or ill-typed"));
+                ReferenceSpooler.store_logoff_transports(world_now, mode)
+            }
+        }
+    }
+
+    fn may_return(&mut self, world_now: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        if self.failure.is_some() {
+            return ReferenceSpooler.may_return(world_now, mode, flushes_awaited);
+        }
+        let message = format!(
+            r#"{{"type":"may_return","mode":"{}","flushes_awaited":{flushes_awaited},"world":{}}}"#,
+            mode.name(),
+            world(world_now)
+        );
+        let Ok(answer) = self.exchange(&message, &["may_return"]) else {
+            return ReferenceSpooler.may_return(world_now, mode, flushes_awaited);
+        };
+        match answer.get("flags") {
+            None | Some(Value::Null) => None,
+            value => match flag_bits(value) {
+                Some(bits) => Some(LogoffFlags::from_bits_retain(bits)),
+                None => {
+                    self.out_of_protocol(&message, &answer, "expected \"flags\": null or an integer");
+                    None
+                }
+            },
+        }
+    }
+
+    fn transport_logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffCall {
+        if self.failure.is_some() {
+            return ReferenceSpooler.transport_logoff(world_now, transport);
+        }
+        let message =
+            format!(r#"{{"type":"transport_logoff","transport":{},"world":{}}}"#, transport.0, world(world_now));
+        let Ok(answer) = self.exchange(&message, &["transport_logoff"]) else {
+            return ReferenceSpooler.transport_logoff(world_now, transport);
+        };
+        let boolean = |key: &str| answer.get(key).and_then(Value::as_bool);
+        match (boolean("discard_address_types"), flag_bits(answer.get("flags")), boolean("forget_awaited_flush")) {
+            (Some(discard_address_types), Some(bits), Some(forget_awaited_flush)) => TransportLogoffCall {
+                discard_address_types,
+                flags: TransportLogoffFlags::from_bits_retain(bits),
+                forget_awaited_flush,
+            },
+            _ => {
+                self.out_of_protocol(
+                    &message,
+                    &answer,
+                    "expected \"discard_address_types\", \"flags\" and \"forget_awaited_flush\"",
+                );
+                ReferenceSpooler.transport_logoff(world_now, transport)
+            }
+        }
+    }
+}
+
+impl TransportRole for Program {
+    fn logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffEffects {
+        if self.failure.is_some() {
+            return ReferenceTransport.logoff(world_now, transport);
+        }
+        let (sending, receiving, flushing) = match world_now.transport(transport) {
+            Some(TransportState::LoggedOn { sending, receiving, flushing }) => (*sending, *receiving, *flushing),
+            _ => (None, None, false),
+        };
+        let id = |m: Option<MessageId>| m.map_or("null".to_string(), |m| m.0.to_string());
+        let message = format!(
+            r#"{{"type":"logoff","transport":{},"sending":{},"receiving":{},"flushing":{flushing}}}"#,
+            transport.0,
+            id(sending),
+            id(receiving)
+        );
+        let Ok(answer) = self.exchange(&message, &["logoff"]) else {
+            return ReferenceTransport.logoff(world_now, transport);
+        };
+        let send = match answer.get("send").and_then(Value::as_str) {
+            Some("requeued") => Some(SendFate::Requeued),
+            Some("taken_as_sent") => Some(SendFate::TakenAsSent),
+            _ => None,
+        };
+        match (send, answer.get("stop_receive").and_then(Value::as_bool)) {
+            (Some(send), Some(stop_receive)) => TransportLogoffEffects { send, stop_receive },
+            _ => {
+                let why = "expected \"send\" (\"requeued\" or \"taken_as_sent\") and \"stop_receive\"";
+                self.out_of_protocol(&message, &answer, why);
+                ReferenceTransport.logoff(world_now, transport)
+            }
+        }
+    }
+
+    fn logoff_returned(
+        &mut self,
+        world_now: &Model,
+        t: TransportId,
+        outcome: LogoffOutcome,
+    ) -> &'static [TransportCall] {
+        if self.failure.is_some() {
+            return ReferenceTransport.logoff_returned(world_now, t, outcome);
+        }
+        let message = format!(r#"{{"type":"logoff_returned","transport":{},"outcome":"{}"}}"#, t.0, outcome.name());
+        let Ok(answer) = self.exchange(&message, &["calls"]) else {
+            return ReferenceTransport.logoff_returned(world_now, t, outcome);
+        };
+        const MI: TransportCall = TransportCall::MakeInvalid;
+        const RS: TransportCall = TransportCall::ReleaseSupport;
+        let names: Option<Vec<&str>> =
+            answer.get("calls").and_then(Value::as_array).map(|calls| calls.iter().filter_map(Value::as_str).collect());
+        match names.as_deref() {
+            Some([]) => &[],
+            Some(["make_invalid"]) => &[MI],
+            Some(["release_support"]) => &[RS],
+            Some(["make_invalid", "release_support"]) => &[MI, RS],
+            Some(["release_support", "make_invalid"]) => &[RS, MI],
+            _ => {
+                let why = "expected \"calls\": a list of \"make_invalid\" and \"release_support\", each at most once";
+                self.out_of_protocol(&message, &answer, why);
+                ReferenceTransport.logoff_returned(world_now, t, outcome)
+            }
+        }
     }
 }
