@@ -221,6 +221,57 @@ fn wrong_kinds_of_result_are_caught_and_stderr_is_drained() {
     assert!(stderr.contains("not utf-8"), "the end of its standard error is shown: {stderr}");
 }
 
+/// Shows the spooler and transport roles over JSON lines: the Python spooler and transport written from
+/// docs/CONFORM.md pass every scenario script and 10,000 seeds each, and the transport that takes the message it
+/// is sending as sent at logoff (lost mail, R16) is caught and shrunk to at most 12 steps.
+#[test]
+fn the_python_spooler_and_transports_pass_and_are_caught() {
+    let Some(python) = python() else { return };
+    let directory = scratch("roles");
+    let failures = directory.display().to_string();
+    for (role, program) in [("spooler", "good_spooler.py"), ("transport", "good_transport.py")] {
+        let command = format!("{python} examples/providers/{program}");
+        let output = logoff_sim(&[
+            "conform",
+            "--role",
+            role,
+            "--cmd",
+            &command,
+            "--scripts",
+            "tests/scenarios",
+            "--seeds",
+            "0..10000",
+            "--quiet",
+            "--failures",
+            &failures,
+        ]);
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{role}: {stdout}\n{}", text(&output.stderr));
+        assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
+        assert!(stdout.contains(" 0 failing;"), "{stdout}");
+    }
+    let command = format!("{python} examples/providers/buggy_transport.py");
+    let output = logoff_sim(&[
+        "conform",
+        "--role",
+        "transport",
+        "--cmd",
+        &command,
+        "--seeds",
+        "0..2000",
+        "--quiet",
+        "--show",
+        "1",
+        "--failures",
+        &failures,
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let shrunk = stderr.lines().find_map(|l| l.trim().strip_prefix("shrunk to ")).unwrap_or_else(|| panic!("{stderr}"));
+    let steps: usize = shrunk.split_whitespace().next().unwrap().parse().unwrap();
+    assert!((1..=12).contains(&steps), "{stderr}");
+}
+
 /// A program that answers `hello` and `ready`, then runs `then` (a shell fragment) for the first call.
 fn misbehaving(then: &str) -> String {
     format!(
