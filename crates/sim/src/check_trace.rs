@@ -5,7 +5,8 @@
 //! The log is read line by line: a `setup` line (or the `config {...}` line that `logoff-sim run` prints), then one
 //! line a step, `STEP -> EFFECTS` with the effects separated by `; ` as a trace prints them (`STEP` alone for a
 //! step that caused nothing, `STEP -> rejected: WHY` for a call that was not enabled), optionally after the
-//! `[t=N] ` of a trace. Comments (`#`), blank lines, and the other lines `run` prints are skipped. Every step is
+//! `[t=N] ` of a trace. Comments (`#`), blank lines, and the other lines `run` prints are skipped. The same log may
+//! be written as JSON lines (one object a line: `setup`, then `step` with `effects` or `rejected`). Every step is
 //! applied under each of the 512 profiles with the model's own store provider, and its effects compared with the
 //! logged ones, text for text.
 
@@ -63,6 +64,15 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
     let source = source.strip_prefix("\u{feff}".as_bytes()).unwrap_or(source);
     let text =
         std::str::from_utf8(source).map_err(|e| format!("{file}: error: not UTF-8 ({e}); expected a text log"))?;
+    let json_lines =
+        text.lines().map(str::trim).find(|line| !line.is_empty()).is_some_and(|line| line.starts_with('{'));
+    let converted;
+    let text = if json_lines {
+        converted = from_json_lines(text, file)?;
+        converted.as_str()
+    } else {
+        text
+    };
     // A script with the log's steps on the same lines, so that the script parser's errors name the log's lines.
     let mut script_source = String::with_capacity(text.len());
     let mut logged = Vec::new();
@@ -138,6 +148,54 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
         }
     }
     Ok(Log { setup: script.setup, steps })
+}
+
+/// The JSON-lines form of a log, line for line in the text form: `{"setup":{"clients":2,"transports":1,
+/// "inbox":true,"other":0}}`, then one object a step, `{"step":"c0 logoff ORDERLY","effects":["..."]}` or
+/// `{"step":"...","rejected":"why"}` (the objects of `run --format json`'s `steps`; `tick` and other fields are
+/// ignored). Blank lines are kept.
+fn from_json_lines(text: &str, file: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    for (index, line) in text.split('\n').enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            out.push('\n');
+            continue;
+        }
+        let at = index + 1;
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("{file}:{at}: error: {e}; expected one JSON object a line"))?;
+        let expected = "expected {\"setup\":{...}} or {\"step\":\"...\",\"effects\":[...]}";
+        if let Some(setup) = value.get("setup") {
+            let setup: Setup = serde_json::from_value(setup.clone()).map_err(|e| {
+                format!("{file}:{at}: error: {e}; expected the setup's clients, transports, inbox, other")
+            })?;
+            let inbox = if setup.inbox { "yes" } else { "no" };
+            out.push_str(&format!(
+                "setup clients={} transports={} inbox={inbox} other={}\n",
+                setup.clients, setup.transports, setup.other
+            ));
+            continue;
+        }
+        let step = value.get("step").and_then(serde_json::Value::as_str);
+        let step = step.ok_or_else(|| format!("{file}:{at}: error: no \"step\"; {expected}"))?;
+        if step.contains('\n') || step.contains("->") {
+            return Err(format!("{file}:{at}: error: a step of one line, without `->`; {expected}"));
+        }
+        let caused = match (value.get("rejected").and_then(serde_json::Value::as_str), value.get("effects")) {
+            (Some(why), _) => format!("rejected: {why}"),
+            (None, Some(serde_json::Value::Array(effects))) => {
+                let effects: Option<Vec<&str>> = effects.iter().map(serde_json::Value::as_str).collect();
+                effects
+                    .ok_or_else(|| format!("{file}:{at}: error: an effect that is not a string; {expected}"))?
+                    .join("; ")
+            }
+            (None, None) => String::new(),
+            (None, Some(_)) => return Err(format!("{file}:{at}: error: \"effects\" is not a list; {expected}")),
+        };
+        out.push_str(&format!("{step} -> {caused}\n"));
+    }
+    Ok(out)
 }
 
 /// What the model does with the log's steps under one profile: the index of the first step it does not do as

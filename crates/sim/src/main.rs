@@ -416,7 +416,8 @@ enum Command {
     },
     /// Check a log of a real run: is it a behaviour the model allows under some reading of the pages, and under
     /// which? The log: a `setup` line, then `STEP -> EFFECTS` lines as a trace prints them (`run` and `render --to
-    /// log` write this form); the first line that no profile explains is named.
+    /// log` write this form), or the same as JSON lines (`{"setup":{...}}`, then `{"step":"...","effects":[...]}`);
+    /// the first line that no profile explains is named.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile; 1 a line that no profile explains; 2 a \
                             log that cannot be read."))]
     CheckTrace {

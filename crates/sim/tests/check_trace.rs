@@ -134,3 +134,48 @@ fn the_edges_of_the_log_format() {
     let error = check_trace::read(long.as_bytes(), "long.log").unwrap_err();
     assert!(error.contains("longer than"), "{error}");
 }
+
+/// Shows the JSON-lines form of a log: the same verdicts, at the same lines, as the text form.
+#[test]
+fn the_json_lines_form_is_read_line_for_line() {
+    let mut compared = 0;
+    for script in checked_in_runs().into_iter().take(30) {
+        let log = render(&script, &script.file, Picture::Log);
+        let json: Vec<String> = log
+            .lines()
+            .map(|line| {
+                if let Some(rest) = line.strip_prefix("setup ") {
+                    let field = |key: &str| {
+                        rest.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{key}="))).unwrap().to_string()
+                    };
+                    format!(
+                        r#"{{"setup":{{"clients":{},"transports":{},"inbox":{},"other":{}}}}}"#,
+                        field("clients"),
+                        field("transports"),
+                        field("inbox") == "yes",
+                        field("other")
+                    )
+                } else if line.starts_with('#') {
+                    String::new()
+                } else {
+                    let (step, caused) = line.split_once(" -> ").unwrap_or((line, ""));
+                    let value = match caused.strip_prefix("rejected: ") {
+                        Some(why) => serde_json::json!({ "step": step, "rejected": why }),
+                        None if caused.is_empty() => serde_json::json!({ "step": step, "effects": [] }),
+                        None => serde_json::json!({ "step": step, "effects": caused.split("; ").collect::<Vec<_>>() }),
+                    };
+                    value.to_string()
+                }
+            })
+            .collect();
+        assert_eq!(checked(&json.join("\n"), &script.file), checked(&log, &script.file), "{}", script.file);
+        compared += 1;
+    }
+    assert_eq!(compared, 30);
+    let error = check_trace::read(
+        b"{\"setup\":{\"clients\":1,\"transports\":1,\"inbox\":true,\"other\":0}}\n{\"effects\":[]}\n",
+        "x.jsonl",
+    )
+    .unwrap_err();
+    assert!(error.starts_with("x.jsonl:2: error: no \"step\""), "{error}");
+}
