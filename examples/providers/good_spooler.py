@@ -84,12 +84,14 @@ def plan_refuse(flags):
     })
 
 
-def plan_block(flush):
-    """NO_WAIT, ORDERLY or PURGE: the call blocks (reception is disabled by the harness);
-    PURGE flushes every logged-on transport not flushing and awaits the flushes (R12)."""
+def plan_block(flush, sends):
+    """NO_WAIT, ORDERLY or PURGE: the call blocks and reception stops (R10-R12);
+    PURGE flushes every logged-on transport not flushing and awaits the flushes (R12);
+    `sends`: new sends may start while it waits (A2: not for ORDERLY under orderly=keep)."""
     return _line({
         "type": "plan", "stop_activity": False, "flush": flush, "flush_logged_off": False,
         "release_store": False, "outcome": "block", "await_flushes": flush is not None,
+        "sends": sends, "receives": False,
     })
 
 
@@ -168,7 +170,8 @@ class Spooler:
             # left, R13: under queue_is_activity=no, OUTBOUND_QUEUE may be among it).
             return PLAN_RELEASE
         # NO_WAIT, ORDERLY and PURGE block; PURGE flushes and awaits the flushes (R12).
-        return plan_block(self.purge_flush if mode == "PURGE" else None)
+        sends = not (mode == "ORDERLY" and self.orderly_keep)                          # A2
+        return plan_block(self.purge_flush if mode == "PURGE" else None, sends)
 
     def on_may_return(self, msg):
         """A blocking call is in progress: may it return now (R10, R11, R12, A2)?"""

@@ -390,7 +390,9 @@ pub enum SpoolerState {
     Serving,
     /// A StoreLogoffTransports call in a blocking mode is in progress. `flushes_awaited` holds one bit for each
     /// transport whose flush a PURGE waits for (R12).
-    LoggingOff { mode: Mode, caller: Caller, flushes_awaited: u8 },
+    /// `sends`: it goes on starting sends meanwhile (A2: not for ORDERLY under `keep`); `receives`: it goes on
+    /// delivering into the store (a mistake: R10-R12 disable reception).
+    LoggingOff { mode: Mode, caller: Caller, flushes_awaited: u8, sends: bool, receives: bool },
     /// It has released the store and does no further work for it (R14).
     Released,
 }
@@ -590,7 +592,7 @@ impl Model {
     pub fn reception_enabled(&self) -> bool {
         let serving = match self.spooler {
             SpoolerState::Serving => true,
-            SpoolerState::LoggingOff { .. } => self.mutant == Mutant::ReceptionNotDisabled,
+            SpoolerState::LoggingOff { receives, .. } => receives,
             SpoolerState::Released => self.mutant == Mutant::DeliverAfterRelease,
         };
         (self.setup.inbox || self.mutant == Mutant::ReceiveWithoutInbox) && serving
@@ -600,10 +602,7 @@ impl Model {
     pub fn sending_allowed(&self) -> bool {
         match self.spooler {
             SpoolerState::Serving => true,
-            SpoolerState::LoggingOff { mode: Mode::Orderly, .. } => {
-                self.profile.orderly == Orderly::Drain || self.mutant == Mutant::OrderlyStartsSend
-            }
-            SpoolerState::LoggingOff { .. } => true,
+            SpoolerState::LoggingOff { sends, .. } => sends,
             SpoolerState::Released => false,
         }
     }
@@ -648,12 +647,17 @@ impl Model {
         let spooler = match self.spooler {
             SpoolerState::Serving => 1,
             SpoolerState::Released => 2,
-            SpoolerState::LoggingOff { mode, caller, flushes_awaited } => {
+            SpoolerState::LoggingOff { mode, caller, flushes_awaited, sends, receives } => {
                 let (kind, client) = match caller {
                     Caller::StoreLogoff(c) => (0, c.0),
                     Caller::Release(c) => (1, c.0),
                 };
-                3 | mode_number(mode) << 2 | kind << 5 | u64::from(client) << 6 | u64::from(flushes_awaited) << 8
+                3 | mode_number(mode) << 2
+                    | kind << 5
+                    | u64::from(client) << 6
+                    | u64::from(flushes_awaited) << 8
+                    | u64::from(sends) << 11
+                    | u64::from(receives) << 12
             }
         };
         // The spooler takes bits 48-63 (flushes_awaited has one bit a transport, at most three).
@@ -1290,9 +1294,9 @@ impl Model {
                     self.spooler = SpoolerState::Released;
                 }
             }
-            SpoolerOutcome::Block { await_flushes } => {
+            SpoolerOutcome::Block { await_flushes, sends, receives } => {
                 let flushes_awaited = if await_flushes { flushes_awaited } else { 0 };
-                self.spooler = SpoolerState::LoggingOff { mode, caller, flushes_awaited };
+                self.spooler = SpoolerState::LoggingOff { mode, caller, flushes_awaited, sends, receives };
             }
         }
     }
@@ -1304,7 +1308,7 @@ impl Model {
             flush: None,
             flush_logged_off: false,
             release_store: false,
-            outcome: SpoolerOutcome::Block { await_flushes: false },
+            outcome: SpoolerOutcome::Block { await_flushes: false, sends: true, receives: false },
         };
         if self.other > 0 && self.mutant != Mutant::OtherProcessIgnored {
             if mode == Mode::Purge && self.mutant == Mutant::R7PurgeFlushes {
@@ -1352,7 +1356,14 @@ impl Model {
                     });
                     plan.flush_logged_off = self.mutant == Mutant::FlushLoggedOffTransports;
                 }
-                plan.outcome = SpoolerOutcome::Block { await_flushes: plan.flush.is_some() };
+                plan.outcome = SpoolerOutcome::Block {
+                    await_flushes: plan.flush.is_some(),
+                    // A2: under `keep` an ORDERLY logoff starts no new send.
+                    sends: mode != Mode::Orderly
+                        || self.profile.orderly == Orderly::Drain
+                        || self.mutant == Mutant::OrderlyStartsSend,
+                    receives: self.mutant == Mutant::ReceptionNotDisabled,
+                };
             }
         }
         plan
@@ -1412,7 +1423,7 @@ impl Model {
     /// (R10, R11, R12, A2): no send or receive in progress, the queue drained where the mode drains it (as far
     /// as a logged-on transport can send it), and, for PURGE, every awaited flush done.
     fn settle(&mut self, effects: &mut Effects, players: &mut impl Players) {
-        let SpoolerState::LoggingOff { mode, caller, flushes_awaited } = self.spooler else {
+        let SpoolerState::LoggingOff { mode, caller, flushes_awaited, .. } = self.spooler else {
             return;
         };
         if let Some(flags) = players.may_return(self, mode, flushes_awaited) {

@@ -86,7 +86,9 @@ pub enum SpoolerOutcome {
     /// It blocks (NO_WAIT, ORDERLY, PURGE) until [`SpoolerRole::may_return`] says it may return, having disabled
     /// reception into the store as the call started (R10, R11, R12); with `await_flushes`, it waits for the
     /// flush of every transport logged on now (R12).
-    Block { await_flushes: bool },
+    /// `sends`: it goes on starting sends while it waits (A2: ORDERLY under `keep` starts none); `receives`: it
+    /// goes on delivering into the store (a mistake: R10-R12 disable reception).
+    Block { await_flushes: bool, sends: bool, receives: bool },
 }
 
 /// What the spooler does when the store provider calls IMAPISupport::StoreLogoffTransports, in this order.

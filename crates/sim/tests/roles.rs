@@ -87,3 +87,48 @@ fn roles_with_a_mistake_are_caught() {
     }
     assert!(caught > 0, "a transport that loses the message it sends is never caught");
 }
+
+/// A spooler that keeps delivering into the store while a blocking logoff waits (the mistake of the
+/// `reception-not-disabled` mutant) and one whose ORDERLY logoff under `keep` still starts sends (that of
+/// `orderly-starts-send`): decisions of the spooler's plan, which give exactly the mutants' runs.
+struct Mistaken {
+    receives: bool,
+    orderly_sends: bool,
+}
+
+impl SpoolerRole for Mistaken {
+    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+        let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
+        if let SpoolerOutcome::Block { sends, receives, .. } = &mut plan.outcome {
+            *receives |= self.receives;
+            *sends |= self.orderly_sends;
+        }
+        plan
+    }
+
+    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        ReferenceSpooler.may_return(world, mode, flushes_awaited)
+    }
+
+    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+        ReferenceSpooler.transport_logoff(world, transport)
+    }
+}
+
+#[test]
+fn the_spoolers_guards_are_decisions_of_its_plan() {
+    for (mistake, mutant) in [
+        (Mistaken { receives: true, orderly_sends: false }, Mutant::ReceptionNotDisabled),
+        (Mistaken { receives: false, orderly_sends: true }, Mutant::OrderlyStartsSend),
+    ] {
+        let mut mistake = mistake;
+        let mut caught = 0;
+        for seed in 0..2_000 {
+            let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(&mut mistake));
+            let own = trace(seed, mutant, &mut Provider::default());
+            assert_eq!(role, own, "seed {seed}: {mutant}");
+            caught += usize::from(role.1);
+        }
+        assert!(caught > 0, "{mutant} is never caught");
+    }
+}

@@ -567,7 +567,14 @@ impl SpoolerRole for Program {
                     stop_serving: boolean("stop_serving"),
                 })
             }
-            Some("block") => Ok(SpoolerOutcome::Block { await_flushes: boolean("await_flushes") }),
+            Some("block") => match answer.get("sends").and_then(Value::as_bool) {
+                Some(sends) => Ok(SpoolerOutcome::Block {
+                    await_flushes: boolean("await_flushes"),
+                    sends,
+                    receives: boolean("receives"),
+                }),
+                None => Err("sends"),
+            },
             _ => Err("outcome"),
         };
         match (flush, outcome) {
