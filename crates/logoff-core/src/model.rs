@@ -14,8 +14,8 @@ use crate::mutant::Mutant;
 use crate::profile::*;
 use crate::role::*;
 
-/// Who decides each role's part of a step: the model's own roles ([`Reference`]), a store provider from outside
-/// ([`Outside`]), or any mix ([`Roles`]). Monomorphised, so that `apply` pays nothing for the choice.
+/// Who decides each role's part of a step: the model's own roles ([`Reference`]) or any mix with roles from outside
+/// ([`Roles`]). Monomorphised, so that `apply` pays nothing for the choice.
 trait Players {
     fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer;
     fn returned(
@@ -58,19 +58,6 @@ impl Players for Reference {
         _other_process: bool,
     ) -> AfterTransports {
         model.reference_returned(caller, flags)
-    }
-}
-
-/// A store provider from outside the model, the other roles the model's own.
-struct Outside<P>(P);
-
-impl<P: StoreProvider> Players for Outside<P> {
-    fn call(&mut self, _: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
-        self.0.call(client, call)
-    }
-
-    fn returned(&mut self, _: &mut Model, caller: Caller, flags: LogoffFlags, other_process: bool) -> AfterTransports {
-        self.0.transports_returned(caller.client(), flags, other_process)
     }
 }
 
@@ -912,13 +899,6 @@ impl Model {
     /// step is not enabled, changes nothing and names the precondition that fails.
     pub fn apply(&mut self, action: Action) -> Result<Effects, NotEnabled> {
         self.apply_via(action, &mut Reference)
-    }
-
-    /// [`apply`](Model::apply) with `provider` in the role of the store provider: every call a client makes on
-    /// the store, and the return of StoreLogoffTransports, go to it, and the model carries out its answers (the
-    /// model's own store provider and its mutant play no part). The rest of the model plays around it.
-    pub fn apply_with(&mut self, action: Action, provider: impl StoreProvider) -> Result<Effects, NotEnabled> {
-        self.apply_via(action, &mut Outside(provider))
     }
 
     /// [`apply`](Model::apply) with the roles that `roles` names played from outside the model (the others are the

@@ -1,10 +1,11 @@
-//! The store provider as a role with its own interface: the calls it receives, the call it makes
-//! (IMAPISupport::StoreLogoffTransports) and the values it returns. [`Model::apply`] uses the model's own store
-//! provider (the reference implementation, with its mutants); [`Model::apply_with`] asks any [`StoreProvider`]
-//! instead, and the rest of the model (clients, spooler, transports, messages, other processes) plays around it.
+//! The actors as roles, each with its own interface: the calls it receives, the calls it makes and the values it
+//! returns. [`StoreProvider`], [`SpoolerRole`] and [`TransportRole`]. [`Model::apply`] uses the model's own roles
+//! (the reference implementations, with their mutants); [`Model::apply_with_roles`] asks the ones [`Roles`] names
+//! instead, and the rest of the model plays around them.
 //!
-//! The provider knows only what crosses its interface: the calls, and the return of its StoreLogoffTransports
-//! call. It is told the profile and setup when it is created (by whoever creates it).
+//! A store provider knows only what crosses its interface: the calls, and the return of its
+//! StoreLogoffTransports call. A spooler and a transport read the world (`&Model`) but change it only through
+//! their answers.
 
 use serde::{Deserialize, Serialize};
 

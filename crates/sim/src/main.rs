@@ -1308,18 +1308,7 @@ fn render_command(
     let picture = match cmd {
         None => sim::render::render(&script, &title, picture),
         Some((cmd, timeout, role)) => {
-            let request = ConformRequest {
-                role: role.clone(),
-                cmd: cmd.clone(),
-                seeds: 0..1,
-                fixed: sim::conform::FixedKnobs::default(),
-                scripts: Vec::new(),
-                timeout,
-                failures: failures::default_dir(),
-                show: 0,
-                quiet: true,
-            };
-            let mut program = match request.program() {
+            let mut program = match start_program(&cmd, timeout, &role) {
                 Ok(program) => program,
                 Err(code) => return code,
             };
@@ -1401,16 +1390,22 @@ impl ConformRequest {
 
     /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
     fn program(&self) -> Result<sim::conform::Program, u8> {
-        let mut program = sim::conform::Program::new(&self.cmd, self.timeout, &self.role).map_err(|e| {
-            err!("error: --cmd: {e}");
-            2u8
-        })?;
-        program.handshake().map_err(|e| {
-            err!("error: --cmd {}: {e}", shell_quoted(&self.cmd));
-            2u8
-        })?;
-        Ok(program)
+        start_program(&self.cmd, self.timeout, &self.role)
     }
+}
+
+/// The program of `--cmd` in `role`, started and greeted: one that cannot start or does not answer `hello` is bad
+/// input (exit 2, the reason on standard error).
+fn start_program(cmd: &str, timeout: std::time::Duration, role: &str) -> Result<sim::conform::Program, u8> {
+    let mut program = sim::conform::Program::new(cmd, timeout, role).map_err(|e| {
+        err!("error: --cmd: {e}");
+        2u8
+    })?;
+    program.handshake().map_err(|e| {
+        err!("error: --cmd {}: {e}", shell_quoted(cmd));
+        2u8
+    })?;
+    Ok(program)
 }
 
 /// The `.scn` files a `--scripts` path names: the file itself, or a directory's `.scn` files in name order.

@@ -146,15 +146,6 @@ impl<'a> Provider<'a> {
         if self.is_model() {
             return model.apply(action);
         }
-        if self.spooler.is_none()
-            && self.transport.is_none()
-            && self.spooler_player.is_none()
-            && self.transport_player.is_none()
-        {
-            if let Some(role) = &mut self.store {
-                return model.apply_with(action, AsStore(&mut **role));
-            }
-        }
         let mut store = self.store.as_mut().map(|role| AsStore(&mut **role));
         let mut spooler_player = self.spooler_player.as_mut().map(|role| AsSpooler(&mut **role));
         let mut transport_player = self.transport_player.as_mut().map(|role| AsTransport(&mut **role));

@@ -24,6 +24,18 @@ fn logoff_sim(args: &[&str]) -> Output {
     common::logoff_sim_in(&common::workspace_dir(""), args)
 }
 
+/// Runs `logoff-sim conform --role ROLE --cmd CMD ARGS... --quiet --failures FAILURES` at the workspace root.
+fn conform(role: &str, cmd: &str, failures: &str, args: &[&str]) -> Output {
+    let head = ["conform", "--role", role, "--cmd", cmd, "--quiet", "--failures", failures];
+    logoff_sim(&[&head[..], args].concat())
+}
+
+/// The steps of the shrunk script a failure report prints (`shrunk to N steps: FILE`).
+fn shrunk_steps(stderr: &str) -> usize {
+    let shrunk = stderr.lines().find_map(|l| l.trim().strip_prefix("shrunk to ")).unwrap_or_else(|| panic!("{stderr}"));
+    shrunk.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{stderr}"))
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -117,20 +129,7 @@ fn the_python_examples_pass_and_are_caught() {
     let failures = directory.display().to_string();
     let good = format!("{python} examples/providers/good_store.py");
     let started = std::time::Instant::now();
-    let output = logoff_sim(&[
-        "conform",
-        "--role",
-        "store",
-        "--cmd",
-        &good,
-        "--scripts",
-        "tests/scenarios",
-        "--seeds",
-        "0..100000",
-        "--quiet",
-        "--failures",
-        &failures,
-    ]);
+    let output = conform("store", &good, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..100000"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
     assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
@@ -138,26 +137,11 @@ fn the_python_examples_pass_and_are_caught() {
     eprintln!("good_store.py: {} in {:.1} s", stdout.trim(), started.elapsed().as_secs_f64());
 
     let buggy = format!("{python} examples/providers/buggy_store.py");
-    let output = logoff_sim(&[
-        "conform",
-        "--role",
-        "store",
-        "--cmd",
-        &buggy,
-        "--seeds",
-        "0..300",
-        "--quiet",
-        "--show",
-        "1",
-        "--failures",
-        &failures,
-    ]);
+    let output = conform("store", &buggy, &failures, &["--seeds", "0..300", "--show", "1"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("transports-call-site (R2, R3, R4, A1, A9)"), "{stderr}");
-    let shrunk = stderr.lines().find_map(|l| l.trim().strip_prefix("shrunk to ")).unwrap_or_else(|| panic!("{stderr}"));
-    let steps: usize = shrunk.split_whitespace().next().unwrap().parse().unwrap();
-    assert!((1..=12).contains(&steps), "{stderr}");
+    assert!((1..=12).contains(&shrunk_steps(&stderr)), "{stderr}");
     let seed_file = stderr
         .lines()
         .find_map(|l| l.trim().strip_prefix("seed file: "))
@@ -201,20 +185,7 @@ fn wrong_kinds_of_result_are_caught_and_stderr_is_drained() {
     .unwrap();
     let command = format!("{python} {}", wrapper.display());
     let failures = directory.display().to_string();
-    let output = logoff_sim(&[
-        "conform",
-        "--role",
-        "store",
-        "--cmd",
-        &command,
-        "--seeds",
-        "0..300",
-        "--quiet",
-        "--show",
-        "1",
-        "--failures",
-        &failures,
-    ]);
+    let output = conform("store", &command, &failures, &["--seeds", "0..300", "--show", "1"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("for the blocked StoreLogoff"), "{stderr}");
@@ -231,45 +202,17 @@ fn the_python_spooler_and_transports_pass_and_are_caught() {
     let failures = directory.display().to_string();
     for (role, program) in [("spooler", "good_spooler.py"), ("transport", "good_transport.py")] {
         let command = format!("{python} examples/providers/{program}");
-        let output = logoff_sim(&[
-            "conform",
-            "--role",
-            role,
-            "--cmd",
-            &command,
-            "--scripts",
-            "tests/scenarios",
-            "--seeds",
-            "0..10000",
-            "--quiet",
-            "--failures",
-            &failures,
-        ]);
+        let output = conform(role, &command, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..10000"]);
         let stdout = text(&output.stdout);
         assert!(output.status.success(), "{role}: {stdout}\n{}", text(&output.stderr));
         assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
         assert!(stdout.contains(" 0 failing;"), "{stdout}");
     }
     let command = format!("{python} examples/providers/buggy_transport.py");
-    let output = logoff_sim(&[
-        "conform",
-        "--role",
-        "transport",
-        "--cmd",
-        &command,
-        "--seeds",
-        "0..2000",
-        "--quiet",
-        "--show",
-        "1",
-        "--failures",
-        &failures,
-    ]);
+    let output = conform("transport", &command, &failures, &["--seeds", "0..2000", "--show", "1"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let shrunk = stderr.lines().find_map(|l| l.trim().strip_prefix("shrunk to ")).unwrap_or_else(|| panic!("{stderr}"));
-    let steps: usize = shrunk.split_whitespace().next().unwrap().parse().unwrap();
-    assert!((1..=12).contains(&steps), "{stderr}");
+    assert!((1..=12).contains(&shrunk_steps(&stderr)), "{stderr}");
 }
 
 /// A program that answers `hello` and `ready`, then runs `then` (a shell fragment) for the first call.
@@ -308,23 +251,8 @@ fn misbehaving_programs_get_a_clear_verdict() {
     for (then, expected) in cases {
         let command = misbehaving(then);
         let started = std::time::Instant::now();
-        let output = logoff_sim(&[
-            "conform",
-            "--role",
-            "store",
-            "--cmd",
-            &command,
-            "--seeds",
-            "0..2",
-            "--quiet",
-            "--show",
-            "1",
-            // Long enough for `sh` to start on a busy machine; the hang still costs only a few seconds.
-            "--timeout-ms",
-            "2000",
-            "--failures",
-            &failures,
-        ]);
+        // A time limit long enough for `sh` to start on a busy machine; the hang still costs only a few seconds.
+        let output = conform("store", &command, &failures, &["--seeds", "0..2", "--show", "1", "--timeout-ms", "2000"]);
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{then}: {stderr}");
         assert!(stderr.contains("FAIL seed 0") && stderr.contains(": step "), "{then}: {stderr}");

@@ -77,20 +77,27 @@ fn a_failure_is_drawn_with_its_lanes_its_spans_and_its_red_step() {
     assert!(svg.contains("liveness (R21)"));
 }
 
-/// Shows that a clean run draws nothing red, and that a call that blocks and later returns is a closed span.
+/// Shows that a clean run draws nothing red, and that every mutant's shrunk script is drawn red.
 #[test]
-fn a_clean_run_has_no_red_and_closed_spans() {
+fn red_exactly_where_the_checker_finds_a_violation() {
     let path = "tests/scenarios/a2-orderly-keep.scn";
     let clean = script(path, "none");
     let svg = render(&clean, path, Picture::Svg);
     assert!(!svg.contains("violation"), "{svg}");
     let html = render(&clean, path, Picture::Html);
     assert!(html.contains("clean: no invariant broken"));
-    // The same script under a mutant that breaks it is drawn in red.
-    let broken = script(path, "no-wait-returns-early");
-    let any_red = render(&broken, path, Picture::Svg).contains("class=\"step violation");
-    let fails = sim::liveness::verify_script(&broken).is_err_and(|e| e.to_string().contains("invariant violated"));
-    assert_eq!(any_red, fails, "red exactly when the checker finds a violation");
+    // Every checked-in mutant script is drawn red exactly when the checker finds its violation, and clean under
+    // the reference model.
+    for path in common::files("tests/mutants", "scn") {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let relative = format!("tests/mutants/{name}.scn");
+        let broken = script(&relative, &name);
+        let red = render(&broken, &relative, Picture::Svg).contains("class=\"step violation");
+        let fails = sim::liveness::verify_script(&broken).is_err_and(|e| e.to_string().contains("invariant violated"));
+        assert!(red && fails, "{relative}: drawn red {red}, broken {fails}");
+        let reference = script(&relative, "none");
+        assert!(!render(&reference, &relative, Picture::Svg).contains("violation"), "{relative} under the reference");
+    }
 }
 
 /// Shows that the pictures checked in under docs/pictures are what `render` draws today (regenerate them with the
@@ -146,7 +153,7 @@ fn every_failure_report_names_a_render_command_that_works() {
     let mutants = logoff_sim(&["mutants", "--seeds", "200", "--out", &directory.join("m").display().to_string()]);
     assert!(text(&mutants.stdout).contains(" render --mutant NAME "), "{}", text(&mutants.stdout));
     // Run the printed command (without its `-o`, which would write into the workspace) as a shell would.
-    let words = shell_words(line);
+    let words = sim::conform::words(line).expect("a printed command splits into words");
     let at = words.iter().position(|w| w == "render").unwrap();
     let out_at = words.iter().position(|w| w == "-o").unwrap();
     let page = directory.join(&words[out_at + 1]);
@@ -157,30 +164,6 @@ fn every_failure_report_names_a_render_command_that_works() {
     assert!(drawn.status.success(), "{args:?}: {}", text(&drawn.stderr));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("class=\"step violation"), "the page of a failing run shows the red step");
-}
-
-/// Splits a command line as a POSIX shell does for the words the tool prints: spaces separate, single quotes group.
-fn shell_words(line: &str) -> Vec<String> {
-    let (mut words, mut word, mut quoted, mut started) = (Vec::new(), String::new(), false, false);
-    for c in line.chars() {
-        match c {
-            '\'' => (quoted, started) = (!quoted, true),
-            ' ' if !quoted => {
-                if started {
-                    words.push(std::mem::take(&mut word));
-                }
-                started = false;
-            }
-            c => {
-                word.push(c);
-                started = true;
-            }
-        }
-    }
-    if started {
-        words.push(word);
-    }
-    words
 }
 
 /// Shows that bad input gets a clear error and exit 2: an output whose kind cannot be told, and a missing file.
