@@ -44,11 +44,12 @@ pub fn reproduce(config: &Config) -> String {
     format!("{COMMAND} run --seed {} --profile '{}'{mutant}", config.seed, config.profile)
 }
 
-/// The command that draws a configuration's run as an HTML page (`logoff-sim render`), named after its seed file.
-pub fn render_command(config: &Config) -> String {
+/// The command that draws a configuration's run as an HTML page (`logoff-sim render`), named after its seed file
+/// and written beside it in `dir` (never into the directory the command runs in).
+pub fn render_command(config: &Config, dir: &Path) -> String {
     let mutant = if config.mutant == Mutant::None { String::new() } else { format!(" --mutant {}", config.mutant) };
-    let page = file_name(config).replace(".seed", ".html");
-    format!("{COMMAND} render --seed {} --profile '{}'{mutant} -o {page}", config.seed, config.profile)
+    let page = dir.join(file_name(config).replace(".seed", ".html"));
+    format!("{COMMAND} render --seed {} --profile '{}'{mutant} -o {}", config.seed, config.profile, page.display())
 }
 
 /// The command that replays a seed file.

@@ -226,8 +226,8 @@ enum Command {
     Shrink {
         /// A seed file whose `expect violation NAME` line names the invariant to keep breaking.
         seed_file: PathBuf,
-        /// Where to write the shrunk script [default: the seed file's name with `.shrunk.scn`]; never the seed
-        /// file itself.
+        /// Where to write the shrunk script, `-` for standard output [default: the seed file's name with
+        /// `.shrunk.scn` in $CARGO_TARGET_DIR/sim-failures, or target/sim-failures]; never the seed file itself.
         #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
         /// `text` for people, `json` for programs (one document, docs/JSON.md).
@@ -360,7 +360,8 @@ enum Command {
         /// .svg, .html, .log; mermaid on standard output].
         #[arg(long, value_parser = PossibleValuesParser::new(Picture::NAMES).map(|v| Picture::from_name(&v).expect("a listed name")))]
         to: Option<Picture>,
-        /// The file to write [default: standard output].
+        /// The file to write, `-` for standard output [default: standard output]; a link or a device is written
+        /// through, never replaced, and the input file is never overwritten.
         #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
         /// Draw the run with this program as the store provider (`logoff-sim conform`'s --cmd): how a failure it
@@ -500,12 +501,21 @@ fn stdin_at_most_once(files: &[PathBuf]) -> Result<(), u8> {
     Ok(())
 }
 
-/// An output path: a file name, not `-` (the commands write their files, and print to standard output anyway).
+/// An output path: a file name, or `-` for standard output where the command says so.
 fn parse_output_path(text: &str) -> Result<PathBuf, String> {
-    if text == "-" || text.is_empty() {
-        return Err(format!("`{text}` is not a file path; expected the path of the file to write"));
+    if text.is_empty() {
+        return Err("an empty name is not a file path; expected the path of the file to write, or -".to_string());
     }
     Ok(PathBuf::from(text))
+}
+
+/// Refuses `-` for an output of a command whose standard output already carries its result.
+fn not_stdout(option: &str, path: Option<&Path>, carries: &str) -> Result<(), u8> {
+    if path == Some(Path::new("-")) {
+        err!("error: {option} -: standard output carries {carries}; expected the path of a file");
+        return Err(2);
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -524,6 +534,18 @@ fn main() -> ExitCode {
             config.mutant = mutant;
             let save = save_seed.as_deref().zip(why.as_deref());
             let failures = failures.unwrap_or_else(failures::default_dir);
+            let checked = not_stdout("--emit-script", emit_script.as_deref(), "the trace")
+                .and_then(|()| not_stdout("--save-seed", save_seed.as_deref(), "the trace"))
+                .and_then(|()| match (&emit_script, &save_seed) {
+                    (Some(a), Some(b)) if a == b || sim::output::same_file(a, b) => {
+                        err!("error: --emit-script and --save-seed name the same file {}; expected two", a.display());
+                        Err(2)
+                    }
+                    _ => Ok(()),
+                });
+            if let Err(code) = checked {
+                return ExitCode::from(code);
+            }
             run(&config, json, emit_script.as_deref(), save, &failures)
         }
         Command::Sweep {
@@ -665,12 +687,16 @@ fn run(
     let config = *config;
     let mut trace = Trace::default();
     let outcome = Simulator::new().run(&config, &mut trace);
+    let mut code = 0;
     if let Some((violation, _)) = outcome.violation {
         // Written before anything is reported, so that nothing found is lost.
         let written = failures::write(&config, violation, failures);
         match written {
             Ok(path) => err!("seed file: {} (replay: {})", path.display(), failures::replay_command(&path)),
-            Err(e) => err!("error: {e}"),
+            Err(e) => {
+                err!("error: {e}; the failure was NOT kept on disk (the command below reproduces it)");
+                code = 2;
+            }
         }
     }
     if json {
@@ -684,10 +710,9 @@ fn run(
         write(Stream::Stdout, format_args!("{}", trace.text()));
         out!("steps={} ticks={} trace_hash={:016x}", outcome.steps, outcome.ticks, trace.hash());
     }
-    let mut code = 0;
     if let Some(path) = emit_script {
         let script = script_of(&config, &trace, &path.display().to_string());
-        if let Err(e) = sim::output::write_atomically(path, &script.to_string()) {
+        if let Err(e) = sim::output::write_file(path, &script.to_string()) {
             err!("error: cannot write the script to {}: {e}", path.display());
             code = 2;
         }
@@ -712,7 +737,7 @@ fn run(
         Some((violation, step)) => {
             err!("violation at step {step}: {violation}");
             err!("reproduce: {}", failures::reproduce(&config));
-            err!("render: {}", failures::render_command(&config));
+            err!("render: {}", failures::render_command(&config, failures));
             code.max(1)
         }
     }
@@ -817,8 +842,10 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         Some(document) => document.summary.clone().merge(summary),
         None => summary,
     };
-    let mut records: Vec<FailureRecord> = keeper
-        .into_kept()
+    let kept = keeper.into_kept();
+    let unwritten = kept.iter().filter(|one| one.written.is_err()).count() as u64;
+    let first_error = kept.iter().find_map(|one| one.written.as_ref().err().cloned()).unwrap_or_default();
+    let mut records: Vec<FailureRecord> = kept
         .into_iter()
         .map(|one| FailureRecord {
             seed: one.failure.config.seed,
@@ -827,7 +854,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             what: one.failure.violation.what.to_string(),
             seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
             reproduce: failures::reproduce(&one.failure.config),
-            render: failures::render_command(&one.failure.config),
+            render: failures::render_command(&one.failure.config, failures),
         })
         .chain(previous.iter().flat_map(|document| document.failures.iter().cloned()))
         .collect();
@@ -845,7 +872,19 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             record.render
         );
     }
-    if summary.failing_runs() > 0 {
+    let mut code = u8::from(summary.failing_runs() > 0);
+    if unwritten > 0 {
+        // A failure that could not be written is not kept: the sweep did not do what was asked (exit 2).
+        err!(
+            "error: {} failing; the seed files of {} could NOT be written in {} ({}): those failures were not kept, \
+             only the commands above reproduce them",
+            plural(summary.failing_runs(), "run", "runs"),
+            plural(unwritten, "run", "runs"),
+            failures.display(),
+            first_error
+        );
+        code = 2;
+    } else if summary.failing_runs() > 0 {
         err!(
             "{} failing (their seed files in {}: the smallest seeds, at most {})",
             plural(summary.failing_runs(), "run", "runs"),
@@ -869,7 +908,6 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         jobs: jobs as u64,
         seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |document| document.seconds),
     };
-    let mut code = u8::from(document.summary.failing_runs() > 0);
     if !remaining.is_empty() {
         code = EXIT_INTERRUPTED;
         // The partial summary is written before it is reported, so that the sweep can go on from it.
@@ -877,7 +915,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         let path = failures.join(format!("sweep-{}-{}{part}-interrupted.json", seeds.start, seeds.end));
         let text = serde_json::to_string_pretty(&document).expect("a summary always serialises");
         let written =
-            std::fs::create_dir_all(failures).and_then(|()| sim::output::write_atomically(&path, &format!("{text}\n")));
+            std::fs::create_dir_all(failures).and_then(|()| sim::output::write_file(&path, &format!("{text}\n")));
         let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
         match written {
             Ok(()) => err!(
@@ -1076,14 +1114,6 @@ fn script_command(paths: &[PathBuf], mutant: Mutant, format: Format) -> u8 {
     exit_code
 }
 
-/// Whether two paths name the same file (an output path that does not exist yet names no input).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
     let name = input_name(path);
     let out = match out {
@@ -1092,10 +1122,18 @@ fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
             err!("error: reading the seed file from standard input; expected --out FILE for the shrunk script");
             return 2;
         }
-        None => path.with_extension("shrunk.scn"),
+        None => {
+            let stem = path.file_stem().map_or("shrunk".into(), |stem| stem.to_string_lossy());
+            failures::default_dir().join(format!("{stem}.shrunk.scn"))
+        }
     };
-    if same_file(path, &out) {
-        err!("error: --out {} is the seed file being shrunk; expected another path", out.display());
+    if let Err(e) = sim::output::refuse_input("--out", &out, &[path]) {
+        err!("{e}");
+        return 2;
+    }
+    let to_stdout = out == Path::new("-");
+    if to_stdout && format == Format::Json {
+        err!("error: --out - with --format json: standard output carries the JSON document; expected a file");
         return 2;
     }
     let seed_file = match read_seed_file(path) {
@@ -1148,18 +1186,23 @@ fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
         out.display(),
         out.with_extension("html").display()
     );
-    if let Err(e) = sim::output::write_atomically(&out, &text) {
+    if let Err(e) = sim::output::write_file(&out, &text) {
         err!("error: cannot write {}: {e}", out.display());
         return 2;
     }
     if format == Format::Json {
         out!("{}", serde_json::to_string_pretty(&document(Some(&shrunk), 0)).expect("a result always serialises"));
     } else {
-        out!(
-            "{} -> {}, breaking {invariant}: {}",
-            plural(before, "step", "steps"),
-            plural(shrunk.steps() as u64, "step", "steps"),
-            out.display()
+        // With `--out -` the script is standard output, and this line goes to standard error.
+        let stream = if to_stdout { Stream::Stderr } else { Stream::Stdout };
+        write(
+            stream,
+            format_args!(
+                "{} -> {}, breaking {invariant}: {}\n",
+                plural(before, "step", "steps"),
+                plural(shrunk.steps() as u64, "step", "steps"),
+                if to_stdout { "standard output".to_string() } else { out.display().to_string() }
+            ),
         );
     }
     0
@@ -1183,8 +1226,7 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
         let page = path.with_extension("html");
         match caught {
             Some(caught) => {
-                if let Err(e) = sim::output::write_atomically(&path, &caught.scenario_text(&path.display().to_string()))
-                {
+                if let Err(e) = sim::output::write_file(&path, &caught.scenario_text(&path.display().to_string())) {
                     err!("error: cannot write {}: {e}", path.display());
                     code = 2;
                 }
@@ -1259,7 +1301,7 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
         out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
     } else {
         out!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
-        out!("draw one: {COMMAND} render --mutant NAME {}/NAME.scn -o NAME.html", out.display());
+        out!("draw one: {COMMAND} render --mutant NAME {}/NAME.scn -o {}/NAME.html", out.display(), out.display());
     }
     code
 }
@@ -1278,10 +1320,11 @@ fn render_command(
     let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
         (Some(picture), _, _) | (None, _, Some(picture)) => picture,
         (None, None, None) => Picture::Mermaid,
+        (None, Some(path), None) if path == Path::new("-") => Picture::Mermaid,
         (None, Some(path), None) => {
             err!(
-                "error: cannot tell what to draw from the name {}; expected --to mermaid|svg|html, or an output \
-                 ending in .mmd, .md, .svg or .html",
+                "error: cannot tell what to draw from the name {}; expected --to mermaid|svg|html|log, or an \
+                 output ending in .mmd, .md, .svg, .html or .log",
                 path.display()
             );
             return 2;
@@ -1290,6 +1333,12 @@ fn render_command(
     if profile.is_some() && seed.is_none() {
         err!("error: --profile is for --seed; a script or seed file names its own profile");
         return 2;
+    }
+    if let (Some(out), Some(file)) = (out, file) {
+        if let Err(e) = sim::output::refuse_input("-o", out, &[file]) {
+            err!("{e}");
+            return 2;
+        }
     }
     let (script, title) = match (seed, file) {
         (Some(seed), _) => {
@@ -1326,9 +1375,11 @@ fn render_command(
             write(Stream::Stdout, format_args!("{picture}"));
             0
         }
-        Some(path) => match sim::output::write_atomically(path, &picture) {
+        Some(path) => match sim::output::write_file(path, &picture) {
             Ok(()) => {
-                err!("wrote {}", path.display());
+                if path != Path::new("-") {
+                    err!("wrote {}", path.display());
+                }
                 0
             }
             Err(e) => {
@@ -1542,7 +1593,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
                 request.command(),
                 shrunk_path.display()
             );
-            match sim::output::write_atomically(&shrunk_path, &text) {
+            match sim::output::write_file(&shrunk_path, &text) {
                 Ok(()) => {
                     err!("  shrunk to {}: {}", plural(shrunk.steps() as u64, "step", "steps"), shrunk_path.display());
                     for line in shrunk.to_string().lines() {
@@ -1709,7 +1760,7 @@ fn write_counterexamples<'a>(
         let result = std::fs::create_dir_all(out)
             .map_err(|e| format!("cannot create {}: {e}", out.display()))
             .and_then(|()| {
-                sim::output::write_atomically(&scn, &format!("{header}{script}"))
+                sim::output::write_file(&scn, &format!("{header}{script}"))
                     .map_err(|e| format!("cannot write {}: {e}", scn.display()))
             })
             .and_then(|()| seed_file.save(&out.join(format!("{name}.seed"))));
@@ -1905,7 +1956,7 @@ fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Opt
     let file = out.map_or("witness.scn".to_string(), |path| path.display().to_string());
     let text = witness.text(&file);
     if let Some(path) = out {
-        if let Err(e) = sim::output::write_atomically(path, &text) {
+        if let Err(e) = sim::output::write_file(path, &text) {
             err!("error: cannot write {}: {e}", path.display());
             return 2;
         }

@@ -8,8 +8,13 @@
 //!   shell reports for a Unix tool stopped by SIGPIPE: the reader wanted no more, and the command did not finish.
 //! - Any other write error (a full disk, `>/dev/full`) is reported on standard error, if it can be, and the process
 //!   exits with status 2.
-//! - Ending the process at any point loses nothing: seed files are written to a temporary name and renamed
-//!   ([`write_atomically`]), so none is ever left half-written.
+//! - Ending the process at any point loses nothing: a regular file (or a new one) is written to a temporary name
+//!   and renamed ([`write_file`]), so none is ever left half-written, and the temporary file is removed on every
+//!   error (a full disk leaves nothing behind).
+//! - What is not a regular file is written through, never replaced: a symbolic link keeps its link and its target
+//!   gets the text, a device or pipe (`/dev/null`, `/dev/stdout`) is written to as it is, and `-` is standard
+//!   output. A directory is an error.
+//! - An output that is one of the command's inputs is refused ([`refuse_input`]), before anything is run.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -82,15 +87,75 @@ pub fn progress(length: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar 
     bar
 }
 
-/// Writes `contents` to `path` through a temporary file in the same directory and a rename, so that the file is
-/// either absent or whole, whenever the process ends.
-pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, contents)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+/// Writes `contents` to the file `path` as the module says: `-` is standard output; a symbolic link or an existing
+/// file that is not a regular file (a device, a pipe) is written through, so that it stays what it is; a regular
+/// file or a new path is written whole or not at all, through a temporary file in the same directory and a rename,
+/// and no temporary file is left behind by an error.
+pub fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    if path == Path::new("-") {
+        let mut handle = io::stdout().lock();
+        return handle.write_all(contents.as_bytes()).and_then(|()| handle.flush());
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_dir() => {
+            Err(io::Error::new(io::ErrorKind::IsADirectory, "it is a directory; expected a file"))
+        }
+        Ok(metadata) if !metadata.is_file() => {
+            // A link, a device, a pipe or a socket: written through, never replaced.
+            let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
+            file.write_all(contents.as_bytes()).and_then(|()| file.flush())
+        }
+        _ => {
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)
+                .and_then(|mut file| file.write_all(contents.as_bytes()))
+                .and_then(|()| std::fs::rename(&temporary, path));
+            if written.is_err() {
+                // Whatever failed (a full disk, a rename across devices), no temporary file stays.
+                let _ = std::fs::remove_file(&temporary);
+            }
+            written
+        }
+    }
+}
+
+/// Whether two paths name the same existing file (after symbolic links): the same device and inode.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Refuses an output that is one of the inputs (or standard output twice): `Err` names both, for exit code 2.
+/// `-` as an input is standard input, never the same as an output.
+pub fn refuse_input(option: &str, output: &Path, inputs: &[&Path]) -> Result<(), String> {
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    match inputs.iter().find(|input| **input != Path::new("-") && same_file(output, input)) {
+        Some(input) => Err(format!(
+            "error: {option} {} is the input {}; expected another path (an input is never overwritten)",
+            output.display(),
+            input.display()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `println!` to standard output, ending the process cleanly if it is closed or full.

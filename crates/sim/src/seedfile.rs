@@ -28,7 +28,7 @@ use logoff_core::*;
 use crate::invariants::Invariant;
 use crate::liveness::verify_script_with;
 use crate::observe::{ClientReturn, Observed};
-use crate::output::{write_atomically, COMMAND};
+use crate::output::{write_file, COMMAND};
 use crate::role::Provider;
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
 use crate::simulate::Config;
@@ -227,7 +227,7 @@ impl SeedFile {
         if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
         }
-        write_atomically(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
+        write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
     }
 
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
