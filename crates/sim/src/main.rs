@@ -173,6 +173,10 @@ enum Command {
         /// LOGOFF_SIM_SHARD (a GitHub Actions matrix), the first that is set.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         shard_from_env: Option<u64>,
+        /// Run a shard that has no seeds (more shards than seeds) and report it, instead of refusing it (exit 2):
+        /// for a job array of fixed size whose shards `merge` adds up.
+        #[arg(long)]
+        allow_empty_shard: bool,
         /// `text` for people, `json` for programs (one document, docs/JSON.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -558,6 +562,7 @@ fn main() -> ExitCode {
             show,
             shard,
             shard_from_env,
+            allow_empty_shard,
             format,
             quiet,
         } => {
@@ -584,7 +589,18 @@ fn main() -> ExitCode {
                 },
                 (None, None) => None,
             };
-            let sweep = SweepRequest { seeds, jobs, profile, mutant, show, shard, format, quiet, previous: None };
+            let sweep = SweepRequest {
+                seeds,
+                jobs,
+                profile,
+                mutant,
+                show,
+                shard,
+                allow_empty: allow_empty_shard,
+                format,
+                quiet,
+                previous: None,
+            };
             sweep_command(&sweep, &failures)
         }
         Command::Merge { files, format } => merge_command(&files, format),
@@ -753,8 +769,10 @@ struct SweepRequest {
     shard: Option<Shard>,
     format: Format,
     quiet: bool,
-    /// The summary of an interrupted sweep to go on with (`--resume`): its remaining seeds are run.
-    previous: Option<Document>,
+    /// Whether a shard without seeds is run (and reported) rather than refused.
+    allow_empty: bool,
+    /// The summary of an interrupted sweep to go on with (`--resume`), and its file: its remaining seeds are run.
+    previous: Option<(PathBuf, Document)>,
 }
 
 /// Set by SIGINT or SIGTERM: a sweep starts no new chunk of seeds, and reports what it has run.
@@ -763,34 +781,43 @@ static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 /// The exit status of a sweep stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports it).
 const EXIT_INTERRUPTED: u8 = 130;
 
-/// Reads a sweep's JSON summary (for `--resume` and `merge`).
+/// Reads a sweep's JSON summary (for `--resume` and `merge`): at most [`SUMMARY_BYTES_MAX`] bytes, a UTF-8
+/// byte-order mark skipped, then checked whole ([`Document::check`]).
 fn read_document(path: &Path) -> Result<Document, String> {
     use std::io::Read;
     let name = input_name(path);
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(SUMMARY_BYTES_MAX).read_to_end(&mut bytes))
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| format!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary"))?,
+        )
+    };
+    reader
+        .take(SUMMARY_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary"))?;
-    serde_json::from_slice::<Document>(&bytes).map_err(|e| {
+    if bytes.len() as u64 > SUMMARY_BYTES_MAX {
+        return Err(format!("{name}: error: longer than {SUMMARY_BYTES_MAX} bytes; expected a sweep's JSON summary"));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    let document = serde_json::from_slice::<Document>(body).map_err(|e| {
         format!("{name}:{}:{}: error: {e}; expected a sweep's JSON summary (docs/JSON.md)", e.line(), e.column())
-    })
+    })?;
+    document.check().map_err(|e| format!("{name}: error: {e}"))?;
+    Ok(document)
 }
 
-/// The request that goes on with an interrupted sweep, from its summary.
+/// The request that goes on with an interrupted sweep, from its summary (checked whole by [`read_document`]).
 fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Result<SweepRequest, String> {
     let name = input_name(path);
     let document = read_document(path)?;
-    if document.schema_version != 1 || document.command != "sweep" {
-        return Err(format!("{name}: not a version 1 sweep summary; expected one written by an interrupted sweep"));
-    }
     if document.remaining.is_empty() {
         return Err(format!("{name}: that sweep finished; nothing to resume"));
     }
-    let profile = match &document.profile {
-        Some(text) => Some(text.parse::<Profile>().map_err(|e| format!("{name}: profile: {e}"))?),
-        None => None,
-    };
-    let mutant = document.mutant.parse::<Mutant>().map_err(|e| format!("{name}: mutant: {e}"))?;
+    let (profile, mutant) = document.reading().map_err(|e| format!("{name}: {e}"))?;
     Ok(SweepRequest {
         seeds: document.seeds.start..document.seeds.end,
         jobs,
@@ -798,17 +825,33 @@ fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Resu
         mutant,
         show: document.show,
         shard: document.shard,
+        allow_empty: false,
         format,
         quiet,
-        previous: Some(document),
+        previous: Some((path.to_path_buf(), document)),
     })
 }
 
 fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
-    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, format, quiet, ref previous } = *request;
+    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, allow_empty, format, quiet, ref previous } =
+        *request;
     let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
+    if covered.is_empty() && !allow_empty {
+        err!(
+            "error: shard {} of {}..{} has no seeds ({} shards of {} seeds); expected at most {} shards, or \
+             --allow-empty-shard",
+            shard.map_or(String::new(), |shard| shard.to_string()),
+            seeds.start,
+            seeds.end,
+            shard.map_or(1, |shard| shard.count),
+            seeds.end - seeds.start,
+            seeds.end - seeds.start
+        );
+        return 2;
+    }
     let ranges: Vec<std::ops::Range<u64>> = match previous {
-        Some(document) => document.remaining.iter().map(|r| r.start..r.end).collect(),
+        Some((_, document)) => document.remaining.iter().map(|r| r.start..r.end).collect(),
+        None if covered.is_empty() => Vec::new(),
         None => vec![covered.clone()],
     };
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
@@ -824,6 +867,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     // A signal stops the sweep between chunks; the seed files found so far are already on disk.
     let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
     let keeper = Keeper::new(failures);
+    // Disjoint ranges of u64 (checked when read): no overflow.
     let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
     let bar = sim::output::progress(total, "seeds", quiet);
     let started = Instant::now();
@@ -839,24 +883,20 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let summary = match previous {
-        Some(document) => document.summary.clone().merge(summary),
+        // Both checked against their seeds, which are disjoint: the totals fit.
+        Some((_, document)) => document.summary.clone().merge(summary).expect("disjoint seeds of one range"),
         None => summary,
     };
     let kept = keeper.into_kept();
     let unwritten = kept.iter().filter(|one| one.written.is_err()).count() as u64;
     let first_error = kept.iter().find_map(|one| one.written.as_ref().err().cloned()).unwrap_or_default();
     let mut records: Vec<FailureRecord> = kept
-        .into_iter()
-        .map(|one| FailureRecord {
-            seed: one.failure.config.seed,
-            step: one.failure.step,
-            invariant: one.failure.violation.invariant.name().to_string(),
-            what: one.failure.violation.what.to_string(),
-            seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
-            reproduce: failures::reproduce(&one.failure.config),
-            render: failures::render_command(&one.failure.config, failures),
+        .iter()
+        .map(|one| {
+            let written = one.written.as_ref().ok().map(|path| path.display().to_string());
+            FailureRecord::new(&one.failure, written, failures)
         })
-        .chain(previous.iter().flat_map(|document| document.failures.iter().cloned()))
+        .chain(previous.iter().flat_map(|(_, document)| document.failures.iter().cloned()))
         .collect();
     records.sort_by_key(|record| record.seed);
     records.truncate(usize::try_from(show).unwrap_or(usize::MAX));
@@ -906,16 +946,24 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         failures: records,
         show,
         jobs: jobs as u64,
-        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |document| document.seconds),
+        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |(_, document)| document.seconds),
     };
     if !remaining.is_empty() {
         code = EXIT_INTERRUPTED;
-        // The partial summary is written before it is reported, so that the sweep can go on from it.
+        // The partial summary is written before it is reported, so that the sweep can go on from it. Its name holds
+        // the number of runs so far, so that it never replaces the summary it was resumed from.
         let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
-        let path = failures.join(format!("sweep-{}-{}{part}-interrupted.json", seeds.start, seeds.end));
+        let path = failures.join(format!(
+            "sweep-{}-{}{part}-interrupted-after-{}.json",
+            seeds.start, seeds.end, document.summary.runs
+        ));
         let text = serde_json::to_string_pretty(&document).expect("a summary always serialises");
-        let written =
-            std::fs::create_dir_all(failures).and_then(|()| sim::output::write_file(&path, &format!("{text}\n")));
+        let input = previous.as_ref().map(|(input, _)| input.as_path());
+        let written = match input {
+            // Resumed and stopped before a chunk ran: the input is still the whole truth.
+            Some(input) if sim::output::same_file(input, &path) => Ok(()),
+            _ => std::fs::create_dir_all(failures).and_then(|()| sim::output::write_file(&path, &format!("{text}\n"))),
+        };
         let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
         match written {
             Ok(()) => err!(
@@ -924,7 +972,10 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
                 path.display(),
                 path.display()
             ),
-            Err(e) => err!("interrupted: {left} seeds not run; error: cannot write {}: {e}", path.display()),
+            Err(e) => {
+                err!("interrupted: {left} seeds not run; error: cannot write {}: {e}", path.display());
+                code = 2;
+            }
         }
     }
     if format == Format::Json {
@@ -935,7 +986,8 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         let ranges: Vec<String> = remaining.iter().map(|r| format!("{}..{}", r.start, r.end)).collect();
         out!("interrupted: seeds not run: {}", ranges.join(", "));
     }
-    write(Stream::Stdout, format_args!("{}", Report { summary: &document.summary, elapsed, jobs }));
+    let report = Report { summary: &document.summary, seeds: covered.end - covered.start, elapsed, jobs };
+    write(Stream::Stdout, format_args!("{report}"));
     match peak_resident_kib() {
         Some(kib) => out!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
         None => out!("peak resident memory: unknown on this system"),
@@ -990,7 +1042,8 @@ fn merge_command(files: &[PathBuf], format: Format) -> u8 {
     }
     let elapsed = std::time::Duration::from_secs_f64(merged.seconds.max(0.0));
     let jobs = usize::try_from(merged.jobs).unwrap_or(usize::MAX);
-    write(Stream::Stdout, format_args!("{}", Report { summary: &merged.summary, elapsed, jobs }));
+    let seeds = merged.seeds.end - merged.seeds.start;
+    write(Stream::Stdout, format_args!("{}", Report { summary: &merged.summary, seeds, elapsed, jobs }));
     code
 }
 

@@ -15,11 +15,15 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::path::Path;
 
+use logoff_core::{Mutant, Profile};
 use serde::{Deserialize, Serialize};
 
+use crate::failures;
 use crate::invariants::Invariant;
-use crate::sweep::Summary;
+use crate::simulate::{Config, Simulator};
+use crate::sweep::{Failure, Summary};
 
 /// One part of a sweep: `index` of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +147,178 @@ pub struct FailureRecord {
     pub render: String,
 }
 
+/// The most shards a merge takes, and the most workers a document may say it had (as `--jobs` allows).
+pub const SHARDS_MAX: u64 = 1 << 20;
+const JOBS_MAX: u64 = 256;
+
+impl FailureRecord {
+    /// The record of a failing run, from its configuration and what broke.
+    pub fn new(failure: &Failure, seed_file: Option<String>, failures_dir: &Path) -> FailureRecord {
+        FailureRecord {
+            seed: failure.config.seed,
+            step: failure.step,
+            invariant: failure.violation.invariant.name().to_string(),
+            what: failure.violation.what.to_string(),
+            seed_file,
+            reproduce: failures::reproduce(&failure.config),
+            render: failures::render_command(&failure.config, failures_dir),
+        }
+    }
+
+    /// Runs the record's seed again (under the document's profile and mutant) and checks that the record is what
+    /// the run gives: the invariant, the step, what was seen, and the commands (the render command's output
+    /// directory may be any).
+    fn check(&self, profile: Option<Profile>, mutant: Mutant) -> Result<(), String> {
+        let mut config = Config::from_seed(self.seed, profile);
+        config.mutant = mutant;
+        let outcome = Simulator::new().run(&config, &mut ());
+        let Some((violation, step)) = outcome.violation else {
+            return Err(format!("failures: seed {} runs clean; expected the failure it names", self.seed));
+        };
+        let expected = FailureRecord::new(&Failure { config, violation, step }, None, Path::new(""));
+        let page = failures::file_name(&config).replace(".seed", ".html");
+        let render_prefix = expected.render.strip_suffix(&page).unwrap_or(&expected.render);
+        let render_ok = self.render.starts_with(render_prefix) && self.render.ends_with(&page);
+        if (self.step, &self.invariant, &self.what, &self.reproduce)
+            != (step, &expected.invariant, &expected.what, &expected.reproduce)
+            || !render_ok
+        {
+            return Err(format!(
+                "failures: seed {} says step {} {}: {} (reproduce `{}`, render `{}`); expected step {} {}: {} \
+                 (reproduce `{}`, render `{}DIR/{page}`), what the seed gives when run again",
+                self.seed,
+                self.step,
+                self.invariant,
+                self.what,
+                self.reproduce,
+                self.render,
+                expected.step,
+                expected.invariant,
+                expected.what,
+                expected.reproduce,
+                render_prefix
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Document {
+    /// The ranges of `covered` that were run: those not in `remaining`.
+    pub fn ran(&self) -> Vec<Range<u64>> {
+        let mut ran = Vec::new();
+        let mut at = self.covered.start;
+        for r in &self.remaining {
+            if at < r.start {
+                ran.push(at..r.start);
+            }
+            at = r.end;
+        }
+        if at < self.covered.end {
+            ran.push(at..self.covered.end);
+        }
+        ran
+    }
+
+    /// The profile and mutant the document names, read back (an unknown name is an error).
+    pub fn reading(&self) -> Result<(Option<Profile>, Mutant), String> {
+        let profile = match &self.profile {
+            Some(text) => Some(text.parse::<Profile>().map_err(|e| format!("profile: {e}"))?),
+            None => None,
+        };
+        let mutant = self.mutant.parse::<Mutant>().map_err(|e| format!("mutant: {e}"))?;
+        Ok((profile, mutant))
+    }
+
+    /// Checks everything a sweep's document says against what it can only be, so that a document read from a file
+    /// (for `sweep --resume` or `merge`) is either what a sweep wrote or refused: the version and command; the range
+    /// and the shard, and that `covered` is the shard's part of the range; `remaining` inside `covered`, not empty,
+    /// disjoint and in order; the profile and mutant names; the summary against the seeds run
+    /// ([`Summary::check`]); the counts by name equal to the summary's; and each failure shown, run again: a seed
+    /// run, no seed twice, at most `show` of them and no more than the failing runs, breaking the invariant it
+    /// names at the step it names, with the reproduce and render commands it has. Errors say expected against
+    /// found.
+    pub fn check(&self) -> Result<(), String> {
+        if self.schema_version != 1 || self.command != "sweep" {
+            return Err(format!(
+                "schema_version {} command `{}`; expected version 1 of a `sweep` summary",
+                self.schema_version, self.command
+            ));
+        }
+        let seeds = self.seeds.start..self.seeds.end;
+        if seeds.is_empty() {
+            return Err(format!("seeds {}..{} is empty; expected A..B with A < B", seeds.start, seeds.end));
+        }
+        let covered = match self.shard {
+            Some(shard) => {
+                Shard::new(shard.index, shard.count)?;
+                shard.range(&seeds)
+            }
+            None => seeds.clone(),
+        };
+        if (self.covered.start..self.covered.end) != covered {
+            return Err(format!(
+                "covered is {}..{}; expected {}..{}, the seeds of its shard",
+                self.covered.start, self.covered.end, covered.start, covered.end
+            ));
+        }
+        let mut at = covered.start;
+        for r in &self.remaining {
+            let wrong = if r.start >= r.end {
+                "is empty or reversed"
+            } else if r.start < covered.start || r.end > covered.end {
+                "is outside the seeds it covers"
+            } else if r.start < at {
+                "overlaps or comes before the range listed before it"
+            } else {
+                ""
+            };
+            if !wrong.is_empty() {
+                return Err(format!(
+                    "remaining {}..{} {wrong} ({}..{}); expected disjoint, non-empty ranges in increasing order \
+                     inside it",
+                    r.start, r.end, covered.start, covered.end
+                ));
+            }
+            at = r.end;
+        }
+        let (profile, mutant) = self.reading()?;
+        if self.jobs == 0 || self.jobs > JOBS_MAX {
+            return Err(format!("jobs is {}; expected 1 to {JOBS_MAX}", self.jobs));
+        }
+        if !self.seconds.is_finite() || self.seconds < 0.0 {
+            return Err(format!("seconds is {}; expected a time of 0 or more", self.seconds));
+        }
+        let ran = self.ran();
+        self.summary.check(&ran).map_err(|e| format!("summary: {e}"))?;
+        if self.violations != Document::violations_of(&self.summary) {
+            return Err("violations do not match the summary's counts; expected the same counts by name".to_string());
+        }
+        let shown = self.failures.len() as u64;
+        if shown > self.show || shown > self.summary.failing_runs() {
+            return Err(format!(
+                "{shown} failures shown; expected at most --show {} and at most the {} failing runs",
+                self.show,
+                self.summary.failing_runs()
+            ));
+        }
+        for pair in self.failures.windows(2) {
+            if pair[0].seed >= pair[1].seed {
+                return Err(format!(
+                    "failures: seed {} then {}; expected each seed once, smallest first",
+                    pair[0].seed, pair[1].seed
+                ));
+            }
+        }
+        for record in &self.failures {
+            if !ran.iter().any(|r| r.contains(&record.seed)) {
+                return Err(format!("failures: seed {} is not among the seeds it ran", record.seed));
+            }
+            record.check(profile, mutant)?;
+        }
+        Ok(())
+    }
+
     /// The counts by invariant of a summary.
     pub fn violations_of(summary: &Summary) -> Vec<InvariantCount> {
         Invariant::ALL
@@ -159,7 +334,8 @@ impl Document {
 }
 
 /// Merges the documents of all the shards of one sweep (each `(file name, document)`) into the document of the whole
-/// range. Every shard must be there exactly once, all of the same sweep.
+/// range. Every shard must be there exactly once, all of the same sweep, each finished and passing
+/// [`Document::check`]; the totals are added with checked arithmetic.
 pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
     let Some((first_name, first)) = documents.first() else {
         return Err("no summary to merge; expected the JSON summaries of every shard".to_string());
@@ -167,30 +343,24 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
     let Some(Shard { count, .. }) = first.shard else {
         return Err(format!("{first_name}: not the summary of a shard; expected `sweep --shard K/N --format json`"));
     };
-    let mut seen: Vec<Option<&str>> = vec![None; usize::try_from(count).unwrap_or(usize::MAX).min(1 << 20)];
-    if seen.len() as u64 != count {
-        return Err(format!("{first_name}: {count} shards; expected at most {}", 1 << 20));
+    if count > SHARDS_MAX {
+        return Err(format!("{first_name}: {count} shards; expected at most {SHARDS_MAX}"));
     }
+    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
     let mut summary = Summary::default();
     let mut failures = Vec::new();
     for (name, document) in documents {
+        document.check().map_err(|e| format!("{name}: {e}"))?;
         let same = document.seeds == first.seeds
             && document.profile == first.profile
             && document.mutant == first.mutant
             && document.show == first.show;
-        if document.schema_version != 1 || document.command != "sweep" {
-            return Err(format!("{name}: not a version 1 sweep summary; expected the output of `sweep --format json`"));
-        }
         if !same {
             return Err(format!("{name}: another sweep than {first_name} (range, profile, mutant or --show differ)"));
         }
         let Some(shard) = document.shard.filter(|shard| shard.count == count) else {
             return Err(format!("{name}: not one of the {count} shards of {first_name}'s sweep"));
         };
-        let expected = shard.range(&(first.seeds.start..first.seeds.end));
-        if document.covered != (SeedRange { start: expected.start, end: expected.end }) {
-            return Err(format!("{name}: shard {shard} does not cover the seeds it should"));
-        }
         if !document.remaining.is_empty() {
             return Err(format!(
                 "{name}: shard {shard} was interrupted; expected it finished (`sweep --resume {name}`)"
@@ -199,7 +369,9 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         if let Some(earlier) = seen[shard.index as usize].replace(name) {
             return Err(format!("{name}: shard {shard} is also in {earlier}; expected each shard once"));
         }
-        summary = summary.merge(document.summary.clone());
+        summary = summary
+            .merge(document.summary.clone())
+            .ok_or_else(|| format!("{name}: the totals pass 2^64 - 1; expected the shards of one range"))?;
         failures.extend(document.failures.iter().cloned());
     }
     if let Some(missing) = seen.iter().position(Option::is_none) {
@@ -220,6 +392,7 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         summary,
         failures,
         show: first.show,
+        // At most 256 a shard and 2^20 shards: no overflow.
         jobs: documents.iter().map(|(_, d)| d.jobs).sum(),
         seconds: documents.iter().map(|(_, d)| d.seconds).fold(0.0, f64::max),
     })
