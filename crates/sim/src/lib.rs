@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod diff;
 pub mod explore;
 pub mod failures;
+pub mod interrupt;
 pub mod invariants;
 pub mod liveness;
 pub mod mutants;

@@ -523,6 +523,7 @@ fn not_stdout(option: &str, path: Option<&Path>, carries: &str) -> Result<(), u8
 }
 
 fn main() -> ExitCode {
+    sim::interrupt::install();
     let cli = match parse_command_line() {
         Ok(cli) => cli,
         Err(code) => return ExitCode::from(code),
@@ -775,12 +776,6 @@ struct SweepRequest {
     previous: Option<(PathBuf, Document)>,
 }
 
-/// Set by SIGINT or SIGTERM: a sweep starts no new chunk of seeds, and reports what it has run.
-static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// The exit status of a sweep stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports it).
-const EXIT_INTERRUPTED: u8 = 130;
-
 /// Reads a sweep's JSON summary (for `--resume` and `merge`): at most [`SUMMARY_BYTES_MAX`] bytes, a UTF-8
 /// byte-order mark skipped, then checked whole ([`Document::check`]).
 fn read_document(path: &Path) -> Result<Document, String> {
@@ -865,14 +860,14 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         );
     }
     // A signal stops the sweep between chunks; the seed files found so far are already on disk.
-    let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
+    sim::interrupt::graceful();
     let keeper = Keeper::new(failures);
     // Disjoint ranges of u64 (checked when read): no overflow.
     let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
     let bar = sim::output::progress(total, "seeds", quiet);
     let started = Instant::now();
     let on_failure = |failure| keeper.offer(failure);
-    let part = sim::sweep::Part { ranges: &ranges, jobs, profile, mutant, stop: &STOP };
+    let part = sim::sweep::Part { ranges: &ranges, jobs, profile, mutant, stop: sim::interrupt::flag() };
     let (summary, remaining) = match sim::sweep::sweep_part(&part, &on_failure, &|n| bar.inc(n)) {
         Ok(result) => result,
         Err(e) => {
@@ -949,7 +944,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |(_, document)| document.seconds),
     };
     if !remaining.is_empty() {
-        code = EXIT_INTERRUPTED;
+        code = sim::interrupt::EXIT_INTERRUPTED;
         // The partial summary is written before it is reported, so that the sweep can go on from it. Its name holds
         // the number of runs so far, so that it never replaces the summary it was resumed from.
         let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
