@@ -83,7 +83,7 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn a_full_output_is_an_error() {
     if !Path::new("/dev/full").exists() {
-        println!("SKIPPED a_full_output_is_an_error: this system has no /dev/full");
+        common::skip("a_full_output_is_an_error", "this system has no /dev/full");
         return;
     }
     let directory = scratch("full");
@@ -331,7 +331,7 @@ fn no_file_refers_to_a_path_outside_the_repository() {
 #[test]
 fn help_to_a_full_output_is_an_error() {
     if !Path::new("/dev/full").exists() {
-        println!("SKIPPED help_to_a_full_output_is_an_error: this system has no /dev/full");
+        common::skip("help_to_a_full_output_is_an_error", "this system has no /dev/full");
         return;
     }
     let directory = scratch("help-full");
@@ -459,7 +459,7 @@ fn progress_is_drawn_only_on_a_terminal() {
     let directory = scratch("progress");
     let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
     if !has_script {
-        println!("SKIPPED progress_is_drawn_only_on_a_terminal: no `script` command (util-linux) to make a terminal");
+        common::skip("progress_is_drawn_only_on_a_terminal", "no `script` command (util-linux) to make a terminal");
         return;
     }
     let sweep = |quiet: bool| {

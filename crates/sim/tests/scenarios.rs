@@ -10,6 +10,12 @@ const SCENARIOS: &str = "tests/scenarios";
 fn every_scenario_passes() {
     let directory = common::workspace_dir(SCENARIOS);
     let files = common::files(SCENARIOS, "scn");
+    // A run of no scenario would pass while testing nothing.
+    assert!(
+        files.len() >= 70,
+        "only {} scenarios found in {SCENARIOS}; expected the 70 and more checked in",
+        files.len()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let name = path.strip_prefix(&directory).unwrap_or(path).display().to_string();
