@@ -824,7 +824,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             seed: one.failure.config.seed,
             step: one.failure.step,
             invariant: one.failure.violation.invariant.name().to_string(),
-            what: one.failure.violation.what.to_string(),
+            what: one.failure.violation.detail().to_string(),
             seed_file: one.written.as_ref().ok().map(|path| path.display().to_string()),
             reproduce: failures::reproduce(&one.failure.config),
             render: failures::render_command(&one.failure.config),
@@ -1744,7 +1744,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
             .map(|(counterexample, scn)| {
                 serde_json::json!({
                     "invariant": counterexample.violation.invariant.name(),
-                    "what": counterexample.violation.what,
+                    "what": counterexample.violation.detail().to_string(),
                     "steps": counterexample.steps.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                     "script": scn.display().to_string(),
                 })

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::{Coverage, Sometimes};
-use crate::invariants::{Checker, Invariant, Violation};
+use crate::invariants::{Checker, Invariant, Value, Violation};
 use crate::role::Provider;
 
 /// Faults (send failures, TransportLogoff, other processes) happen only before this tick.
@@ -417,8 +417,12 @@ impl<O: Observer> Run<'_, '_, O> {
             let tick = key >> SEQUENCE_BITS;
             self.tick = tick;
             if tick > RUN_TICKS_MAX || self.steps >= RUN_STEPS_MAX {
-                let violation =
-                    Violation { invariant: Invariant::Liveness, what: "the run did not settle within its limits" };
+                let violation = Violation::new(
+                    Invariant::Liveness,
+                    "the run did not settle within its limits",
+                    Value::Text("a settled run within 4,000 steps (RUN_STEPS_MAX) and 100,000 ticks (RUN_TICKS_MAX)"),
+                    Value::Run { steps: self.steps, ticks: tick },
+                );
                 return Some((violation, self.steps));
             }
             if let Err(violation) = self.fire(kind) {

@@ -83,7 +83,11 @@ fn checked_in_mutant_scripts_break_their_invariant_only_under_their_mutant() {
                     message.contains(&format!("{} (", invariant.name())),
                     "{}: {message}\n  {rerun}",
                     path.display()
-                )
+                );
+                // Every violation says what was expected against what was seen (issue 14, item 14).
+                let (_, values) = message.rsplit_once(": expected ").unwrap_or_else(|| panic!("{message}"));
+                let (expected, seen) = values.split_once(", seen ").unwrap_or_else(|| panic!("{message}"));
+                assert!(!expected.is_empty() && !seen.is_empty(), "{}: {message}", path.display());
             }
             other => panic!("{}: expected a violation of {invariant}, got {other:?}\n  {rerun}", path.display()),
         }
