@@ -226,7 +226,8 @@ impl Setup {
 }
 
 /// The StoreLogoff flag values that `enabled()` offers: the five modes, then a fixed set of invalid values
-/// (no mode, two modes, an undefined bit, and an output-only bit, which is invalid only under `input=strict`).
+/// (no mode, two modes, an undefined bit above the low 16, and an output-only bit, which is invalid only under
+/// `input=strict`).
 pub const CANONICAL_LOGOFF_FLAGS: [LogoffFlags; 9] = [
     LogoffFlags::NO_WAIT,
     LogoffFlags::ORDERLY,
@@ -235,7 +236,7 @@ pub const CANONICAL_LOGOFF_FLAGS: [LogoffFlags; 9] = [
     LogoffFlags::QUIET,
     LogoffFlags::empty(),
     LogoffFlags::NO_WAIT.union(LogoffFlags::ABORT),
-    LogoffFlags::ORDERLY.union(LogoffFlags::from_bits_retain(0x100)),
+    LogoffFlags::ORDERLY.union(LogoffFlags::from_bits_retain(0x0010_0000)),
     LogoffFlags::QUIET.union(LogoffFlags::COMPLETE),
 ];
 

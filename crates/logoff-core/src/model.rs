@@ -1172,7 +1172,13 @@ impl Model {
             return fail(hr);
         };
         let lowest_mode = Mode::ALL.into_iter().find(|mode| flags.contains(mode.flag()));
-        let mode = match Mode::from_input(flags.bits(), self.profile.input) {
+        // The mistake of reading only the low 16 bits for undefined ones: the undefined high bits go unseen.
+        let checked = if self.mutant == Mutant::HighUndefinedBitsAccepted {
+            flags.bits() & (0xFFFF | LogoffFlags::OUTPUT.bits())
+        } else {
+            flags.bits()
+        };
+        let mode = match Mode::from_input(checked, self.profile.input) {
             Ok(mode) => mode,
             Err(_)
                 if self.mutant == Mutant::SeveralModesAccepted
@@ -1184,6 +1190,9 @@ impl Model {
             Err(hr) => {
                 if self.mutant == Mutant::InvalidFlagsSaved && lowest_mode.is_some() {
                     self.store = StoreState::Open { saved: lowest_mode, called };
+                }
+                if self.mutant == Mutant::InvalidLogoffForgetsMode {
+                    self.store = StoreState::Open { saved: None, called };
                 }
                 return fail(hr);
             }

@@ -129,6 +129,10 @@ mutants! {
         "receives into a store that does not hold the default Inbox";
     LogoffKeepsReceive = "logoff-keeps-receive", Transport,
         "leaves the message being received in progress when it is logged off";
+    InvalidLogoffForgetsMode = "invalid-logoff-forgets-mode", StoreProvider,
+        "forgets the saved mode when it refuses a StoreLogoff with MAPI_E_INVALID_PARAMETER";
+    HighUndefinedBitsAccepted = "high-undefined-bits-accepted", StoreProvider,
+        "looks for undefined StoreLogoff flags in the low 16 bits only, accepting a mode with an undefined high bit";
 }
 
 impl Mutant {

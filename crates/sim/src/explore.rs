@@ -31,7 +31,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant, Violation};
+use crate::invariants::{Checker, Invariant, Value, Violation};
 use crate::liveness::{settle, verify_script};
 use crate::script::{RunErrorKind, Script};
 
@@ -690,10 +690,12 @@ pub fn explore(options: &Options) -> Report {
     }
     if options.liveness && report.complete {
         if let Some(id) = fair_cycle(&graph) {
-            let violation = Violation {
-                invariant: Invariant::Liveness,
-                what: "a fair cycle of steps keeps a call blocked forever",
-            };
+            let violation = Violation::new(
+                Invariant::Liveness,
+                "a fair cycle of steps keeps a call blocked forever",
+                Value::Text("every blocked call returns under fair scheduling"),
+                Value::Text("a fair cycle that never lets it return"),
+            );
             record(&mut report, violation, path(&parents, id, None));
         }
     }

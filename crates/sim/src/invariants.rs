@@ -111,29 +111,256 @@ impl fmt::Display for Invariant {
     }
 }
 
-/// A broken invariant: which one, and what was seen (a fixed text, so that the sweep path formats nothing).
+/// A value a violation names: what was expected or what was seen. Small typed data (`Copy`), formatted only when
+/// the violation is displayed, so that the sweep path allocates and formats nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(&'static str),
+    Flags(LogoffFlags),
+    HResult(HResult),
+    /// A mode, or no mode (invalid flags).
+    Mode(Option<Mode>),
+    Count(u32),
+    /// A message's state (`None`: no such message).
+    Message(Option<MessageState>),
+    /// A message and its state.
+    MessageIs(MessageId, MessageState),
+    /// A transport's state (`None`: no such transport).
+    Transport(Option<TransportState>),
+    Store(StoreState),
+    Spooler(SpoolerState),
+    /// The guards "sending allowed" and "reception enabled".
+    Guards {
+        sending: bool,
+        reception: bool,
+    },
+    /// A StoreLogoffTransports call in this mode still in progress.
+    InProgress(Mode),
+    /// No second StoreLogoffTransports call while one in this mode is in progress (MAPI_E_BUSY).
+    Busy(Mode),
+    /// ABORT or QUIET's outcome: COMPLETE or a refusal, and the transport activity it was decided on.
+    Outcome {
+        complete: bool,
+        activity: LogoffFlags,
+    },
+    Step(Action),
+    Effect(Effect),
+    /// The first calls on a transport in one step, in order.
+    Calls([Option<TransportCall>; 3]),
+    /// A run's length when a limit stopped it.
+    Run {
+        steps: u32,
+        ticks: u64,
+    },
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::Text(text) => f.write_str(text),
+            Value::Flags(flags) => write!(f, "{flags}"),
+            Value::HResult(hr) => write!(f, "{hr}"),
+            Value::Mode(Some(mode)) => write!(f, "{mode}"),
+            Value::Mode(None) => f.write_str("no mode"),
+            Value::Count(count) => write!(f, "{count}"),
+            Value::Message(Some(state)) => f.write_str(state.name()),
+            Value::Message(None) => f.write_str("no such message"),
+            Value::MessageIs(m, state) => write!(f, "{m} {}", state.name()),
+            Value::Transport(Some(state)) => f.write_str(state.name()),
+            Value::Transport(None) => f.write_str("no such transport"),
+            Value::Store(StoreState::Open { saved, called }) => {
+                match saved {
+                    Some(mode) => write!(f, "open, saved mode {mode}")?,
+                    None => f.write_str("open, no saved mode")?,
+                }
+                if called {
+                    f.write_str(", StoreLogoffTransports called")?;
+                }
+                Ok(())
+            }
+            Value::Store(StoreState::Invalid) => f.write_str("invalid"),
+            Value::Store(StoreState::Destroyed) => f.write_str("destroyed"),
+            Value::Spooler(SpoolerState::Serving) => f.write_str("serving the store"),
+            Value::Spooler(SpoolerState::Released) => f.write_str("the store released"),
+            Value::Spooler(SpoolerState::LoggingOff { mode, caller, .. }) => {
+                write!(f, "a {mode} logoff in progress for {}", caller.client())
+            }
+            Value::Guards { sending, reception } => {
+                let word = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
+                write!(
+                    f,
+                    "sending {}, reception {}",
+                    word(sending, "allowed", "not allowed"),
+                    word(reception, "enabled", "disabled")
+                )
+            }
+            Value::InProgress(mode) => write!(f, "the {mode} StoreLogoffTransports call still in progress"),
+            Value::Busy(mode) => write!(f, "no second call while the {mode} call is in progress (MAPI_E_BUSY)"),
+            Value::Outcome { complete: true, activity } => write!(f, "COMPLETE (activity {activity})"),
+            Value::Outcome { complete: false, activity } => write!(f, "a refusal (activity {activity})"),
+            Value::Step(action) => write!(f, "`{action}`"),
+            Value::Effect(effect) => write!(f, "`{effect}`"),
+            Value::Calls(calls) => {
+                let mut calls = calls.iter().flatten().peekable();
+                if calls.peek().is_none() {
+                    return f.write_str("no call");
+                }
+                for (i, call) in calls.enumerate() {
+                    write!(f, "{}{call}", if i == 0 { "" } else { " " })?;
+                }
+                Ok(())
+            }
+            Value::Run { steps, ticks } => write!(f, "{steps} steps at tick {ticks}, not settled"),
+        }
+    }
+}
+
+/// What a violation is about, when the invariant looks at one of several: a step, a client's call, a client, a
+/// transport or a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    None,
+    Step(Action),
+    Call(ClientId, ClientCall),
+    Client(ClientId),
+    Transport(TransportId),
+    Message(MessageId),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Subject::None => Ok(()),
+            Subject::Step(action) => write!(f, "`{action}`"),
+            Subject::Call(c, call) => {
+                let word = match call {
+                    ClientCall::AddRef => "addref",
+                    ClientCall::Release => "release",
+                    ClientCall::StoreLogoff => "logoff",
+                    ClientCall::Submit => "submit",
+                };
+                write!(f, "{c} {word}")
+            }
+            Subject::Client(c) => write!(f, "{c}"),
+            Subject::Transport(t) => write!(f, "{t}"),
+            Subject::Message(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// A broken invariant: which one, what went wrong (fixed text), about what, and what was expected against what
+/// was seen, as typed values, so that the sweep path formats nothing; `Display` writes it all out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Violation {
     pub invariant: Invariant,
     pub what: &'static str,
+    pub subject: Subject,
+    pub expected: Value,
+    pub seen: Value,
+}
+
+impl Violation {
+    pub const fn new(invariant: Invariant, what: &'static str, expected: Value, seen: Value) -> Violation {
+        Violation { invariant, what, subject: Subject::None, expected, seen }
+    }
+
+    /// The same violation, about `subject`.
+    pub const fn of(self, subject: Subject) -> Violation {
+        Violation { subject, ..self }
+    }
+
+    /// Everything but the invariant: `WHAT[: SUBJECT]: expected EXPECTED, seen SEEN`.
+    pub fn detail(&self) -> Detail<'_> {
+        Detail(self)
+    }
+}
+
+/// [`Violation::detail`]'s text, written when displayed.
+pub struct Detail<'a>(&'a Violation);
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        f.write_str(v.what)?;
+        if v.subject != Subject::None {
+            write!(f, ": {}", v.subject)?;
+        }
+        write!(f, ": expected {}, seen {}", v.expected, v.seen)
+    }
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.invariant, self.invariant.requirements(), self.what)
+        write!(f, "{} ({}): {}", self.invariant, self.invariant.requirements(), self.detail())
     }
 }
 
-fn fail(invariant: Invariant, what: &'static str) -> Result<(), Violation> {
-    Err(Violation { invariant, what })
+#[inline]
+fn fail(invariant: Invariant, what: &'static str, expected: Value, seen: Value) -> Result<(), Violation> {
+    Err(Violation::new(invariant, what, expected, seen))
 }
 
-fn ensure(condition: bool, invariant: Invariant, what: &'static str) -> Result<(), Violation> {
+#[inline]
+fn ensure(
+    condition: bool,
+    invariant: Invariant,
+    what: &'static str,
+    expected: Value,
+    seen: Value,
+) -> Result<(), Violation> {
     if condition {
         Ok(())
     } else {
-        fail(invariant, what)
+        fail(invariant, what, expected, seen)
     }
+}
+
+/// [`ensure`] about a subject.
+#[inline]
+fn ensure_of(
+    condition: bool,
+    subject: Subject,
+    invariant: Invariant,
+    what: &'static str,
+    expected: Value,
+    seen: Value,
+) -> Result<(), Violation> {
+    ensure(condition, invariant, what, expected, seen).map_err(|violation| violation.of(subject))
+}
+
+/// The first message whose state differs between two records: the message, its state in `expected`, in `seen`.
+fn first_moved(expected: &Messages, seen: &Messages) -> (Subject, Value, Value) {
+    let moved = expected.iter().zip(seen.iter()).position(|(a, b)| a != b).unwrap_or(0);
+    let m = MessageId(moved as u8);
+    (Subject::Message(m), Value::Message(expected.get(m)), Value::Message(seen.get(m)))
+}
+
+/// What an unchanging step changed, as expected against seen: the store, the messages, the spooler, a transport,
+/// a client, or the other processes.
+fn first_change(before: &Model, after: &Model) -> (Subject, Value, Value) {
+    if before.store() != after.store() {
+        return (Subject::None, Value::Store(*before.store()), Value::Store(*after.store()));
+    }
+    if before.messages() != after.messages() {
+        return first_moved(before.messages(), after.messages());
+    }
+    if before.spooler() != after.spooler() {
+        return (Subject::None, Value::Spooler(*before.spooler()), Value::Spooler(*after.spooler()));
+    }
+    for t in TransportId::all(TRANSPORTS_MAX) {
+        if before.transport(t) != after.transport(t) {
+            let state = |model: &Model| Value::Transport(model.transport(t).copied());
+            return (Subject::Transport(t), state(before), state(after));
+        }
+    }
+    for c in ClientId::all(CLIENTS_MAX) {
+        if before.client(c) != after.client(c) {
+            let references = |model: &Model| Value::Count(model.client(c).map_or(0, |c| u32::from(c.references)));
+            return (Subject::Client(c), references(before), references(after));
+        }
+    }
+    let others = |model: &Model| Value::Count(u32::from(model.other_processes()));
+    (Subject::None, others(before), others(after))
 }
 
 /// The checker's own view of a transport.
@@ -346,9 +573,11 @@ impl Checker {
             _ => None,
         });
         for effect in effects {
-            let Effect::Returned { call, result: CallResult::Status(hr, out), .. } = *effect else { continue };
+            let Effect::Returned { client, call, result: CallResult::Status(hr, out) } = *effect else { continue };
+            let subject = Subject::Call(client, call);
             if hr != HResult::S_OK {
-                ensure(out.is_empty(), I, "a failed call wrote back flags")?;
+                let none = Value::Flags(LogoffFlags::empty());
+                ensure_of(out.is_empty(), subject, I, "a failed call wrote back flags", none, Value::Flags(out))?;
                 let expected = if self.complete {
                     HResult::INVALID_OBJECT
                 } else if call == ClientCall::StoreLogoff
@@ -360,14 +589,42 @@ impl Checker {
                 } else {
                     HResult::S_OK
                 };
-                ensure(hr == expected, Invariant::OnlyReleaseAfterComplete, "a call failed with the wrong HRESULT")?;
+                ensure_of(
+                    hr == expected,
+                    subject,
+                    Invariant::OnlyReleaseAfterComplete,
+                    "a call failed with the wrong HRESULT",
+                    Value::HResult(expected),
+                    Value::HResult(hr),
+                )?;
                 continue;
             }
-            ensure(!self.complete, Invariant::OnlyReleaseAfterComplete, "a call on the invalid store succeeded")?;
+            ensure_of(
+                !self.complete,
+                subject,
+                Invariant::OnlyReleaseAfterComplete,
+                "a call on the invalid store succeeded",
+                Value::HResult(HResult::INVALID_OBJECT),
+                Value::HResult(hr),
+            )?;
             match call {
-                ClientCall::Submit => ensure(out.is_empty(), I, "submit wrote back flags")?,
+                ClientCall::Submit => ensure_of(
+                    out.is_empty(),
+                    subject,
+                    I,
+                    "submit wrote back flags",
+                    Value::Flags(LogoffFlags::empty()),
+                    Value::Flags(out),
+                )?,
                 ClientCall::StoreLogoff => {
-                    ensure(!out.intersects(LogoffFlags::MODES), I, "StoreLogoff echoed input bits")?;
+                    ensure_of(
+                        !out.intersects(LogoffFlags::MODES),
+                        subject,
+                        I,
+                        "StoreLogoff echoed input bits",
+                        Value::Flags(out - LogoffFlags::MODES),
+                        Value::Flags(out),
+                    )?;
                     let expected = match self.profile.call_site {
                         CallSite::Eager => returned_flags,
                         CallSite::Deferred => Some(match self.profile.storelogoff_out {
@@ -375,14 +632,29 @@ impl Checker {
                             StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
                         }),
                     };
-                    ensure(Some(out) == expected, I, "StoreLogoff did not write back what A1 and A8 say")?;
+                    ensure_of(
+                        Some(out) == expected,
+                        subject,
+                        I,
+                        "StoreLogoff did not write back what A1 and A8 say",
+                        expected
+                            .map_or(Value::Text("no return before a StoreLogoffTransports call returns"), Value::Flags),
+                        Value::Flags(out),
+                    )?;
                 }
                 ClientCall::AddRef | ClientCall::Release => {}
             }
         }
         if let Action::Submit(c, _) = action {
             let answered = effects.iter().any(|e| matches!(*e, Effect::Returned { client, .. } if client == c));
-            ensure(answered, I, "submit did not return")?;
+            ensure_of(
+                answered,
+                Subject::Call(c, ClientCall::Submit),
+                I,
+                "submit did not return",
+                Value::Text("a return in the same step"),
+                Value::Text("no return"),
+            )?;
         }
         Ok(())
     }
@@ -403,6 +675,8 @@ impl Checker {
             busy || (drains && sendable) || flushes,
             Invariant::Liveness,
             "a blocking call did not return in the step its last condition became true",
+            Value::Text("its return (nothing left to wait for)"),
+            Value::InProgress(call.mode),
         )
     }
 
@@ -425,15 +699,46 @@ impl Checker {
             _ => None,
         });
         let valid = decode_mode(flags, self.profile.input).is_some();
+        let subject = Subject::Step(action);
         match returned {
             Some((hr, out)) if hr == HResult::INVALID_PARAMETER => {
-                ensure(!valid, I, "valid StoreLogoff flags were refused with MAPI_E_INVALID_PARAMETER")?;
-                ensure(out.is_empty(), I, "a failed StoreLogoff wrote back flags")?;
-                ensure(before == after, I, "StoreLogoff with invalid flags changed the state")
+                ensure_of(
+                    !valid,
+                    subject,
+                    I,
+                    "valid StoreLogoff flags were refused with MAPI_E_INVALID_PARAMETER",
+                    Value::Text("S_OK or MAPI_E_BUSY"),
+                    Value::HResult(hr),
+                )?;
+                ensure_of(
+                    out.is_empty(),
+                    subject,
+                    I,
+                    "a failed StoreLogoff wrote back flags",
+                    Value::Flags(LogoffFlags::empty()),
+                    Value::Flags(out),
+                )?;
+                if before != after {
+                    let (part, expected, seen) = first_change(before, after);
+                    let part = if part == Subject::None { subject } else { part };
+                    return fail(I, "StoreLogoff with invalid flags changed the state", expected, seen)
+                        .map_err(|violation| violation.of(part));
+                }
+                Ok(())
             }
             // R5 comes first: an invalid store answers MAPI_E_INVALID_OBJECT whatever the flags.
             Some((hr, _)) if hr == HResult::INVALID_OBJECT => Ok(()),
-            _ => ensure(valid, I, "StoreLogoff accepted invalid flags"),
+            _ => ensure_of(
+                valid,
+                subject,
+                I,
+                "StoreLogoff accepted invalid flags",
+                Value::HResult(HResult::INVALID_PARAMETER),
+                match returned {
+                    Some((hr, _)) => Value::HResult(hr),
+                    None => Value::Text("a StoreLogoffTransports call"),
+                },
+            ),
         }
     }
 
@@ -442,16 +747,25 @@ impl Checker {
         const I: Invariant = Invariant::OnlyReleaseAfterComplete;
         if self.complete {
             if let Action::Logoff(c, _) | Action::Submit(c, _) = action {
-                let refused = effects.iter().any(|e| {
-                    matches!(*e, Effect::Returned { client, result: CallResult::Status(hr, out), .. }
-                        if client == c && hr == HResult::INVALID_OBJECT && out.is_empty())
+                let answer = effects.iter().find_map(|e| match *e {
+                    Effect::Returned { client, result, .. } if client == c => Some(result),
+                    _ => None,
                 });
-                ensure(refused, I, "a call on the invalid store did not return MAPI_E_INVALID_OBJECT")?;
-                ensure(
-                    !effects.iter().any(|e| matches!(e, Effect::TransportsCalled { .. })),
-                    I,
-                    "a call on the invalid store reached StoreLogoffTransports",
-                )?;
+                let refused = answer == Some(CallResult::Status(HResult::INVALID_OBJECT, LogoffFlags::empty()));
+                let seen = match answer {
+                    Some(CallResult::Status(hr, out)) if out.is_empty() => Value::HResult(hr),
+                    Some(CallResult::Status(_, out)) => Value::Flags(out),
+                    Some(CallResult::Count(count)) => Value::Count(count),
+                    None => Value::Text("no return"),
+                };
+                let subject = Subject::Step(action);
+                let what = "a call on the invalid store did not return MAPI_E_INVALID_OBJECT";
+                ensure_of(refused, subject, I, what, Value::HResult(HResult::INVALID_OBJECT), seen)?;
+                if let Some(call) = effects.iter().find(|e| matches!(e, Effect::TransportsCalled { .. })) {
+                    let what = "a call on the invalid store reached StoreLogoffTransports";
+                    return fail(I, what, Value::Text("no StoreLogoffTransports call"), Value::Effect(*call))
+                        .map_err(|violation| violation.of(subject));
+                }
             }
         }
         if self.released {
@@ -467,12 +781,15 @@ impl Checker {
                 ),
                 I,
                 "the spooler worked for a store it had released",
+                Value::Text("no work for it (R14)"),
+                Value::Step(action),
             )?;
-            ensure(
-                !effects.iter().any(|e| matches!(e, Effect::Transport { call: TransportCall::Flush(_), .. })),
-                I,
-                "the spooler started a flush for a store it had released",
-            )?;
+            if let Some(flush) =
+                effects.iter().find(|e| matches!(e, Effect::Transport { call: TransportCall::Flush(_), .. }))
+            {
+                let what = "the spooler started a flush for a store it had released";
+                fail(I, what, Value::Text("no flush for it (R14)"), Value::Effect(*flush))?;
+            }
         }
         Ok(())
     }
@@ -484,7 +801,14 @@ impl Checker {
         match action {
             Action::AddRef(c) => expected[c.index()] += 1,
             Action::Release(c) => {
-                ensure(expected[c.index()] > 0, I, "Release by a client that holds no reference")?;
+                ensure_of(
+                    expected[c.index()] > 0,
+                    Subject::Client(c),
+                    I,
+                    "Release by a client that holds no reference",
+                    Value::Text("at least 1 reference"),
+                    Value::Count(0),
+                )?;
                 expected[c.index()] -= 1;
             }
             _ => {}
@@ -492,29 +816,66 @@ impl Checker {
         let total: u32 = expected.iter().sum();
         for effect in effects {
             match *effect {
-                Effect::Returned { call: ClientCall::AddRef | ClientCall::Release, result, .. } => match result {
-                    CallResult::Count(count) => {
-                        ensure(count == total, I, "AddRef or Release returned a count that is not the reference count")?
+                Effect::Returned { client, call: call @ (ClientCall::AddRef | ClientCall::Release), result } => {
+                    let subject = Subject::Call(client, call);
+                    match result {
+                        CallResult::Count(count) => ensure_of(
+                            count == total,
+                            subject,
+                            I,
+                            "AddRef or Release returned a count that is not the reference count",
+                            Value::Count(total),
+                            Value::Count(count),
+                        )?,
+                        CallResult::Status(hr, _) => fail(
+                            I,
+                            "AddRef or Release returned an HRESULT instead of a count",
+                            Value::Count(total),
+                            Value::HResult(hr),
+                        )
+                        .map_err(|violation| violation.of(subject))?,
                     }
-                    CallResult::Status(..) => fail(I, "AddRef or Release returned an HRESULT instead of a count")?,
-                },
-                Effect::Returned {
-                    call: ClientCall::StoreLogoff | ClientCall::Submit,
-                    result: CallResult::Count(_),
-                    ..
-                } => {
-                    fail(Invariant::OutputFlagsExact, "StoreLogoff or a submit returned a count instead of an HRESULT")?
                 }
+                Effect::Returned {
+                    client,
+                    call: call @ (ClientCall::StoreLogoff | ClientCall::Submit),
+                    result: CallResult::Count(count),
+                } => fail(
+                    Invariant::OutputFlagsExact,
+                    "StoreLogoff or a submit returned a count instead of an HRESULT",
+                    Value::Text("an HRESULT"),
+                    Value::Count(count),
+                )
+                .map_err(|violation| violation.of(Subject::Call(client, call)))?,
                 _ => {}
             }
         }
         for (i, expected) in expected.iter().enumerate().take(usize::from(after.setup().clients)) {
             let held = after.client(ClientId(i as u8)).map_or(0, |c| u32::from(c.references));
-            ensure(held == *expected, I, "a client's references differ from its AddRef and Release calls")?;
+            ensure_of(
+                held == *expected,
+                Subject::Client(ClientId(i as u8)),
+                I,
+                "a client's references differ from its AddRef and Release calls",
+                Value::Count(*expected),
+                Value::Count(held),
+            )?;
         }
         if let Action::AddRef(c) | Action::Release(c) | Action::Logoff(c, _) | Action::Submit(c, _) = action {
-            ensure(!self.blocked[c.index()], I, "a client made a call while one of its calls was in progress")?;
-            ensure(self.references[c.index()] > 0, I, "a client that holds no reference made a call")?;
+            ensure(
+                !self.blocked[c.index()],
+                I,
+                "a client made a call while one of its calls was in progress",
+                Value::Text("no call until that one returns"),
+                Value::Step(action),
+            )?;
+            ensure(
+                self.references[c.index()] > 0,
+                I,
+                "a client that holds no reference made a call",
+                Value::Text("no call without a reference (R6)"),
+                Value::Step(action),
+            )?;
         }
         Ok(())
     }
@@ -534,12 +895,33 @@ impl Checker {
             | Action::TransportLogoff(t) => Some(t),
             _ => None,
         };
+        let logon = |t: TransportId| {
+            Value::Text(match self.logons[t.index()] {
+                Logon::On => "logged-on",
+                Logon::LoggingOff => "logging-off",
+                Logon::Off => "logged-off",
+            })
+        };
         if let Some(t) = acting_transport {
-            ensure(self.logons[t.index()] == Logon::On, I, "a call on a transport after TransportLogoff (R19)")?;
+            ensure_of(
+                self.logons[t.index()] == Logon::On,
+                Subject::Step(action),
+                I,
+                "a call on a transport after TransportLogoff (R19)",
+                Value::Text("logged-on"),
+                logon(t),
+            )?;
         }
         for effect in effects {
             if let Effect::Transport { transport, call: TransportCall::Flush(_) } = *effect {
-                ensure(self.logons[transport.index()] == Logon::On, I, "FlushQueues after TransportLogoff (R19)")?;
+                ensure_of(
+                    self.logons[transport.index()] == Logon::On,
+                    Subject::Transport(transport),
+                    I,
+                    "FlushQueues after TransportLogoff (R19)",
+                    Value::Text("logged-on"),
+                    logon(transport),
+                )?;
             }
         }
         let calls_on = |t: TransportId| {
@@ -554,39 +936,53 @@ impl Checker {
                     TransportLogoffArg::Zero => TransportLogoffFlags::empty(),
                     TransportLogoffArg::Normal => TransportLogoffFlags::NORMAL,
                 };
-                let mut calls = calls_on(t);
-                ensure(
-                    calls.next() == Some(TransportCall::DiscardAddressTypes),
-                    I,
-                    "address types not discarded before TransportLogoff (R15)",
-                )?;
-                ensure(
-                    calls.next() == Some(TransportCall::Logoff(expected_flags)),
-                    I,
-                    "TransportLogoff not called, or called with the wrong flags (A6)",
-                )?;
-                ensure(calls.next().is_none(), I, "more calls on the transport inside TransportLogoff")?;
-                ensure(
+                let calls: [Option<TransportCall>; 3] = {
+                    let mut it = calls_on(t);
+                    [it.next(), it.next(), it.next()]
+                };
+                let expected =
+                    [Some(TransportCall::DiscardAddressTypes), Some(TransportCall::Logoff(expected_flags)), None];
+                let subject = Subject::Transport(t);
+                let (expected_calls, seen_calls) = (Value::Calls(expected), Value::Calls(calls));
+                let what = if calls[0] != expected[0] {
+                    "address types not discarded before TransportLogoff (R15)"
+                } else if calls[1] != expected[1] {
+                    "TransportLogoff not called, or called with the wrong flags (A6)"
+                } else {
+                    "more calls on the transport inside TransportLogoff"
+                };
+                ensure_of(calls == expected, subject, I, what, expected_calls, seen_calls)?;
+                ensure_of(
                     matches!(after.transport(t), Some(TransportState::LoggingOff)),
+                    subject,
                     I,
                     "the transport is not logging off after TransportLogoff",
+                    Value::Transport(Some(TransportState::LoggingOff)),
+                    Value::Transport(after.transport(t).copied()),
                 )?;
                 // R16: the message being sent is neither sent nor lost; it is back in the queue. A message being
                 // received stays at its source: available again.
                 for (i, message) in self.messages.iter().enumerate() {
-                    let now = after.message(MessageId(i as u8));
+                    let m = MessageId(i as u8);
+                    let now = after.message(m);
                     if message == MessageState::Sending(t) {
-                        ensure(
+                        ensure_of(
                             now == Some(MessageState::Queued),
+                            Subject::Message(m),
                             I,
                             "the message being sent did not go back to the queue at TransportLogoff (R16)",
+                            Value::Message(Some(MessageState::Queued)),
+                            Value::Message(now),
                         )?;
                     }
                     if message == MessageState::Receiving(t) {
-                        ensure(
+                        ensure_of(
                             now == Some(MessageState::Available(t)),
+                            Subject::Message(m),
                             I,
                             "the message being received did not go back to its transport at TransportLogoff",
+                            Value::Message(Some(MessageState::Available(t))),
+                            Value::Message(now),
                         )?;
                     }
                 }
@@ -600,20 +996,33 @@ impl Checker {
                     LogoffOutcome::Ok => [Some(TransportCall::MakeInvalid), Some(TransportCall::ReleaseSupport), None],
                     LogoffOutcome::Error => [None, None, None],
                 };
-                ensure(calls == expected, I, "MakeInvalid then the support object's release, in that order (R17)")?;
-                ensure(
+                ensure_of(
+                    calls == expected,
+                    Subject::Transport(t),
+                    I,
+                    "not MakeInvalid then the support object's release, in that order, after TransportLogoff (R17)",
+                    Value::Calls(expected),
+                    Value::Calls(calls),
+                )?;
+                ensure_of(
                     matches!(after.transport(t), Some(TransportState::LoggedOff)),
+                    Subject::Transport(t),
                     I,
                     "the transport is not logged off after TransportLogoff returned (R18)",
+                    Value::Transport(Some(TransportState::LoggedOff)),
+                    Value::Transport(after.transport(t).copied()),
                 )?;
             }
             _ => {
                 for effect in effects {
                     if let Effect::Transport { call, .. } = *effect {
-                        ensure(
+                        ensure_of(
                             matches!(call, TransportCall::Flush(_)),
+                            Subject::Step(action),
                             I,
                             "logoff calls on a transport outside TransportLogoff",
+                            Value::Text("FlushQueues only"),
+                            Value::Effect(*effect),
                         )?;
                     }
                 }
@@ -647,26 +1056,42 @@ impl Checker {
                     returned.map(|r| r.0) == Some(LogoffFlags::COMPLETE),
                     I,
                     "R7: the return is not exactly COMPLETE",
+                    Value::Flags(LogoffFlags::COMPLETE),
+                    returned.map_or(Value::Text("no return"), |r| Value::Flags(r.0)),
                 )?;
-                ensure(!released_now, I, "R7: the spooler released the store")?;
+                let effect = |wanted: fn(&Effect) -> bool| effects.iter().copied().find(wanted);
+                if let Some(released) = effect(|e| matches!(e, Effect::StoreReleased)) {
+                    fail(I, "R7: the spooler released the store", Value::Text("no release"), Value::Effect(released))?;
+                }
+                if let Some(changed) = effect(|e| matches!(e, Effect::ReceptionDisabled | Effect::SendStopped { .. })) {
+                    let what = "R7: the spooler changed its work for the store";
+                    fail(I, what, Value::Text("no change"), Value::Effect(changed))?;
+                }
+                if before.messages() != after.messages() {
+                    let (subject, expected, seen) = first_moved(before.messages(), after.messages());
+                    fail(I, "R7: messages moved", expected, seen).map_err(|violation| violation.of(subject))?;
+                }
                 ensure(
-                    !effects.iter().any(|e| matches!(e, Effect::ReceptionDisabled | Effect::SendStopped { .. })),
+                    before.spooler() == after.spooler(),
                     I,
-                    "R7: the spooler changed its work for the store",
+                    "R7: the spooler's work for the store changed",
+                    Value::Spooler(*before.spooler()),
+                    Value::Spooler(*after.spooler()),
                 )?;
-                ensure(before.messages() == after.messages(), I, "R7: messages moved")?;
-                ensure(before.spooler() == after.spooler(), I, "R7: the spooler's work for the store changed")?;
+                let guards = |model: &Model| Value::Guards {
+                    sending: model.sending_allowed(),
+                    reception: model.reception_enabled(),
+                };
                 ensure(
-                    before.reception_enabled() == after.reception_enabled()
-                        && before.sending_allowed() == after.sending_allowed(),
+                    guards(before) == guards(after),
                     I,
                     "R7: sending or reception changed",
+                    guards(before),
+                    guards(after),
                 )?;
-                ensure(
-                    !effects.iter().any(|e| matches!(e, Effect::Transport { .. })),
-                    I,
-                    "R7: the spooler called a transport",
-                )?;
+                if let Some(call) = effect(|e| matches!(e, Effect::Transport { .. })) {
+                    fail(I, "R7: the spooler called a transport", Value::Text("no call"), Value::Effect(call))?;
+                }
                 if let Some((flags, _)) = returned {
                     self.return_flags(flags, true, released_now, after)?;
                 }
@@ -678,12 +1103,20 @@ impl Checker {
                 }
                 Mode::NoWait | Mode::Orderly | Mode::Purge => {
                     const I: Invariant = Invariant::NoWaitDrains;
-                    ensure(!after.reception_enabled(), I, "reception is enabled after a blocking logoff started")?;
+                    ensure(
+                        !after.reception_enabled(),
+                        I,
+                        "reception is enabled after a blocking logoff started",
+                        Value::Text("reception disabled"),
+                        Value::Text("reception enabled"),
+                    )?;
                     if self.inbox && before.reception_enabled() {
                         ensure(
                             effects.iter().any(|e| matches!(e, Effect::ReceptionDisabled)),
                             I,
                             "reception was not disabled when the call started",
+                            Value::Effect(Effect::ReceptionDisabled),
+                            Value::Text("no such effect"),
                         )?;
                     }
                     if mode == Mode::Purge {
@@ -701,7 +1134,13 @@ impl Checker {
                 }
             }
         } else if let Some((mode, _)) = called {
-            ensure(mode.blocks(), Invariant::Liveness, "ABORT or QUIET did not return at once (R21)")?;
+            ensure(
+                mode.blocks(),
+                Invariant::Liveness,
+                "ABORT or QUIET did not return at once (R21)",
+                Value::Text("a return in the same step"),
+                Value::InProgress(mode),
+            )?;
         }
         Ok(())
     }
@@ -711,17 +1150,42 @@ impl Checker {
         const I: Invariant = Invariant::TransportsCallSite;
         let eager = self.profile.call_site == CallSite::Eager;
         if let Some((mode, caller)) = called {
+            let call = Value::Effect(Effect::TransportsCalled { mode, caller });
+            if let Some(first) = self.in_progress {
+                // MODEL.md decision 7: while a call is in progress a StoreLogoff returns MAPI_E_BUSY, and a Release
+                // cannot bring the count to zero (the blocked client holds a reference).
+                let what = "StoreLogoffTransports called while another call is in progress (MODEL.md decision 7)";
+                return fail(I, what, Value::Busy(first.mode), call).map_err(|v| v.of(Subject::Step(action)));
+            }
             match (caller, action) {
                 (Caller::StoreLogoff(c), Action::Logoff(acting, flags)) if c == acting => {
-                    ensure(eager, I, "StoreLogoffTransports called from StoreLogoff under `deferred` (A1)")?;
-                    ensure(decode_mode(flags, self.profile.input) == Some(mode), I, "not called with the mode passed")?;
+                    let what = "StoreLogoffTransports called from StoreLogoff under `deferred` (A1)";
+                    ensure(eager, I, what, Value::Text("no call before the count reaches zero"), call)?;
+                    let passed = decode_mode(flags, self.profile.input);
+                    let what = "not called with the mode passed";
+                    ensure(passed == Some(mode), I, what, Value::Mode(passed), Value::Mode(Some(mode)))?;
                 }
                 (Caller::Release(c), Action::Release(acting)) if c == acting => {
-                    ensure(after.references() == 0, I, "StoreLogoffTransports called before the count reached zero")?;
+                    ensure(
+                        after.references() == 0,
+                        I,
+                        "StoreLogoffTransports called before the count reached zero",
+                        Value::Count(0),
+                        Value::Count(after.references()),
+                    )?;
                     let expected = if !eager && !self.called { self.saved.unwrap_or(Mode::Abort) } else { Mode::Abort };
-                    ensure(mode == expected, I, "at zero: not the saved mode, or not ABORT (R3, R4)")?;
+                    ensure(
+                        mode == expected,
+                        I,
+                        "at zero: not the saved mode, or not ABORT (R3, R4)",
+                        Value::Mode(Some(expected)),
+                        Value::Mode(Some(mode)),
+                    )?;
                 }
-                _ => return fail(I, "StoreLogoffTransports called from a step that cannot make it"),
+                _ => {
+                    let what = "StoreLogoffTransports called from a step that cannot make it";
+                    return fail(I, what, Value::Text("no call"), call).map_err(|v| v.of(Subject::Step(action)));
+                }
             }
         }
         if let Action::Release(_) = action {
@@ -730,7 +1194,15 @@ impl Checker {
                     ZeroCall::Once => !self.called,
                     ZeroCall::UntilComplete => true,
                 };
-                ensure(called.is_some() == due, I, "at zero the call was skipped, or made when not due (R4, A9)")?;
+                ensure(
+                    called.is_some() == due,
+                    I,
+                    "at zero the call was skipped, or made when not due (R4, A9)",
+                    Value::Text(if due { "a StoreLogoffTransports call" } else { "no call" }),
+                    called.map_or(Value::Text("no call"), |(mode, caller)| {
+                        Value::Effect(Effect::TransportsCalled { mode, caller })
+                    }),
+                )?;
             }
         }
         if let Action::Logoff(c, flags) = action {
@@ -739,7 +1211,13 @@ impl Checker {
                 && self.in_progress.is_none()
                 && !self.blocked.iter().any(|b| *b);
             if accepted && eager {
-                ensure(called.map(|c| c.1) == Some(Caller::StoreLogoff(c)), I, "eager StoreLogoff made no call")?;
+                ensure(
+                    called.map(|c| c.1) == Some(Caller::StoreLogoff(c)),
+                    I,
+                    "eager StoreLogoff made no StoreLogoffTransports call",
+                    Value::Mode(decode_mode(flags, self.profile.input)),
+                    Value::Text("no call"),
+                )?;
             }
         }
         Ok(())
@@ -751,10 +1229,12 @@ impl Checker {
             Action::Receive(..) => {
                 let invariant =
                     if mode == Mode::Orderly { Invariant::OrderlyStartsNothing } else { Invariant::NoWaitDrains };
-                fail(invariant, "a reception started while the logoff was in progress")
+                let what = "a reception started while the logoff was in progress";
+                fail(invariant, what, Value::Text("reception disabled"), Value::Step(action))
             }
             Action::Send(..) if mode == Mode::Orderly && self.profile.orderly == Orderly::Keep => {
-                fail(Invariant::OrderlyStartsNothing, "a send started during ORDERLY under `keep`")
+                let what = "a send started during ORDERLY under `keep`";
+                fail(Invariant::OrderlyStartsNothing, what, Value::Text("no new send"), Value::Step(action))
             }
             _ => Ok(()),
         }
@@ -771,23 +1251,48 @@ impl Checker {
     ) -> Result<(), Violation> {
         const I: Invariant = Invariant::RefusedChangesNothing;
         let Some((flags, _)) = returned else {
-            return fail(Invariant::Liveness, "ABORT or QUIET did not return at once (R21)");
+            let what = "ABORT or QUIET did not return at once (R21)";
+            return fail(Invariant::Liveness, what, Value::Text("a return in the same step"), Value::InProgress(mode));
         };
         let activity = activity_of(&self.messages);
         let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND)
             || (self.profile.queue_is_activity == QueueIsActivity::Yes
                 && activity.contains(LogoffFlags::OUTBOUND_QUEUE));
         let refuses = busy && (mode == Mode::Quiet || self.profile.abort == Abort::Refuse);
-        ensure(flags.contains(LogoffFlags::COMPLETE) != refuses, I, "refused without activity, or completed with it")?;
+        ensure(
+            flags.contains(LogoffFlags::COMPLETE) != refuses,
+            I,
+            "refused without activity, or completed with it",
+            Value::Outcome { complete: !refuses, activity },
+            Value::Flags(flags),
+        )?;
+        let release = Value::Effect(Effect::StoreReleased);
         if refuses {
-            ensure(!released_now, I, "a refused logoff released the store")?;
-            ensure(before.messages() == after.messages(), I, "a refused logoff moved messages")?;
-            ensure(before.spooler() == after.spooler(), I, "a refused logoff changed the spooler")?;
+            ensure(!released_now, I, "a refused logoff released the store", Value::Text("no release"), release)?;
+            if before.messages() != after.messages() {
+                let (subject, expected, seen) = first_moved(before.messages(), after.messages());
+                fail(I, "a refused logoff moved messages", expected, seen).map_err(|v| v.of(subject))?;
+            }
+            ensure(
+                before.spooler() == after.spooler(),
+                I,
+                "a refused logoff changed the spooler",
+                Value::Spooler(*before.spooler()),
+                Value::Spooler(*after.spooler()),
+            )?;
             for t in TransportId::all(TRANSPORTS_MAX) {
-                ensure(before.transport(t) == after.transport(t), I, "a refused logoff changed a transport")?;
+                ensure_of(
+                    before.transport(t) == after.transport(t),
+                    Subject::Transport(t),
+                    I,
+                    "a refused logoff changed a transport",
+                    Value::Transport(before.transport(t).copied()),
+                    Value::Transport(after.transport(t).copied()),
+                )?;
             }
         } else {
-            ensure(released_now, I, "a completed ABORT or QUIET did not release the store")?;
+            let what = "a completed ABORT or QUIET did not release the store";
+            ensure(released_now, I, what, release, Value::Text("no release"))?;
         }
         Ok(())
     }
@@ -800,17 +1305,22 @@ impl Checker {
             PurgeFlush::Both => FlushFlags::UPLOAD | FlushFlags::DOWNLOAD,
         };
         for t in TransportId::all(TRANSPORTS_MAX) {
-            let flushed_now = effects.iter().any(|e| {
-                matches!(*e, Effect::Transport { transport, call: TransportCall::Flush(f) } if transport == t && f == flags)
-            });
+            let flush = effects.iter().copied().find(
+                |e| matches!(*e, Effect::Transport { transport, call: TransportCall::Flush(_) } if transport == t),
+            );
+            let wanted = Effect::Transport { transport: t, call: TransportCall::Flush(flags) };
+            let flushed_now = flush == Some(wanted);
             let bit = 1u8 << t.0;
             if self.logged_on_bits() & bit == 0 {
                 continue;
             }
+            let seen = flush.map_or(Value::Text("no flush"), Value::Effect);
             if self.flushing & bit != 0 {
-                ensure(!flushed_now, I, "PURGE flushed a transport that was already flushing")?
+                let what = "PURGE flushed a transport that was already flushing";
+                ensure_of(flush.is_none(), Subject::Transport(t), I, what, Value::Text("no new flush"), seen)?
             } else {
-                ensure(flushed_now, I, "PURGE did not call FlushQueues, with the flags of A5, on a transport")?
+                let what = "PURGE did not call FlushQueues, with the flags of A5, on a transport";
+                ensure_of(flushed_now, Subject::Transport(t), I, what, Value::Effect(wanted), seen)?
             }
         }
         Ok(())
@@ -825,25 +1335,48 @@ impl Checker {
         after: &Model,
     ) -> Result<(), Violation> {
         const I: Invariant = Invariant::OutputFlagsExact;
-        ensure(!flags.intersects(LogoffFlags::MODES), I, "input bits echoed in the output flags")?;
+        let seen = Value::Flags(flags);
+        let what = "input bits echoed in the output flags";
+        ensure(!flags.intersects(LogoffFlags::MODES), I, what, Value::Flags(flags - LogoffFlags::MODES), seen)?;
         if other_process {
-            ensure(flags == LogoffFlags::COMPLETE, I, "R7's return is not exactly COMPLETE")?;
+            let what = "R7's return is not exactly COMPLETE";
+            ensure(flags == LogoffFlags::COMPLETE, I, what, Value::Flags(LogoffFlags::COMPLETE), seen)?;
         } else {
             let activity = activity_of(after.messages());
-            ensure(flags & LogoffFlags::ACTIVITY == activity, I, "the activity flags do not describe the state")?;
+            ensure(
+                flags & LogoffFlags::ACTIVITY == activity,
+                I,
+                "the activity flags do not describe the state",
+                Value::Flags(activity),
+                Value::Flags(flags & LogoffFlags::ACTIVITY),
+            )?;
             ensure(
                 !(flags.contains(LogoffFlags::COMPLETE)
                     && flags.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND)),
                 Invariant::OnlyReleaseAfterComplete,
                 "COMPLETE with a send or receive still in progress: the spooler released a store it still works for",
+                Value::Text("no COMPLETE while a send or receive is in progress"),
+                seen,
             )?;
-            ensure(flags.contains(LogoffFlags::COMPLETE) == released_now, I, "COMPLETE without the store released")?;
+            ensure(
+                flags.contains(LogoffFlags::COMPLETE) == released_now,
+                I,
+                "COMPLETE and the store's release do not go together",
+                Value::Text(if released_now {
+                    "COMPLETE (the store was released)"
+                } else {
+                    "no COMPLETE (the store was not released)"
+                }),
+                seen,
+            )?;
         }
         if flags.contains(LogoffFlags::COMPLETE) {
             ensure(
                 matches!(after.store_phase(), StorePhase::Invalid | StorePhase::Destroyed),
                 Invariant::OnlyReleaseAfterComplete,
                 "the store is still usable after COMPLETE (R5)",
+                Value::Text("invalid or destroyed"),
+                Value::Text(after.store_phase().name()),
             )?;
         }
         Ok(())
@@ -861,12 +1394,15 @@ impl Checker {
             Mode::Orderly => Invariant::OrderlyStartsNothing,
             _ => Invariant::NoWaitDrains,
         };
-        ensure(flags.contains(LogoffFlags::COMPLETE), invariant, "a blocking logoff returned without COMPLETE")?;
+        let what = "a blocking logoff returned without COMPLETE";
+        ensure(flags.contains(LogoffFlags::COMPLETE), invariant, what, Value::Text("COMPLETE"), Value::Flags(flags))?;
         let activity = activity_of(after.messages());
         ensure(
             !activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND),
             invariant,
             "returned while a message was being sent or received",
+            Value::Text("no send or receive in progress"),
+            Value::Flags(activity),
         )?;
         let drains = mode != Mode::Orderly || self.profile.orderly == Orderly::Drain;
         let mut logged_on = self.logged_on_bits();
@@ -875,7 +1411,13 @@ impl Checker {
         }
         let any_logged_on = logged_on != 0;
         if drains && any_logged_on {
-            ensure(!activity.contains(LogoffFlags::OUTBOUND_QUEUE), invariant, "returned before the queue was sent")?;
+            ensure(
+                !activity.contains(LogoffFlags::OUTBOUND_QUEUE),
+                invariant,
+                "returned before the queue was sent",
+                Value::Text("an empty queue"),
+                Value::Flags(activity),
+            )?;
         }
         if mode == Mode::Purge {
             // The awaited flushes, less those that finished or whose transport logged off in this step.
@@ -887,7 +1429,15 @@ impl Checker {
                 Action::Flushed(t) | Action::TransportLogoff(t) => running &= !(1 << t.0),
                 _ => {}
             }
-            ensure(awaited & running == 0, Invariant::PurgeFlushesFirst, "PURGE returned before a flush completed")?;
+            let waiting = awaited & running;
+            ensure_of(
+                waiting == 0,
+                Subject::Transport(TransportId(waiting.trailing_zeros().min(7) as u8)),
+                Invariant::PurgeFlushesFirst,
+                "PURGE returned before a flush completed",
+                Value::Text("its flush completed"),
+                Value::Text("still flushing"),
+            )?;
         }
         Ok(())
     }
@@ -897,8 +1447,10 @@ impl Checker {
         const I: Invariant = Invariant::Conservation;
         let mut messages = self.messages;
         let mut step = |m: MessageId, from: MessageState, to: MessageState, what: &'static str| {
-            if messages.get(m) != Some(from) {
-                return fail(I, what);
+            let now = messages.get(m);
+            if now != Some(from) {
+                return fail(I, what, Value::Message(Some(from)), Value::Message(now))
+                    .map_err(|v| v.of(Subject::Message(m)));
             }
             messages.set(m, to);
             Ok(())
@@ -923,16 +1475,15 @@ impl Checker {
             }
             Action::Receive(m, t) => {
                 if !self.inbox {
-                    return Err(Violation { invariant: I, what: "received into a store without the default Inbox" });
+                    let what = "received into a store without the default Inbox";
+                    return Err(Violation::new(I, what, Value::Text("no reception (inbox=no)"), Value::Step(action)));
                 }
                 step(m, MessageState::Available(t), MessageState::Receiving(t), "received a message not available")?
             }
             Action::Received(t, m) => {
                 if self.released {
-                    return Err(Violation {
-                        invariant: I,
-                        what: "delivered into a store the spooler had released (R14)",
-                    });
+                    let what = "delivered into a store the spooler had released (R14)";
+                    return Err(Violation::new(I, what, Value::Text("no delivery"), Value::Step(action)));
                 }
                 step(m, MessageState::Receiving(t), MessageState::Delivered, "delivered twice, or not receiving")?
             }
@@ -952,7 +1503,11 @@ impl Checker {
                 _ => {}
             }
         }
-        ensure(&messages == after.messages(), I, "a message moved, appeared or vanished without a step that moves it")?;
+        if &messages != after.messages() {
+            let (subject, expected, seen) = first_moved(&messages, after.messages());
+            let what = "a message moved, appeared or vanished without a step that moves it";
+            return Err(Violation::new(I, what, expected, seen).of(subject));
+        }
         Ok(messages)
     }
 
@@ -1017,12 +1572,27 @@ impl Checker {
     /// R21, at the end of a run that had time to settle: no call is still blocked.
     pub fn at_end(&self, model: &Model) -> Result<(), Violation> {
         const I: Invariant = Invariant::Liveness;
-        ensure(self.in_progress.is_none(), I, "a StoreLogoffTransports call never returned")?;
-        ensure(!self.blocked.iter().any(|b| *b), I, "a client call never returned")?;
+        if let Some(call) = self.in_progress {
+            let what = "a StoreLogoffTransports call never returned";
+            fail(I, what, Value::Text("no call in progress"), Value::InProgress(call.mode))?;
+        }
+        if let Some(c) = self.blocked.iter().position(|b| *b) {
+            let c = ClientId(c as u8);
+            let seen = match model.client(c).and_then(|client| client.blocked) {
+                Some(BlockedCall::StoreLogoff) => "its logoff in progress",
+                Some(BlockedCall::Release) => "its release in progress",
+                None => "a call in progress",
+            };
+            let what = "a client call never returned";
+            fail(I, what, Value::Text("no call in progress"), Value::Text(seen))
+                .map_err(|v| v.of(Subject::Client(c)))?;
+        }
         ensure(
             !matches!(model.store_phase(), StorePhase::LoggingOff),
             I,
             "the store is still logging off when the run ended",
+            Value::Text("not logging off"),
+            Value::Text(model.store_phase().name()),
         )?;
         // Work pending with nothing done about it: the spooler still serves the store, a transport is logged on
         // and idle, and a message waits for it.
@@ -1034,16 +1604,160 @@ impl Checker {
                 }
                 let sending = self.messages.iter().any(|m| m == MessageState::Sending(t));
                 let receiving = self.messages.iter().any(|m| m == MessageState::Receiving(t));
-                let queued = self.messages.iter().any(|m| m == MessageState::Queued);
-                let available = self.messages.iter().any(|m| m == MessageState::Available(t));
-                ensure(!queued || sending, I, "work pending: a queued message and an idle transport")?;
-                ensure(
-                    !(self.inbox && available && !receiving),
-                    I,
-                    "work pending: a message available at an idle transport",
-                )?;
+                let first = |wanted: MessageState| {
+                    self.messages.iter().position(|m| m == wanted).map(|i| Value::MessageIs(MessageId(i as u8), wanted))
+                };
+                if let (Some(queued), false) = (first(MessageState::Queued), sending) {
+                    let what = "work pending: a queued message and an idle transport";
+                    fail(I, what, Value::Text("a send started"), queued).map_err(|v| v.of(Subject::Transport(t)))?;
+                }
+                if let (Some(available), true, false) = (first(MessageState::Available(t)), self.inbox, receiving) {
+                    let what = "work pending: a message available at an idle transport";
+                    fail(I, what, Value::Text("a reception started"), available)
+                        .map_err(|v| v.of(Subject::Transport(t)))?;
+                }
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C0: ClientId = ClientId(0);
+    const C1: ClientId = ClientId(1);
+    const T0: TransportId = TransportId(0);
+    const M0: MessageId = MessageId(0);
+
+    /// Takes `steps` under `profile` and `mutant` (with `store` as the store provider, if given), checking each;
+    /// returns the first violation and the number of the step (from 1) that broke it.
+    fn first_violation(
+        profile: &str,
+        clients: u8,
+        mutant: Mutant,
+        store: Option<&mut dyn StoreProvider>,
+        steps: &[Action],
+    ) -> (Violation, usize) {
+        let setup = Setup { clients, transports: 1, inbox: true, other: 0 };
+        let mut model = Model::new(profile.parse().unwrap(), setup).unwrap().with_mutant(mutant);
+        let mut checker = Checker::new(&model);
+        let mut roles = Roles { store, ..Roles::default() };
+        for (i, action) in steps.iter().enumerate() {
+            let before = model;
+            let effects = model.apply_with_roles(*action, &mut roles).unwrap_or_else(|e| panic!("{action}: {e}"));
+            if let Err(violation) = checker.after_step(&before, *action, &effects, &model) {
+                return (violation, i + 1);
+            }
+        }
+        panic!("no violation in {steps:?}")
+    }
+
+    fn message(profile: &str, mutant: Mutant, steps: &[Action]) -> String {
+        first_violation(profile, 1, mutant, None, steps).0.to_string()
+    }
+
+    /// Shows that a wrong HRESULT names the call, the HRESULT expected and the one seen.
+    #[test]
+    fn a_wrong_hresult_names_the_call_and_both_hresults() {
+        let steps = [Action::Submit(C0, M0), Action::Send(M0, T0), Action::Logoff(C0, LogoffFlags::ORDERLY)];
+        assert_eq!(
+            message("call_site=deferred", Mutant::BusyWhileSending, &steps),
+            "only-release-after-complete (R5, R14): a call failed with the wrong HRESULT: c0 logoff: \
+             expected S_OK, seen MAPI_E_BUSY"
+        );
+    }
+
+    /// Shows that the call at zero names the mode expected (the saved one) and the mode passed.
+    #[test]
+    fn the_call_at_zero_names_both_modes() {
+        let steps =
+            [Action::Logoff(C0, LogoffFlags::ORDERLY), Action::Logoff(C0, LogoffFlags::PURGE), Action::Release(C0)];
+        assert_eq!(
+            message("call_site=deferred", Mutant::FirstModeWins, &steps),
+            "transports-call-site (R2, R3, R4, A1, A9): at zero: not the saved mode, or not ABORT (R3, R4): \
+             expected PURGE, seen ORDERLY"
+        );
+    }
+
+    /// Shows that a missing OUTBOUND_QUEUE names the activity flags expected and those returned.
+    #[test]
+    fn wrong_activity_flags_name_both_flag_sets() {
+        let steps = [Action::Submit(C0, M0), Action::Logoff(C0, LogoffFlags::QUIET)];
+        assert_eq!(
+            message("call_site=eager,queue_is_activity=yes", Mutant::QuietNoFlags, &steps),
+            "output-flags-exact (R13): the activity flags do not describe the state: expected OUTBOUND_QUEUE, seen 0"
+        );
+    }
+
+    /// Shows that a lost message names the message and both states, and that a changed saved mode names both.
+    #[test]
+    fn moved_messages_and_changed_state_name_the_values() {
+        let steps = [Action::Submit(C0, M0), Action::Send(M0, T0), Action::TransportLogoff(T0)];
+        assert!(message("default", Mutant::LogoffLosesSendingMessage, &steps).ends_with(
+            "the message being sent did not go back to the queue at TransportLogoff (R16): m0: expected queued, \
+             seen sent"
+        ));
+        let steps = [Action::Logoff(C0, LogoffFlags::ORDERLY), Action::Logoff(C0, LogoffFlags::empty())];
+        assert!(message("call_site=deferred", Mutant::InvalidLogoffForgetsMode, &steps).ends_with(
+            "StoreLogoff with invalid flags changed the state: `c0 logoff 0`: expected open, saved mode ORDERLY, \
+             seen open, no saved mode"
+        ));
+        let flags = LogoffFlags::ORDERLY | LogoffFlags::from_bits_retain(0x0010_0000);
+        assert!(message("default", Mutant::HighUndefinedBitsAccepted, &[Action::Logoff(C0, flags)]).ends_with(
+            "StoreLogoff accepted invalid flags: `c0 logoff ORDERLY|0x100000`: expected MAPI_E_INVALID_PARAMETER, \
+             seen S_OK"
+        ));
+    }
+
+    /// A store provider that calls StoreLogoffTransports for every valid StoreLogoff, even while a call of its own
+    /// is in progress (instead of MAPI_E_BUSY).
+    struct Overlapping;
+
+    impl StoreProvider for Overlapping {
+        fn call(&mut self, _: ClientId, call: StoreCall) -> StoreAnswer {
+            match call {
+                StoreCall::StoreLogoff(flags) => match Mode::from_input(flags.bits(), InputCheck::Mask) {
+                    Ok(mode) => StoreAnswer::CallTransports(mode),
+                    Err(hr) => StoreAnswer::Return(CallResult::Status(hr, LogoffFlags::empty())),
+                },
+                StoreCall::Submit(_) => StoreAnswer::Return(CallResult::Status(HResult::S_OK, LogoffFlags::empty())),
+                StoreCall::AddRef | StoreCall::Release => StoreAnswer::Return(CallResult::Count(2)),
+            }
+        }
+
+        fn transports_returned(&mut self, _: ClientId, flags: LogoffFlags, _: bool) -> AfterTransports {
+            let invalidate = flags.contains(LogoffFlags::COMPLETE);
+            AfterTransports { invalidate, result: CallResult::Status(HResult::S_OK, flags) }
+        }
+    }
+
+    /// Shows that a second StoreLogoffTransports call while one is in progress is reported at the step that makes
+    /// it, under transports-call-site, with the mode of the call in progress and the call made (it used to be
+    /// seen only at the end of the run, as a client call that never returned).
+    #[test]
+    fn an_overlapping_call_is_reported_where_it_is_made() {
+        let steps = [
+            Action::Submit(C0, M0),
+            Action::Logoff(C0, LogoffFlags::NO_WAIT),
+            Action::Logoff(C1, LogoffFlags::ORDERLY),
+        ];
+        let (violation, step) = first_violation("call_site=eager", 2, Mutant::None, Some(&mut Overlapping), &steps);
+        assert_eq!(step, 3);
+        assert_eq!(
+            violation.to_string(),
+            "transports-call-site (R2, R3, R4, A1, A9): StoreLogoffTransports called while another call is in \
+             progress (MODEL.md decision 7): `c1 logoff ORDERLY`: expected no second call while the NO_WAIT call is \
+             in progress (MAPI_E_BUSY), seen `transports-called ORDERLY by c1 logoff`"
+        );
+    }
+
+    /// Shows that a violation stays small, plain data: the sweep path copies it and formats nothing.
+    #[test]
+    fn a_violation_is_small_copy_data() {
+        fn copy<T: Copy>() {}
+        copy::<Violation>();
+        assert!(std::mem::size_of::<Violation>() <= 96, "{} bytes", std::mem::size_of::<Violation>());
     }
 }

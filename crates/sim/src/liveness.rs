@@ -5,7 +5,7 @@
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant, Violation};
+use crate::invariants::{Checker, Invariant, Value, Violation};
 use crate::role::Provider;
 use crate::script::{self, RunError, RunErrorKind, Script};
 
@@ -57,10 +57,12 @@ pub fn settle_with(model: &mut Model, checker: &mut Checker, provider: &mut Prov
     let mut steps = 0;
     while let Some(action) = next_progress(model) {
         if steps == SETTLE_STEPS_MAX {
-            return Err(Violation {
-                invariant: Invariant::Liveness,
-                what: "the world did not settle within its bound",
-            });
+            return Err(Violation::new(
+                Invariant::Liveness,
+                "the world did not settle within its bound of 512 steps (SETTLE_STEPS_MAX)",
+                Value::Text("no step left to take"),
+                Value::Step(action),
+            ));
         }
         let before = *model;
         let effects = provider.apply(model, action).expect("settling takes only enabled steps");

@@ -1843,7 +1843,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
             .map(|(counterexample, scn)| {
                 serde_json::json!({
                     "invariant": counterexample.violation.invariant.name(),
-                    "what": counterexample.violation.what,
+                    "what": counterexample.violation.detail().to_string(),
                     "steps": counterexample.steps.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                     "script": scn.display().to_string(),
                 })

@@ -158,7 +158,7 @@ impl FailureRecord {
             seed: failure.config.seed,
             step: failure.step,
             invariant: failure.violation.invariant.name().to_string(),
-            what: failure.violation.what.to_string(),
+            what: failure.violation.detail().to_string(),
             seed_file,
             reproduce: failures::reproduce(&failure.config),
             render: failures::render_command(&failure.config, failures_dir),

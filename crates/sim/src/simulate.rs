@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::{Coverage, Sometimes};
-use crate::invariants::{Checker, Invariant, Violation};
+use crate::invariants::{Checker, Invariant, Value, Violation};
 use crate::role::Provider;
 
 /// Faults (send failures, TransportLogoff, other processes) happen only before this tick.
@@ -106,6 +106,33 @@ impl Config {
             other_visits: maybe(&mut rng, 2) as u8,
         }
     }
+}
+
+/// The bits R1 leaves undefined: all but the five modes (0x1F) and the four output flags (0x000F0000).
+const UNDEFINED_BITS: u32 = !0x000F_001F;
+
+/// Invalid StoreLogoff flags (R1, A7), drawn from the whole 32-bit space: no mode; several modes; a mode with one
+/// undefined bit, low (0x20-0x8000) or high (0x00100000-0x80000000); an undefined bit alone; a mode with random
+/// undefined bits; a mode with output-only bits (invalid under `input=strict` only, A7).
+fn invalid_flags(rng: &mut ChaCha8Rng) -> LogoffFlags {
+    let mode = Mode::ALL[rng.random_range(0..5u32) as usize].flag().bits();
+    // One of the 23 undefined bits: 11 below the output flags (bits 5-15), 12 above them (bits 20-31).
+    let position = rng.random_range(0..23u32);
+    let undefined = 1u32 << if position < 11 { 5 + position } else { 9 + position };
+    let bits = match rng.random_range(0..6u32) {
+        0 => 0,
+        // At least two of the five modes.
+        1 => {
+            let first = rng.random_range(0..5u32);
+            let second = (first + rng.random_range(1..5u32)) % 5;
+            1 << first | 1 << second | rng.random_range(0..32u32)
+        }
+        2 => mode | undefined,
+        3 => undefined,
+        4 => mode | undefined | rng.random::<u32>() & UNDEFINED_BITS,
+        _ => mode | rng.random_range(1..16u32) << 16,
+    };
+    LogoffFlags::from_bits_retain(bits)
 }
 
 /// A call a client plans to make.
@@ -318,12 +345,18 @@ impl<O: Observer> Run<'_, '_, O> {
                 plan.push(Intent::Logoff(mode.flag()));
             }
             if misuse {
-                // Bad flags (R1), a call that may come after COMPLETE (R5), a second logoff (R2 or MAPI_E_BUSY).
-                let bad = CANONICAL_LOGOFF_FLAGS[5 + rng.random_range(0..4u32) as usize];
-                plan.insert(rng.random_range(0..=u32::from(plan.len)) as usize, Intent::Logoff(bad));
+                // Bad flags (R1), one or two, anywhere: before a valid logoff, or after the last one, so that the
+                // saved mode must survive them until the call at zero (R2, R4); a call that may come after
+                // COMPLETE (R5); and half the time a valid logoff after them (R2 again, or MAPI_E_BUSY).
+                for _ in 0..rng.random_range(1..=2u32) {
+                    let bad = invalid_flags(rng);
+                    plan.insert(rng.random_range(0..=u32::from(plan.len)) as usize, Intent::Logoff(bad));
+                }
                 plan.push(Intent::Submit);
-                let mode = Mode::ALL[rng.random_range(0..5u32) as usize];
-                plan.push(Intent::Logoff(mode.flag()));
+                if rng.random_bool(0.5) {
+                    let mode = Mode::ALL[rng.random_range(0..5u32) as usize];
+                    plan.push(Intent::Logoff(mode.flag()));
+                }
             }
             for _ in 0..rng.random_range(0..=2u32) {
                 let at = rng.random_range(0..=u32::from(plan.len)) as usize;
@@ -384,8 +417,12 @@ impl<O: Observer> Run<'_, '_, O> {
             let tick = key >> SEQUENCE_BITS;
             self.tick = tick;
             if tick > RUN_TICKS_MAX || self.steps >= RUN_STEPS_MAX {
-                let violation =
-                    Violation { invariant: Invariant::Liveness, what: "the run did not settle within its limits" };
+                let violation = Violation::new(
+                    Invariant::Liveness,
+                    "the run did not settle within its limits",
+                    Value::Text("a settled run within 4,000 steps (RUN_STEPS_MAX) and 100,000 ticks (RUN_TICKS_MAX)"),
+                    Value::Run { steps: self.steps, ticks: tick },
+                );
                 return Some((violation, self.steps));
             }
             if let Err(violation) = self.fire(kind) {

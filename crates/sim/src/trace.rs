@@ -5,7 +5,6 @@ use std::fmt::{self, Write as _};
 use logoff_core::*;
 use serde::Serialize;
 
-use crate::invariants::Violation;
 use crate::simulate::{Config, Observer, Outcome};
 
 /// One recorded step: applied (with its effects) or attempted by a client and not enabled.
@@ -91,7 +90,7 @@ impl Trace {
         struct Broken {
             invariant: &'static str,
             requirements: &'static str,
-            what: &'static str,
+            what: String,
             step: u32,
         }
         #[derive(Serialize)]
@@ -128,10 +127,10 @@ impl Trace {
             steps_run: outcome.steps,
             ticks: outcome.ticks,
             verdict: if outcome.violation.is_some() { "violation" } else { "clean" },
-            violation: outcome.violation.map(|(Violation { invariant, what }, step)| Broken {
-                invariant: invariant.name(),
-                requirements: invariant.requirements(),
-                what,
+            violation: outcome.violation.map(|(violation, step)| Broken {
+                invariant: violation.invariant.name(),
+                requirements: violation.invariant.requirements(),
+                what: violation.detail().to_string(),
                 step,
             }),
         };

@@ -132,7 +132,7 @@ fn the_python_examples_pass_and_are_caught() {
     let output = conform("store", &good, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..100000"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
-    assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
+    assert!(stdout.contains("scripts: 79 of 79 passed"), "{stdout}");
     assert!(stdout.contains("seeds 0..100000: 100000 runs,") && stdout.contains(" 0 failing;"), "{stdout}");
     eprintln!("good_store.py: {} in {:.1} s", stdout.trim(), started.elapsed().as_secs_f64());
 
@@ -205,7 +205,7 @@ fn the_python_spooler_and_transports_pass_and_are_caught() {
         let output = conform(role, &command, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..10000"]);
         let stdout = text(&output.stdout);
         assert!(output.status.success(), "{role}: {stdout}\n{}", text(&output.stderr));
-        assert!(stdout.contains("scripts: 77 of 77 passed"), "{stdout}");
+        assert!(stdout.contains("scripts: 79 of 79 passed"), "{stdout}");
         assert!(stdout.contains(" 0 failing;"), "{stdout}");
     }
     let command = format!("{python} examples/providers/buggy_transport.py");

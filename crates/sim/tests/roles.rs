@@ -8,6 +8,8 @@ use sim::role::Provider;
 use sim::simulate::{Config, Simulator};
 use sim::trace::Trace;
 
+mod common;
+
 /// The trace of a seed, with the given roles (or the model's own) and the model's mutant.
 fn trace(seed: u64, mutant: Mutant, provider: &mut Provider) -> (String, bool) {
     let mut config = Config::from_seed(seed, None);
@@ -131,4 +133,89 @@ fn the_spoolers_guards_are_decisions_of_its_plan() {
         }
         assert!(caught > 0, "{mutant} is never caught");
     }
+}
+
+/// A spooler that leaves LOGOFF_OUTBOUND_QUEUE out of the flags of a refused ABORT (issue 14, item 13a): with
+/// messages queued it reports only the send or receive in progress, or nothing. (Its QUIET twin was already caught
+/// by the r09 scenarios.)
+struct QueueLeftOutOfRefusedAbort;
+
+impl SpoolerRole for QueueLeftOutOfRefusedAbort {
+    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+        let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
+        if let SpoolerOutcome::Return { flags: ReturnFlags::Fixed(flags), other_process: false, .. } = &mut plan.outcome
+        {
+            if mode == Mode::Abort && !flags.contains(LogoffFlags::COMPLETE) {
+                flags.remove(LogoffFlags::OUTBOUND_QUEUE);
+            }
+        }
+        plan
+    }
+
+    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        ReferenceSpooler.may_return(world, mode, flushes_awaited)
+    }
+
+    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+        ReferenceSpooler.transport_logoff(world, transport)
+    }
+}
+
+/// A transport that counts the message it is sending as sent when TransportLogoff arrives while it is also
+/// flushing (issue 14, item 13b); outside a flush it requeues the message, as R16 says.
+struct FlushSendTakenAsSent;
+
+impl TransportRole for FlushSendTakenAsSent {
+    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+        let reference = ReferenceTransport.logoff(world, transport);
+        match world.transport(transport) {
+            Some(TransportState::LoggedOn { sending: Some(_), flushing: true, .. }) => {
+                TransportLogoffEffects { send: SendFate::TakenAsSent, ..reference }
+            }
+            _ => reference,
+        }
+    }
+
+    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+        ReferenceTransport.logoff_returned(world, t, outcome)
+    }
+}
+
+/// The checked-in scenarios that fail with these roles: each one's name and message.
+fn failing_scenarios(provider: &mut Provider) -> Vec<(String, String)> {
+    let mut failing = Vec::new();
+    for path in common::files("tests/scenarios", "scn") {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let script = sim::script::parse(&std::fs::read(&path).unwrap(), &format!("{name}.scn")).unwrap();
+        if let Err(error) = sim::liveness::verify_script_with(&script, provider) {
+            failing.push((name, error.to_string()));
+        }
+    }
+    failing
+}
+
+/// Shows issue 14, item 13: each planted bug fails exactly one checked-in scenario, the one added for it, at the
+/// step that shows it and with the invariant that sees it (the reference roles pass every scenario: scenarios.rs).
+/// Before those two scenarios no scenario failed with either bug.
+#[test]
+fn the_scenarios_of_item_13_catch_the_planted_bugs() {
+    let spooler = failing_scenarios(&mut Provider::default().with_spooler(&mut QueueLeftOutOfRefusedAbort));
+    let names: Vec<&str> = spooler.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["r13-refused-abort-reports-queue"], "{spooler:#?}");
+    let message = &spooler[0].1;
+    assert!(
+        message.starts_with("r13-refused-abort-reports-queue.scn:9: invariant violated: output-flags-exact"),
+        "{message}"
+    );
+    assert!(message.contains("expected OUTBOUND_QUEUE, seen 0"), "{message}");
+
+    let transport = failing_scenarios(&mut Provider::default().with_transport(&mut FlushSendTakenAsSent));
+    let names: Vec<&str> = transport.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["r16-logoff-mid-flush-send"], "{transport:#?}");
+    let message = &transport[0].1;
+    assert!(
+        message.starts_with("r16-logoff-mid-flush-send.scn:13: invariant violated: transport-logoff-order"),
+        "{message}"
+    );
+    assert!(message.contains("m1: expected queued, seen sent"), "{message}");
 }
