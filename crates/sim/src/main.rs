@@ -263,9 +263,13 @@ enum Command {
         /// Transports, each logged on at the start (0 to 3).
         #[arg(long, default_value_t = Bound::DEFAULT.start.transports, value_parser = clap::value_parser!(u8).range(0..=3))]
         transports: u8,
-        /// Whether the store holds the default Inbox.
-        #[arg(long, default_value = "yes", value_parser = PossibleValuesParser::new(["yes", "no"]).map(|v| v == "yes"))]
+        /// `yes` or `no`: whether the store holds the default Inbox at the start. With `no`, reception is disabled
+        /// from the start (docs/MODEL.md): the spooler receives no inbound message into the store.
+        #[arg(long, default_value = "yes", action = clap::ArgAction::Set, value_parser = PossibleValuesParser::new(["yes", "no"]).map(|v| v == "yes"))]
         inbox: bool,
+        /// Other processes that have the store open at the start (0 to 3, at most --other).
+        #[arg(long, default_value_t = Bound::DEFAULT.start.other, value_parser = clap::value_parser!(u8).range(0..=3))]
+        other_at_start: u8,
         /// Messages named in all, submitted or arrived (0 to 32).
         #[arg(long, default_value_t = Bound::DEFAULT.messages, value_parser = clap::value_parser!(u8).range(0..=32))]
         messages: u8,
@@ -295,8 +299,9 @@ enum Command {
         /// Deduplicate states up to renamings of clients, transports and messages (liveness is then not checked).
         #[arg(long)]
         symmetry: bool,
-        /// Stop after this many unique states; the result then says that it is not exhaustive.
-        #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT)]
+        /// The most unique states stored, the start included (at least 1); when the search reaches it, it stops
+        /// there and says that it is not exhaustive and how many states it stored.
+        #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT, value_parser = parse_max_states)]
         max_states: u64,
         /// Where the counterexamples are written, as NAME.scn and NAME.seed.
         #[arg(long, value_name = "DIR", default_value = "target/explore")]
@@ -453,6 +458,15 @@ enum Listing {
     Invariants,
 }
 
+/// `--max-states`: a number of states, at least 1 (the start is always stored).
+fn parse_max_states(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("0 states cannot be explored (the start is always stored); expected at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{text}` is not a number of states ({e}); expected a whole number of at least 1")),
+    }
+}
+
 /// `A..B` with A < B.
 fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
     let (start, end) =
@@ -605,6 +619,7 @@ fn main() -> ExitCode {
             clients,
             transports,
             inbox,
+            other_at_start,
             messages,
             other,
             references,
@@ -620,8 +635,16 @@ fn main() -> ExitCode {
             sweep_coverage,
             quiet,
         } => {
+            if other_at_start > other {
+                err!(
+                    "error: --other-at-start {other_at_start} is more than --other {other}; expected at most --other \
+                     (the other processes that may have the store open at once)"
+                );
+                return ExitCode::from(2);
+            }
             let mut bound = Bound::new(clients, transports, messages, other, references);
             bound.start.inbox = inbox;
+            bound.start.other = other_at_start;
             let options = ExploreOptions {
                 mutant,
                 states_max: max_states,
@@ -1787,7 +1810,11 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
     out!("states with a blocked call, liveness checked: {}", report.blocked);
     out!(
         "exhaustive: {}",
-        if report.complete { "yes".to_string() } else { format!("no, stopped at {} states", options.states_max) }
+        if report.complete {
+            "yes".to_string()
+        } else {
+            format!("no, stopped by --max-states {} with {} states stored", options.states_max, report.unique)
+        }
     );
     out!("violations by invariant:");
     for invariant in Invariant::ALL {
