@@ -317,7 +317,8 @@ enum Command {
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
     /// or the two values of one knob), and print it as a script that passes under the first.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- diff --knob orderly", "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
-                            cannot be told apart within the bound; 2 bad input or an output that cannot be written."))]
+                            cannot be told apart within the bound; 2 bad input (two --profile values that are one \
+                            reading among them) or an output that cannot be written."))]
     Diff {
         /// The two readings, each `default` or knob=value pairs; give it twice (or use --knob).
         #[arg(long, num_args = 1, action = clap::ArgAction::Append, conflicts_with = "knob")]
@@ -1918,6 +1919,13 @@ fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Opt
         (Some(knob), _) => {
             let index = Profile::KNOBS.iter().position(|name| *name == knob).unwrap_or_default();
             sim::diff::diff_knob(index, bound, states_max)
+        }
+        (None, [first, second]) if first == second => {
+            err!(
+                "error: the two --profile values are the same reading ('{first}'); expected two readings that differ \
+                 in at least one knob (a knob written at its default value is the default)"
+            );
+            return 2;
         }
         (None, [first, second]) => sim::diff::diff(*first, *second, bound, states_max),
         (None, _) => {

@@ -261,3 +261,23 @@ fn the_printed_command_explores_the_same_options() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--other-at-start 2 is more than --other 1"), "{stderr}");
 }
+
+/// Shows that `diff` refuses two readings that are one (exit 2, saying so), whether written alike or equal only after
+/// parsing (a knob written at its default value), and still compares two that differ (issue 14, item 8: it used to
+/// explore them and exit 1, "cannot be told apart").
+#[test]
+fn diff_refuses_two_equal_readings() {
+    let directory = common::scratch("explore", "diff");
+    for second in ["default", "orderly=keep", "call_site=deferred,zero_call=once"] {
+        let output = common::logoff_sim_in(&directory, &["diff", "--profile", "default", "--profile", second]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--profile {second}: {stderr}");
+        assert!(
+            stderr.contains("the same reading") && stderr.contains("expected two readings that differ"),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+    let output = common::logoff_sim_in(&directory, &["diff", "--profile", "default", "--profile", "orderly=drain"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
