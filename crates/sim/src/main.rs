@@ -1232,6 +1232,8 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
             "shrunk_steps": caught.as_ref().map(|c| c.shrunk_steps()),
             "explored_steps": explored.map(|(script, _, _)| script.steps()),
             "explored_bound": explored.map(|(_, _, bound)| bound.short()),
+            "explored_invariant": explored.map(|(_, violation, _)| violation.invariant.name()),
+            "explore_command": caught.as_ref().and_then(|c| c.explore_command()),
             "script": caught.as_ref().map(|_| path.display().to_string()),
             "replay": caught.as_ref().map(|_| format!("{COMMAND} script --mutant {mutant} {}", path.display())),
             "render": caught.as_ref().map(|_| format!(
