@@ -423,9 +423,13 @@ enum Command {
     /// Check a log of a real run: is it a behaviour the model allows under some reading of the pages, and under
     /// which? The log: a `setup` line, then `STEP -> EFFECTS` lines as a trace prints them (`run` and `render --to
     /// log` write this form), or the same as JSON lines (`{"setup":{...}}`, then `{"step":"...","effects":[...]}`);
-    /// the first line that no profile explains is named.
-    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile; 1 a line that no profile explains; 2 a \
-                            log that cannot be read."))]
+    /// the first line that no profile explains is named. A `profile` line (as a script's, unnamed knobs at their
+    /// default) judges the log under that profile only. Calls still in progress at the end of the log are named,
+    /// with whether the model lets them return if the run goes on with no new work.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile (calls still in progress at the end are \
+                            named, and the model lets them return under at least one of those profiles); 1 a line \
+                            that no profile explains, or calls left in progress that the model lets return under \
+                            none; 2 a log that cannot be read (file, line and, for a text log, column named)."))]
     CheckTrace {
         /// The log; `-` reads it from standard input.
         log: PathBuf,
@@ -1644,15 +1648,35 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
             return 2;
         }
     };
+    // Under the profile of the log's `profile` line, or under some of the 512.
+    let among = |count: usize| match log.profile {
+        Some((line, _)) => format!("the profile of line {line}"),
+        None => format!("{count} of {} profiles", Profile::COUNT),
+    };
+    let none = match log.profile {
+        Some((line, _)) => format!("the profile of line {line} does not explain"),
+        None => "no profile explains".to_string(),
+    };
+    let blocked_text = |blocked: &sim::check_trace::Blocked| blocked.calls.join(", ");
     match sim::check_trace::check(&log) {
-        Verdict::Allowed(profiles) => {
+        Verdict::Allowed(profiles, blocked) => {
             out!(
-                "{name}: allowed ({}) under {} of {} profiles: {}",
+                "{name}: allowed ({}) under {}: {}",
                 plural(log.steps.len() as u64, "step", "steps"),
-                profiles.len(),
-                Profile::COUNT,
+                among(profiles.len()),
                 KnobSummary(&profiles)
             );
+            if let Some(blocked) = blocked {
+                out!(
+                    "{name}: still in progress at the end of the log: {}; the model lets {} return if the run goes \
+                     on with no new work (transports completing what they started, the spooler sending and \
+                     receiving) under {} of these {}",
+                    blocked_text(&blocked),
+                    if blocked.calls.len() == 1 { "it" } else { "them" },
+                    blocked.returning.len(),
+                    plural(profiles.len() as u64, "profile", "profiles")
+                );
+            }
             if list_all {
                 for profile in &profiles {
                     out!("  {profile}");
@@ -1660,14 +1684,43 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
             }
             0
         }
-        Verdict::Unexplained(at) => {
+        Verdict::NeverReturns(profiles, blocked) => {
             err!(
-                "{name}:{}: no profile explains this line: `{}` caused `{}`; {} explain every line before it, \
-                 and under the first of them the model says `{}`",
+                "{name}: every step is explained (under {}), but at the end of the log {} still in progress and \
+                 the model lets {} return under none of them (R21): {}",
+                among(profiles.len()),
+                if blocked.calls.len() == 1 {
+                    format!("{} is", blocked_text(&blocked))
+                } else {
+                    format!("{} are", blocked_text(&blocked))
+                },
+                if blocked.calls.len() == 1 { "it" } else { "them" },
+                blocked.stuck.as_deref().unwrap_or("")
+            );
+            1
+        }
+        Verdict::Unexplained(at) if log.profile.is_some() => {
+            err!(
+                "{name}:{}: {none} this line: `{}` caused `{}`; under it the model says `{}`",
                 at.line,
                 at.step,
                 at.logged,
-                plural(at.profiles_before as u64, "profile", "profiles"),
+                at.expected
+            );
+            1
+        }
+        Verdict::Unexplained(at) => {
+            err!(
+                "{name}:{}: {none} this line: `{}` caused `{}`; {} every line before it, and under the first of \
+                 them the model says `{}`",
+                at.line,
+                at.step,
+                at.logged,
+                if at.profiles_before == 1 {
+                    "1 profile explains".to_string()
+                } else {
+                    format!("{} profiles explain", at.profiles_before)
+                },
                 at.expected
             );
             1
