@@ -236,6 +236,11 @@ fn malformed_logs_are_refused_at_their_line() {
             "LF or CRLF line ends",
         ),
         (
+            format!("# a run\r{setup}\rc0 addref -> c0 addref returned 2\r"),
+            "<stdin>:1:8: error: control character U+000D",
+            "LF or CRLF line ends",
+        ),
+        (
             format!("{setup}\nc0 addref -> c0 addref\rreturned 2\n"),
             "<stdin>:2:23: error: control character U+000D",
             "LF or CRLF",
