@@ -299,8 +299,8 @@ enum Command {
         /// Deduplicate states up to renamings of clients, transports and messages (liveness is then not checked).
         #[arg(long)]
         symmetry: bool,
-        /// The most unique states stored, the start included (at least 1); when the search reaches it, it stops
-        /// there and says that it is not exhaustive and how many states it stored.
+        /// The most unique states stored, the start included (at least 1); when one more state would pass it, the
+        /// search stops with exactly this many stored and says that it is not exhaustive.
         #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT, value_parser = parse_max_states)]
         max_states: u64,
         /// Where the counterexamples are written, as NAME.scn and NAME.seed.

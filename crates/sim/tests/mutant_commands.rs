@@ -10,7 +10,7 @@ mod common;
 
 /// Shows that every row of `mutants --format json` has an `explore` command, and that each, run as printed (after
 /// `sim::output::COMMAND`, in a fresh directory), exits 1 naming a violation of the row's `explored_invariant`;
-/// and that the text table prints the same commands. The explorations take about 30 s in all, most of it one
+/// and that the text table prints the same commands. The explorations take 36-43 s in all, most of it one
 /// mutant's bound of 2.3 million states (`orderly-starts-send`, 4 clients and 2 messages).
 #[test]
 fn every_printed_explore_command_finds_its_mutant() {
