@@ -6,14 +6,30 @@
 //! line a step, `STEP -> EFFECTS` with the effects separated by `; ` as a trace prints them (`STEP` alone for a
 //! step that caused nothing, `STEP -> rejected: WHY` for a call that was not enabled), optionally after the
 //! `[t=N] ` of a trace. Comments (`#`), blank lines, and the other lines `run` prints are skipped. The same log may
-//! be written as JSON lines (one object a line: `setup`, then `step` with `effects` or `rejected`). Every step is
-//! applied under each of the 512 profiles with the model's own store provider, and its effects compared with the
-//! logged ones, text for text.
+//! be written as JSON lines (one object a line: `setup`, optionally `profile`, then `step` with `effects` or
+//! `rejected`). Every step is applied with the model's own store provider under each of the 512 profiles, or only
+//! under the one a `profile` line names, and its effects compared with the logged ones, text for text.
+//!
+//! Decisions:
+//! - Lines are read as a script's are ([`crate::text::lines`]): LF or CRLF line ends, no other control character
+//!   anywhere (effects included), so a log with old Mac (CR) line ends or a NUL is malformed at its line and
+//!   column, not a step that no profile explains.
+//! - A `profile` line (at most one, before the first step, read as a script's) restricts the judgement to the
+//!   profile it names, unnamed knobs at their default. The profile inside a `config` line is not read: that line
+//!   gives the setup only, so that what `run` prints is judged under every profile.
+//! - A log with no step is malformed: it shows nothing.
+//! - A log may end with calls still in progress (a client's StoreLogoff or Release waiting, StoreLogoffTransports
+//!   or a TransportLogoff not returned): they are named, with whether the model lets them return if the run goes
+//!   on fairly with no new work ([`crate::liveness::settle`]). A log may stop anywhere, so it stays allowed if the
+//!   model lets them return under some profile that explains it; if it lets them return under none, no profile
+//!   explains the log (R21).
 
 use std::fmt;
 
 use logoff_core::*;
 
+use crate::invariants::Checker;
+use crate::liveness::settle;
 use crate::script::{self, ItemKind};
 
 /// A step of the log: its line, the step, and what the log says it caused.
@@ -25,10 +41,11 @@ pub struct LogStep {
     pub logged: String,
 }
 
-/// A log read: its setup and steps.
+/// A log read: its setup, the profile its `profile` line names (with that line), and its steps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Log {
     pub setup: Setup,
+    pub profile: Option<(usize, Profile)>,
     pub steps: Vec<LogStep>,
 }
 
@@ -45,15 +62,31 @@ pub struct Unexplained {
     pub expected: String,
 }
 
-/// What [`check`] found: the profiles under which the model does exactly what the log says (in index order),
-/// or the first line that none explains.
+/// The calls still in progress at the end of a log that the model explains, and whether it lets them return.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Allowed(Vec<Profile>),
-    Unexplained(Unexplained),
+pub struct Blocked {
+    /// The calls made and not returned (`c0 release`, `StoreLogoffTransports ORDERLY for c1 logoff`, `t0
+    /// TransportLogoff`), in that order; the same under every profile that explains the log, since each call and
+    /// each return is a logged effect or step.
+    pub calls: Vec<String>,
+    /// The profiles that explain the steps and under which the fair world with no new work brings every one back.
+    pub returning: Vec<Profile>,
+    /// Why they do not return under the first profile that explains the steps and does not bring them back.
+    pub stuck: Option<String>,
 }
 
-/// Reads a log; the error names the line (and, for a step, the column) and what was expected.
+/// What [`check`] found: the profiles under which the model does exactly what the log says (in index order), with
+/// the calls still in progress at its end, if any; or the first line that none explains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed(Vec<Profile>, Option<Blocked>),
+    Unexplained(Unexplained),
+    /// Every step explained, but calls are left in progress that the model lets return under none of the profiles
+    /// that explain the steps.
+    NeverReturns(Vec<Profile>, Blocked),
+}
+
+/// Reads a log; the error names the line (and, for a text log, the column) and what was expected.
 pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
     if source.len() > crate::text::FILE_BYTES_MAX {
         return Err(format!(
@@ -61,36 +94,43 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
             crate::text::FILE_BYTES_MAX
         ));
     }
-    let source = source.strip_prefix("\u{feff}".as_bytes()).unwrap_or(source);
-    let text =
-        std::str::from_utf8(source).map_err(|e| format!("{file}: error: not UTF-8 ({e}); expected a text log"))?;
+    let mut lines = Vec::new();
+    for (at, line) in crate::text::lines(source) {
+        let line =
+            line.map_err(|e| format!("{file}:{at}:{}: error: {}; expected {}", e.column, e.problem, e.expected))?;
+        lines.push(line);
+    }
     let json_lines =
-        text.lines().map(str::trim).find(|line| !line.is_empty()).is_some_and(|line| line.starts_with('{'));
+        lines.iter().map(|line| line.trim()).find(|line| !line.is_empty()).is_some_and(|line| line.starts_with('{'));
     let converted;
-    let text = if json_lines {
-        converted = from_json_lines(text, file)?;
-        converted.as_str()
+    let lines: Vec<&str> = if json_lines {
+        converted = from_json_lines(&lines, file)?;
+        converted.iter().map(String::as_str).collect()
     } else {
-        text
+        lines
     };
     // A script with the log's steps on the same lines, so that the script parser's errors name the log's lines.
-    let mut script_source = String::with_capacity(text.len());
+    let mut script_source = String::with_capacity(source.len());
     let mut logged = Vec::new();
     let mut has_setup = false;
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+    let mut profile_line = None;
+    for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
         let skipped = trimmed.is_empty()
             || trimmed.starts_with('#')
             || trimmed.starts_with("seed=")
             || trimmed.starts_with("limits ")
             || trimmed.starts_with("steps=")
-            || trimmed.starts_with("profile ")
             || trimmed == "clean";
+        let first_word = trimmed.split_whitespace().next().unwrap_or_default();
         if skipped {
             script_source.push('\n');
-        } else if trimmed.starts_with("setup ") {
-            has_setup = true;
+        } else if first_word == "setup" || first_word == "profile" {
+            // Read by the script parser, as a script's are: at most once each, before the first step.
+            has_setup |= first_word == "setup";
+            if first_word == "profile" {
+                profile_line = profile_line.or(Some(index + 1));
+            }
             script_source.push_str(line);
             script_source.push('\n');
         } else if let Some(json) = trimmed.strip_prefix("config ") {
@@ -99,16 +139,12 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
             let setup: Setup = serde_json::from_value(value.get("setup").cloned().unwrap_or_default())
                 .map_err(|e| format!("{file}:{}: error: {e}; expected the config's \"setup\"", index + 1))?;
             has_setup = true;
-            let inbox = if setup.inbox { "yes" } else { "no" };
-            script_source.push_str(&format!(
-                "setup clients={} transports={} inbox={inbox} other={}\n",
-                setup.clients, setup.transports, setup.other
-            ));
+            script_source.push_str(&setup_line(&setup));
         } else {
             // `[t=000123] ` is blanked out, so that columns stay those of the log.
             let (prefix, rest) = match line.trim_start().strip_prefix("[t=").and_then(|r| r.split_once("] ")) {
                 Some((_, rest)) => (line.len() - rest.len(), rest),
-                None => (0, line),
+                None => (0, *line),
             };
             let (step, caused) = match rest.split_once("->") {
                 Some((step, caused)) => (step, Some(caused)),
@@ -131,7 +167,17 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
              `config` line of `logoff-sim run`) before the steps"
         ));
     }
-    let script = script::parse(script_source.as_bytes(), file).map_err(|e| e.to_string())?;
+    if logged.is_empty() {
+        return Err(format!(
+            "{file}: error: the log has no step; expected `STEP -> EFFECTS` lines after the setup (a log without \
+             steps shows nothing)"
+        ));
+    }
+    let script = script::parse(script_source.as_bytes(), file).map_err(|e| match json_lines {
+        // The converted line's columns are not the JSON line's: the message names the line and quotes the word.
+        true => format!("{}:{}: error: {}; expected {}", e.file, e.line, e.problem, e.expected),
+        false => e.to_string(),
+    })?;
     // Each step takes what its own line logged: every logged line holds a step, and the parser keeps lines.
     let mut steps = Vec::new();
     for item in &script.items {
@@ -147,53 +193,108 @@ pub fn read(source: &[u8], file: &str) -> Result<Log, String> {
             }
         }
     }
-    Ok(Log { setup: script.setup, steps })
+    Ok(Log { setup: script.setup, profile: profile_line.map(|line| (line, script.profile)), steps })
+}
+
+/// A setup as a log's (and a script's) `setup` line.
+fn setup_line(setup: &Setup) -> String {
+    let inbox = if setup.inbox { "yes" } else { "no" };
+    format!("setup clients={} transports={} inbox={inbox} other={}\n", setup.clients, setup.transports, setup.other)
+}
+
+/// What a JSON value is, for messages: `a boolean (true)`, `a number (3)`, ...
+fn kind(value: &serde_json::Value) -> String {
+    let text = crate::text::excerpt(&value.to_string()).into_owned();
+    match value {
+        serde_json::Value::Null => "null".to_string(),
+        serde_json::Value::Bool(_) => format!("a boolean ({text})"),
+        serde_json::Value::Number(_) => format!("a number ({text})"),
+        serde_json::Value::String(_) => format!("a string ({text})"),
+        serde_json::Value::Array(_) => format!("a list ({text})"),
+        serde_json::Value::Object(_) => format!("an object ({text})"),
+    }
 }
 
 /// The JSON-lines form of a log, line for line in the text form: `{"setup":{"clients":2,"transports":1,
-/// "inbox":true,"other":0}}`, then one object a step, `{"step":"c0 logoff ORDERLY","effects":["..."]}` or
-/// `{"step":"...","rejected":"why"}` (the objects of `run --format json`'s `steps`; `tick` and other fields are
-/// ignored). Blank lines are kept.
-fn from_json_lines(text: &str, file: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    for (index, line) in text.split('\n').enumerate() {
+/// "inbox":true,"other":0}}`, optionally `{"profile":"call_site=eager"}` (a `profile` line), then one object a
+/// step, `{"step":"c0 logoff ORDERLY","effects":["..."]}` or `{"step":"...","rejected":"why"}` (the objects of `run
+/// --format json`'s `steps`, where `rejected` is null for a step that was taken; `tick` and other fields are
+/// ignored). Blank lines are kept. A field of the wrong type, or a string with a control character, is refused.
+fn from_json_lines(lines: &[&str], file: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::with_capacity(lines.len());
+    for (index, line) in lines.iter().enumerate() {
         let line = line.trim();
         if line.is_empty() {
-            out.push('\n');
+            out.push(String::new());
             continue;
         }
         let at = index + 1;
         let value: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("{file}:{at}: error: {e}; expected one JSON object a line"))?;
-        let expected = "expected {\"setup\":{...}} or {\"step\":\"...\",\"effects\":[...]}";
+        let expected = "expected {\"setup\":{...}}, {\"profile\":\"...\"} or {\"step\":\"...\",\"effects\":[...]}";
+        let wrong = |field: &str, value: &serde_json::Value, what: &str| {
+            format!("{file}:{at}: error: \"{field}\" is {}; expected {what}", kind(value))
+        };
+        // A string of one line: the step, an effect, a reason or a profile.
+        let text = |field: &str, value: &serde_json::Value| -> Result<String, String> {
+            let Some(text) = value.as_str() else { return Err(wrong(field, value, "a string")) };
+            if let Some(bad) = text.chars().find(|c| crate::text::forbidden(*c)) {
+                return Err(format!(
+                    "{file}:{at}: error: \"{field}\" holds the control or invisible character U+{:04X}; expected \
+                     text of one line, as a trace prints it",
+                    u32::from(bad)
+                ));
+            }
+            Ok(text.to_string())
+        };
+        let present: Vec<&str> =
+            ["setup", "profile", "step"].into_iter().filter(|key| value.get(key).is_some()).collect();
+        if present.len() > 1 {
+            return Err(format!("{file}:{at}: error: {} on one line; {expected}, one a line", present.join(" and ")));
+        }
         if let Some(setup) = value.get("setup") {
             let setup: Setup = serde_json::from_value(setup.clone()).map_err(|e| {
                 format!("{file}:{at}: error: {e}; expected the setup's clients, transports, inbox, other")
             })?;
-            let inbox = if setup.inbox { "yes" } else { "no" };
-            out.push_str(&format!(
-                "setup clients={} transports={} inbox={inbox} other={}\n",
-                setup.clients, setup.transports, setup.other
-            ));
+            out.push(setup_line(&setup).trim_end().to_string());
             continue;
         }
-        let step = value.get("step").and_then(serde_json::Value::as_str);
-        let step = step.ok_or_else(|| format!("{file}:{at}: error: no \"step\"; {expected}"))?;
-        if step.contains('\n') || step.contains("->") {
+        if let Some(profile) = value.get("profile") {
+            out.push(format!("profile {}", text("profile", profile)?));
+            continue;
+        }
+        let step = value.get("step").ok_or_else(|| format!("{file}:{at}: error: no \"step\"; {expected}"))?;
+        let step = text("step", step)?;
+        if step.contains("->") {
             return Err(format!("{file}:{at}: error: a step of one line, without `->`; {expected}"));
         }
-        let caused = match (value.get("rejected").and_then(serde_json::Value::as_str), value.get("effects")) {
-            (Some(why), _) => format!("rejected: {why}"),
-            (None, Some(serde_json::Value::Array(effects))) => {
-                let effects: Option<Vec<&str>> = effects.iter().map(serde_json::Value::as_str).collect();
-                effects
-                    .ok_or_else(|| format!("{file}:{at}: error: an effect that is not a string; {expected}"))?
-                    .join("; ")
+        let effects = match value.get("effects") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(serde_json::Value::Array(effects)) => {
+                effects.iter().map(|effect| text("effects", effect)).collect::<Result<Vec<_>, _>>()?
             }
-            (None, None) => String::new(),
-            (None, Some(_)) => return Err(format!("{file}:{at}: error: \"effects\" is not a list; {expected}")),
+            Some(other) => return Err(wrong("effects", other, "a list of strings")),
         };
-        out.push_str(&format!("{step} -> {caused}\n"));
+        let caused = match value.get("rejected") {
+            None | Some(serde_json::Value::Null) => effects.join("; "),
+            Some(why) => {
+                if !why.is_string() {
+                    return Err(wrong(
+                        "rejected",
+                        why,
+                        "a string (why the step was not enabled) or null (it was taken)",
+                    ));
+                }
+                let why = text("rejected", why)?;
+                if !effects.is_empty() {
+                    return Err(format!(
+                        "{file}:{at}: error: a step both rejected and with effects; expected one of them"
+                    ));
+                }
+                format!("rejected: {why}")
+            }
+        };
+        out.push(format!("{step} -> {caused}"));
     }
     Ok(out)
 }
@@ -215,10 +316,62 @@ fn explained_steps(log: &Log, profile: Profile) -> (usize, String) {
     (log.steps.len(), String::new())
 }
 
-/// Tries the log under every profile.
+/// The calls in progress in `model`: clients' StoreLogoff and Release calls waiting, StoreLogoffTransports, and
+/// TransportLogoff calls not returned.
+fn calls_in_progress(model: &Model) -> Vec<String> {
+    let mut calls = Vec::new();
+    for c in ClientId::all(usize::from(model.setup().clients)) {
+        match model.client(c).and_then(|client| client.blocked) {
+            Some(BlockedCall::StoreLogoff) => calls.push(format!("{c} logoff")),
+            Some(BlockedCall::Release) => calls.push(format!("{c} release")),
+            None => {}
+        }
+    }
+    if let SpoolerState::LoggingOff { mode, caller, .. } = model.spooler() {
+        let (call, c) = match caller {
+            Caller::StoreLogoff(c) => ("logoff", c),
+            Caller::Release(c) => ("release", c),
+        };
+        calls.push(format!("StoreLogoffTransports {mode} for {c} {call}"));
+    }
+    for t in TransportId::all(usize::from(model.setup().transports)) {
+        if model.transport(t) == Some(&TransportState::LoggingOff) {
+            calls.push(format!("{t} TransportLogoff"));
+        }
+    }
+    calls
+}
+
+/// Under `profile`, which explains every step of the log: the calls in progress at its end, and whether the fair
+/// world with no new work brings every one back (`Err` says why not).
+fn ending(log: &Log, profile: Profile) -> (Vec<String>, Result<(), String>) {
+    let Ok(mut model) = Model::new(profile, log.setup) else { return (Vec::new(), Ok(())) };
+    let mut checker = Checker::new(&model);
+    for step in &log.steps {
+        let before = model;
+        // A rejected step changes nothing (it was logged as rejected, and the model agrees).
+        if let Ok(effects) = model.apply(step.action) {
+            if let Err(violation) = checker.after_step(&before, step.action, &effects, &model) {
+                return (calls_in_progress(&model), Err(format!("at line {}: {violation}", step.line)));
+            }
+        }
+    }
+    let calls = calls_in_progress(&model);
+    if calls.is_empty() {
+        return (calls, Ok(()));
+    }
+    let settled = settle(&mut model, &mut checker).map(|_| ()).map_err(|violation| violation.to_string());
+    (calls, settled)
+}
+
+/// Tries the log under every profile, or under the one its `profile` line names.
 pub fn check(log: &Log) -> Verdict {
-    let results: Vec<(Profile, usize, String)> = (0..Profile::COUNT)
-        .map(Profile::from_index)
+    let candidates: Vec<Profile> = match log.profile {
+        Some((_, profile)) => vec![profile],
+        None => (0..Profile::COUNT).map(Profile::from_index).collect(),
+    };
+    let results: Vec<(Profile, usize, String)> = candidates
+        .into_iter()
         .map(|profile| {
             let (explained, caused) = explained_steps(log, profile);
             (profile, explained, caused)
@@ -227,7 +380,24 @@ pub fn check(log: &Log) -> Verdict {
     let allowed: Vec<Profile> =
         results.iter().filter(|(_, explained, _)| *explained == log.steps.len()).map(|(p, _, _)| *p).collect();
     if !allowed.is_empty() {
-        return Verdict::Allowed(allowed);
+        let mut blocked = Blocked { calls: Vec::new(), returning: Vec::new(), stuck: None };
+        for profile in &allowed {
+            let (calls, settled) = ending(log, *profile);
+            blocked.calls = calls;
+            match settled {
+                Ok(()) => blocked.returning.push(*profile),
+                Err(why) => {
+                    blocked.stuck.get_or_insert(why);
+                }
+            }
+        }
+        if blocked.calls.is_empty() {
+            return Verdict::Allowed(allowed, None);
+        }
+        if blocked.returning.is_empty() {
+            return Verdict::NeverReturns(allowed, blocked);
+        }
+        return Verdict::Allowed(allowed, Some(blocked));
     }
     let furthest = results.iter().map(|(_, explained, _)| *explained).max().unwrap_or(0);
     let at_furthest: Vec<&(Profile, usize, String)> = results.iter().filter(|r| r.1 == furthest).collect();

@@ -33,6 +33,7 @@ use logoff_core::*;
 
 use crate::invariants::{Checker, Invariant, Value, Violation};
 use crate::liveness::{settle, verify_script};
+use crate::output::COMMAND;
 use crate::script::{RunErrorKind, Script};
 
 /// The limits of an exploration, and the setup it starts from.
@@ -88,6 +89,37 @@ impl Bound {
     }
 }
 
+impl Bound {
+    /// The options of `logoff-sim explore` that give exactly this bound, every one written out (so that a printed
+    /// command does not depend on the defaults of the day).
+    pub fn arguments(&self) -> String {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "yes" } else { "no" };
+        format!(
+            "--clients {} --transports {} --inbox {inbox} --other-at-start {} --messages {messages} --other {other} \
+             --references {references}",
+            start.clients, start.transports, start.other
+        )
+    }
+}
+
+/// A profile as `--profile` takes it, with no quoting needed: `default`, or its knobs that differ from the default
+/// as `knob=value` pairs separated by commas (the others keep their default).
+pub fn profile_argument(profile: Profile) -> String {
+    let default = Profile::default();
+    let pairs: Vec<String> = Profile::KNOBS
+        .iter()
+        .zip(profile.values().iter().zip(default.values()))
+        .filter(|(_, (value, default))| *value != default)
+        .map(|(knob, (value, _))| format!("{knob}={value}"))
+        .collect();
+    if pairs.is_empty() {
+        "default".to_string()
+    } else {
+        pairs.join(",")
+    }
+}
+
 impl std::fmt::Display for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Bound { start, messages, other, references } = self;
@@ -107,7 +139,8 @@ pub struct Options {
     pub bound: Bound,
     pub profile: Profile,
     pub mutant: Mutant,
-    /// Stop after this many unique states (the result then says it is not exhaustive).
+    /// The most unique states stored, the start included (at least 1: the start is always stored). When a new
+    /// state would be one more, the search stops there with exactly this many and says it is not exhaustive.
     pub states_max: u64,
     pub symmetry: bool,
     /// Check liveness from every state with a blocked call (not with `symmetry`).
@@ -129,6 +162,21 @@ impl Options {
             liveness: true,
             stop_at_first: false,
         }
+    }
+}
+
+impl Options {
+    /// The `logoff-sim explore` command that explores these options (the bound, the profile, the mutant, symmetry),
+    /// in the form every command the tool prints takes ([`COMMAND`]). It explores every state within the bound
+    /// (not only up to the first violation, as [`find`] does), so it finds at least what `find` finds.
+    pub fn command(&self) -> String {
+        format!(
+            "{COMMAND} explore {} --profile {} --mutant {}{}",
+            self.bound.arguments(),
+            profile_argument(self.profile),
+            self.mutant,
+            if self.symmetry { " --symmetry" } else { "" }
+        )
     }
 }
 
@@ -175,7 +223,7 @@ pub struct Report {
     pub terminal: u64,
     /// States with a blocked call from which liveness was checked.
     pub blocked: u64,
-    /// Whether every reachable state was explored (false when `states_max` was reached).
+    /// Whether every reachable state was explored (false when the search stopped at `states_max`).
     pub complete: bool,
     /// Violating transitions (or states, for liveness), by invariant.
     pub violations: [u64; Invariant::ALL.len()],
@@ -659,9 +707,16 @@ pub fn explore(options: &Options) -> Report {
                         edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
                     }
                 }
-                if !seen.insert(fingerprint) {
+                if seen.contains(&fingerprint) {
                     continue;
                 }
+                // The limit stops the search before a state past it is stored: `unique` is then exactly the
+                // number of states held, and equals `states_max`.
+                if report.unique >= options.states_max {
+                    report.complete = false;
+                    break 'levels;
+                }
+                seen.insert(fingerprint);
                 let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
                 parents.push((id, *action));
                 report.unique += 1;
@@ -673,10 +728,6 @@ pub fn explore(options: &Options) -> Report {
                     }
                 }
                 next_frontier.push((next, next_id));
-                if report.unique >= options.states_max {
-                    report.complete = false;
-                    break 'levels;
-                }
             }
             if blocked_here {
                 graph.push(Node { id, fingerprint: key(&state, options.symmetry), edges });

@@ -267,9 +267,13 @@ enum Command {
         /// Transports, each logged on at the start (0 to 3).
         #[arg(long, default_value_t = Bound::DEFAULT.start.transports, value_parser = clap::value_parser!(u8).range(0..=3))]
         transports: u8,
-        /// Whether the store holds the default Inbox.
-        #[arg(long, default_value = "yes", value_parser = PossibleValuesParser::new(["yes", "no"]).map(|v| v == "yes"))]
+        /// `yes` or `no`: whether the store holds the default Inbox at the start. With `no`, reception is disabled
+        /// from the start (docs/MODEL.md): the spooler receives no inbound message into the store.
+        #[arg(long, default_value = "yes", action = clap::ArgAction::Set, value_parser = PossibleValuesParser::new(["yes", "no"]).map(|v| v == "yes"))]
         inbox: bool,
+        /// Other processes that have the store open at the start (0 to 3, at most --other).
+        #[arg(long, default_value_t = Bound::DEFAULT.start.other, value_parser = clap::value_parser!(u8).range(0..=3))]
+        other_at_start: u8,
         /// Messages named in all, submitted or arrived (0 to 32).
         #[arg(long, default_value_t = Bound::DEFAULT.messages, value_parser = clap::value_parser!(u8).range(0..=32))]
         messages: u8,
@@ -299,8 +303,9 @@ enum Command {
         /// Deduplicate states up to renamings of clients, transports and messages (liveness is then not checked).
         #[arg(long)]
         symmetry: bool,
-        /// Stop after this many unique states; the result then says that it is not exhaustive.
-        #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT)]
+        /// The most unique states stored, the start included (at least 1); when one more state would pass it, the
+        /// search stops with exactly this many stored and says that it is not exhaustive.
+        #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT, value_parser = parse_max_states)]
         max_states: u64,
         /// Where the counterexamples are written, as NAME.scn and NAME.seed.
         #[arg(long, value_name = "DIR", default_value = "target/explore")]
@@ -316,7 +321,8 @@ enum Command {
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
     /// or the two values of one knob), and print it as a script that passes under the first.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- diff --knob orderly", "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
-                            cannot be told apart within the bound; 2 bad input or an output that cannot be written."))]
+                            cannot be told apart within the bound; 2 bad input (two --profile values that are one \
+                            reading among them) or an output that cannot be written."))]
     Diff {
         /// The two readings, each `default` or knob=value pairs; give it twice (or use --knob).
         #[arg(long, num_args = 1, action = clap::ArgAction::Append, conflicts_with = "knob")]
@@ -422,9 +428,13 @@ enum Command {
     /// Check a log of a real run: is it a behaviour the model allows under some reading of the pages, and under
     /// which? The log: a `setup` line, then `STEP -> EFFECTS` lines as a trace prints them (`run` and `render --to
     /// log` write this form), or the same as JSON lines (`{"setup":{...}}`, then `{"step":"...","effects":[...]}`);
-    /// the first line that no profile explains is named.
-    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile; 1 a line that no profile explains; 2 a \
-                            log that cannot be read."))]
+    /// the first line that no profile explains is named. A `profile` line (as a script's, unnamed knobs at their
+    /// default) judges the log under that profile only. Calls still in progress at the end of the log are named,
+    /// with whether the model lets them return if the run goes on with no new work.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- run --seed 14 > run.log && cargo run -q --release -p sim --bin logoff-sim -- check-trace run.log", "Exit codes: 0 allowed under at least one profile (calls still in progress at the end are \
+                            named, and the model lets them return under at least one of those profiles); 1 a line \
+                            that no profile explains, or calls left in progress that the model lets return under \
+                            none; 2 a log that cannot be read (file, line and, for a text log, column named)."))]
     CheckTrace {
         /// The log; `-` reads it from standard input.
         log: PathBuf,
@@ -456,6 +466,15 @@ enum Listing {
     Knobs,
     /// The invariants the checker evaluates after every step, with the requirements each checks.
     Invariants,
+}
+
+/// `--max-states`: a number of states, at least 1 (the start is always stored).
+fn parse_max_states(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("0 states cannot be explored (the start is always stored); expected at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{text}` is not a number of states ({e}); expected a whole number of at least 1")),
+    }
 }
 
 /// `A..B` with A < B.
@@ -644,6 +663,7 @@ fn main() -> ExitCode {
             clients,
             transports,
             inbox,
+            other_at_start,
             messages,
             other,
             references,
@@ -659,8 +679,16 @@ fn main() -> ExitCode {
             sweep_coverage,
             quiet,
         } => {
+            if other_at_start > other {
+                err!(
+                    "error: --other-at-start {other_at_start} is more than --other {other}; expected at most --other \
+                     (the other processes that may have the store open at once)"
+                );
+                return ExitCode::from(2);
+            }
             let mut bound = Bound::new(clients, transports, messages, other, references);
             bound.start.inbox = inbox;
+            bound.start.other = other_at_start;
             let options = ExploreOptions {
                 mutant,
                 states_max: max_states,
@@ -1298,6 +1326,8 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
             "shrunk_steps": caught.as_ref().map(|c| c.shrunk_steps()),
             "explored_steps": explored.map(|(script, _, _)| script.steps()),
             "explored_bound": explored.map(|(_, _, bound)| bound.short()),
+            "explored_invariant": explored.map(|(_, violation, _)| violation.invariant.name()),
+            "explore_command": caught.as_ref().and_then(|c| c.explore_command()),
             "script": caught.as_ref().map(|_| path.display().to_string()),
             "replay": caught.as_ref().map(|_| format!("{COMMAND} script --mutant {mutant} {}", path.display())),
             "render": caught.as_ref().map(|_| format!(
@@ -1717,15 +1747,35 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
             return 2;
         }
     };
+    // Under the profile of the log's `profile` line, or under some of the 512.
+    let among = |count: usize| match log.profile {
+        Some((line, _)) => format!("the profile of line {line}"),
+        None => format!("{count} of {} profiles", Profile::COUNT),
+    };
+    let none = match log.profile {
+        Some((line, _)) => format!("the profile of line {line} does not explain"),
+        None => "no profile explains".to_string(),
+    };
+    let blocked_text = |blocked: &sim::check_trace::Blocked| blocked.calls.join(", ");
     match sim::check_trace::check(&log) {
-        Verdict::Allowed(profiles) => {
+        Verdict::Allowed(profiles, blocked) => {
             out!(
-                "{name}: allowed ({}) under {} of {} profiles: {}",
+                "{name}: allowed ({}) under {}: {}",
                 plural(log.steps.len() as u64, "step", "steps"),
-                profiles.len(),
-                Profile::COUNT,
+                among(profiles.len()),
                 KnobSummary(&profiles)
             );
+            if let Some(blocked) = blocked {
+                out!(
+                    "{name}: still in progress at the end of the log: {}; the model lets {} return if the run goes \
+                     on with no new work (transports completing what they started, the spooler sending and \
+                     receiving) under {} of these {}",
+                    blocked_text(&blocked),
+                    if blocked.calls.len() == 1 { "it" } else { "them" },
+                    blocked.returning.len(),
+                    plural(profiles.len() as u64, "profile", "profiles")
+                );
+            }
             if list_all {
                 for profile in &profiles {
                     out!("  {profile}");
@@ -1733,14 +1783,43 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
             }
             0
         }
-        Verdict::Unexplained(at) => {
+        Verdict::NeverReturns(profiles, blocked) => {
             err!(
-                "{name}:{}: no profile explains this line: `{}` caused `{}`; {} explain every line before it, \
-                 and under the first of them the model says `{}`",
+                "{name}: every step is explained (under {}), but at the end of the log {} still in progress and \
+                 the model lets {} return under none of them (R21): {}",
+                among(profiles.len()),
+                if blocked.calls.len() == 1 {
+                    format!("{} is", blocked_text(&blocked))
+                } else {
+                    format!("{} are", blocked_text(&blocked))
+                },
+                if blocked.calls.len() == 1 { "it" } else { "them" },
+                blocked.stuck.as_deref().unwrap_or("")
+            );
+            1
+        }
+        Verdict::Unexplained(at) if log.profile.is_some() => {
+            err!(
+                "{name}:{}: {none} this line: `{}` caused `{}`; under it the model says `{}`",
                 at.line,
                 at.step,
                 at.logged,
-                plural(at.profiles_before as u64, "profile", "profiles"),
+                at.expected
+            );
+            1
+        }
+        Verdict::Unexplained(at) => {
+            err!(
+                "{name}:{}: {none} this line: `{}` caused `{}`; {} every line before it, and under the first of \
+                 them the model says `{}`",
+                at.line,
+                at.step,
+                at.logged,
+                if at.profiles_before == 1 {
+                    "1 profile explains".to_string()
+                } else {
+                    format!("{} profiles explain", at.profiles_before)
+                },
                 at.expected
             );
             1
@@ -1886,7 +1965,11 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
     out!("states with a blocked call, liveness checked: {}", report.blocked);
     out!(
         "exhaustive: {}",
-        if report.complete { "yes".to_string() } else { format!("no, stopped at {} states", options.states_max) }
+        if report.complete {
+            "yes".to_string()
+        } else {
+            format!("no, stopped by --max-states {} with {} states stored", options.states_max, report.unique)
+        }
     );
     out!("violations by invariant:");
     for invariant in Invariant::ALL {
@@ -1990,6 +2073,13 @@ fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Opt
         (Some(knob), _) => {
             let index = Profile::KNOBS.iter().position(|name| *name == knob).unwrap_or_default();
             sim::diff::diff_knob(index, bound, states_max)
+        }
+        (None, [first, second]) if first == second => {
+            err!(
+                "error: the two --profile values are the same reading ('{first}'); expected two readings that differ \
+                 in at least one knob (a knob written at its default value is the default)"
+            );
+            return 2;
         }
         (None, [first, second]) => sim::diff::diff(*first, *second, bound, states_max),
         (None, _) => {

@@ -41,6 +41,14 @@ impl Caught {
         self.shrunk.steps()
     }
 
+    /// The `logoff-sim explore` command that finds the explorer's counterexample: its bound (every option written
+    /// out), the shrunk script's profile, the mutant. It exits 1 with a violation of the invariant the explorer
+    /// names (it explores the whole bound, so it may name others too).
+    pub fn explore_command(&self) -> Option<String> {
+        let (_, _, bound) = self.explored.as_ref()?;
+        Some(explore::Options { mutant: self.mutant, ..explore::Options::new(*bound, self.shrunk.profile) }.command())
+    }
+
     /// The shrunk script as a `.scn` file, with a header saying where it comes from and what it shows.
     pub fn scenario_text(&self, path: &str) -> String {
         format!(
@@ -90,44 +98,35 @@ pub fn hunt(mutant: Mutant, seeds: Range<u64>) -> Option<Caught> {
     None
 }
 
-/// The table `logoff-sim mutants` prints: one row a mutant.
+/// The table `logoff-sim mutants` prints: one row a mutant, ending with the `explore` command that finds it (the
+/// explorer's counterexample: its length is the column before).
 pub struct Table<'a>(pub &'a [(Mutant, Option<Caught>)]);
 
 impl fmt::Display for Table<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
-            "mutant", "implementer", "caught by", "seeds needed", "shrunk steps", "explored steps (bound)"
-        )?;
+        let row = |f: &mut fmt::Formatter<'_>, cells: [&str; 7]| {
+            let [mutant, who, by, seeds, shrunk, explored, command] = cells;
+            writeln!(f, "{mutant:<32} {who:<15} {by:<30} {seeds:>12} {shrunk:>14} {explored:>14}  {command}")
+        };
+        let header = ["mutant", "implementer", "caught by", "seeds needed", "shrunk steps", "explored steps"];
+        let [a, b, c, d, e, g] = header;
+        row(f, [a, b, c, d, e, g, "explore command that finds it"])?;
         for (mutant, caught) in self.0 {
             let who = mutant.implementer().map_or("", |who| who.name());
             match caught {
                 Some(c) => {
-                    let explored = c.explored.as_ref().map_or("NOT FOUND".to_string(), |(script, _, bound)| {
-                        format!("{} ({})", script.steps(), bound.short())
+                    // The explorer's invariant is named only where it is not the one the hunt caught.
+                    let explored = c.explored.as_ref().map_or("NOT FOUND".to_string(), |(script, violation, _)| {
+                        match violation.invariant == c.invariant {
+                            true => script.steps().to_string(),
+                            false => format!("{} ({})", script.steps(), violation.invariant.name()),
+                        }
                     });
-                    writeln!(
-                        f,
-                        "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
-                        mutant.name(),
-                        who,
-                        c.invariant.name(),
-                        c.seeds_needed,
-                        c.shrunk_steps(),
-                        explored
-                    )?
+                    let command = c.explore_command().unwrap_or_else(|| "-".to_string());
+                    let (seeds, shrunk) = (c.seeds_needed.to_string(), c.shrunk_steps().to_string());
+                    row(f, [mutant.name(), who, c.invariant.name(), &seeds, &shrunk, &explored, &command])?
                 }
-                None => writeln!(
-                    f,
-                    "{:<32} {:<15} {:<30} {:>12} {:>14} {:>22}",
-                    mutant.name(),
-                    who,
-                    "NOT CAUGHT",
-                    "-",
-                    "-",
-                    "-"
-                )?,
+                None => row(f, [mutant.name(), who, "NOT CAUGHT", "-", "-", "-", "-"])?,
             }
         }
         Ok(())

@@ -10,6 +10,8 @@ use sim::explore::{explore, Bound, Options, State};
 use sim::liveness::verify_script;
 use sim::script::RunErrorKind;
 
+mod common;
+
 /// Counts the states reachable within a bound by a plain breadth-first search that keeps whole states, not
 /// fingerprints: the exact count that the explorer's fingerprints must reproduce.
 fn exact_count(options: &Options) -> usize {
@@ -158,4 +160,124 @@ fn sweep_coverage_is_a_share_of_the_reachable() {
     assert!(rows[1].transitions as usize <= reachable.transitions.len());
     assert!(rows[1].states_percent <= 100.0);
     assert!(rows[1].outside > 0, "the simulator's clients go past one reference");
+}
+
+/// The arguments of a command printed in the form of `sim::output::COMMAND` (words without quotes), after it.
+fn printed_arguments(command: &str) -> Vec<String> {
+    let rest = command.strip_prefix(sim::output::COMMAND).unwrap_or_else(|| panic!("not a printed command: {command}"));
+    assert!(!rest.contains(['\'', '"', '\\']), "a printed command that needs quoting: {command}");
+    rest.split_whitespace().map(str::to_string).collect()
+}
+
+/// Runs `logoff-sim explore` with `arguments` in a fresh directory (where it writes its counterexamples).
+fn explore_cli(arguments: &[&str]) -> (Option<i32>, String, String) {
+    let directory = common::scratch("explore", "cli");
+    let mut all = vec!["explore"];
+    all.extend(arguments);
+    let output = common::logoff_sim_in(&directory, &all);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Shows that `--max-states N` stops with exactly N states stored, says so, and that the JSON says the same; that a
+/// limit equal to the reachable states is exhaustive; and that 0 is refused (issue 14, item 8: it used to say
+/// "stopped at 0 states" with 2 stored, and to store one state more than the limit).
+#[test]
+fn the_state_limit_is_exact_and_zero_is_refused() {
+    let bound = Bound::new(1, 1, 2, 1, 2);
+    let all = explore(&Options::new(bound, Profile::default())).unique;
+    for limit in [1, 2, 7, 100, all - 1] {
+        let report = explore(&Options { states_max: limit, ..Options::new(bound, Profile::default()) });
+        assert_eq!((report.unique, report.complete), (limit, false), "--max-states {limit}");
+    }
+    let report = explore(&Options { states_max: all, ..Options::new(bound, Profile::default()) });
+    assert_eq!((report.unique, report.complete), (all, true));
+
+    let small = ["--clients", "1", "--transports", "1", "--messages", "2"];
+    let (code, stdout, _) = explore_cli(&[&small[..], &["--max-states", "7"]].concat());
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("unique states: 7\n"), "{stdout}");
+    assert!(stdout.contains("exhaustive: no, stopped by --max-states 7 with 7 states stored"), "{stdout}");
+    let (code, stdout, _) = explore_cli(&[&small[..], &["--max-states", "7", "--format", "json"]].concat());
+    assert_eq!(code, Some(0));
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((document["unique_states"].as_u64(), document["exhaustive"].as_bool()), (Some(7), Some(false)));
+    let (code, stdout, stderr) = explore_cli(&["--max-states", "0"]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stderr.contains("--max-states") && stderr.contains("expected at least 1"), "{stderr}");
+}
+
+/// Shows that `--inbox no` and `--inbox yes` both work and explore different state spaces, and that `--inbox` needs
+/// its value (issue 14, item 15: every form used to be refused, `--inbox` alone with "invalid value 'true'").
+#[test]
+fn inbox_yes_and_no_explore_different_state_spaces() {
+    let small = ["--clients", "1", "--transports", "1", "--messages", "2", "--format", "json"];
+    let unique = |inbox: &str| {
+        let (code, stdout, stderr) = explore_cli(&[&small[..], &["--inbox", inbox]].concat());
+        assert_eq!(code, Some(0), "--inbox {inbox}: {stderr}");
+        let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(document["bound"].as_str().unwrap().contains(&format!("inbox={inbox} ")), "{document}");
+        document["unique_states"].as_u64().unwrap()
+    };
+    let (with, without) = (unique("yes"), unique("no"));
+    let mut bound = Bound::new(1, 1, 2, 1, 2);
+    assert_eq!(with, explore(&Options::new(bound, Profile::default())).unique);
+    bound.start.inbox = false;
+    assert_eq!(without, explore(&Options::new(bound, Profile::default())).unique);
+    assert_ne!(with, without);
+    let (code, _, stderr) = explore_cli(&["--inbox"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--inbox") && stderr.contains("yes, no"), "{stderr}");
+}
+
+/// Shows that `Options::command` prints an `explore` command that explores exactly those options, `--inbox no`,
+/// `--other-at-start` and a profile other than the default included; and that more other processes at the start
+/// than `--other` is refused.
+#[test]
+fn the_printed_command_explores_the_same_options() {
+    let mut bound = Bound::new(2, 1, 1, 2, 1);
+    bound.start.inbox = false;
+    bound.start.other = 1;
+    let profile: Profile = "call_site=eager,orderly=drain".parse().unwrap();
+    let options = Options { mutant: Mutant::from_name("late-return").unwrap(), ..Options::new(bound, profile) };
+    let command = options.command();
+    let mut arguments = printed_arguments(&command);
+    assert_eq!(arguments.remove(0), "explore");
+    arguments.extend(["--format", "json"].map(String::from));
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = explore_cli(&arguments);
+    let report = explore(&options);
+    assert_eq!(code, Some(if report.failing() { 1 } else { 0 }), "{command}: {stderr}");
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(document["bound"].as_str(), Some(bound.to_string().as_str()), "{command}");
+    assert_eq!(document["profile"].as_str(), Some(profile.to_string().as_str()), "{command}");
+    assert_eq!(document["mutant"].as_str(), Some("late-return"));
+    assert_eq!(document["unique_states"].as_u64(), Some(report.unique), "{command}");
+
+    let (code, _, stderr) = explore_cli(&["--other", "1", "--other-at-start", "2"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--other-at-start 2 is more than --other 1"), "{stderr}");
+}
+
+/// Shows that `diff` refuses two readings that are one (exit 2, saying so), whether written alike or equal only after
+/// parsing (a knob written at its default value), and still compares two that differ (issue 14, item 8: it used to
+/// explore them and exit 1, "cannot be told apart").
+#[test]
+fn diff_refuses_two_equal_readings() {
+    let directory = common::scratch("explore", "diff");
+    for second in ["default", "orderly=keep", "call_site=deferred,zero_call=once"] {
+        let output = common::logoff_sim_in(&directory, &["diff", "--profile", "default", "--profile", second]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--profile {second}: {stderr}");
+        assert!(
+            stderr.contains("the same reading") && stderr.contains("expected two readings that differ"),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+    let output = common::logoff_sim_in(&directory, &["diff", "--profile", "default", "--profile", "orderly=drain"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -660,8 +660,14 @@ fn check_mutants(run: &Run, seeds: u64, directory: &Path, out: &str) {
             if run.code == 0 {
                 assert!(integer(entry, "/shrunk_steps") <= most, "{name}");
             }
-            integer_or_null(entry, "/explored_steps");
-            string_or_null(entry, "/explored_bound");
+            let explored = integer_or_null(entry, "/explored_steps").is_some();
+            assert_eq!(string_or_null(entry, "/explored_bound").is_some(), explored, "{name}");
+            assert_eq!(string_or_null(entry, "/explored_invariant").is_some(), explored, "{name}");
+            if let Some(command) = string_or_null(entry, "/explore_command") {
+                command_line(command, "explore --clients ");
+                assert!(command.ends_with(&format!(" --mutant {name}")), "{name}: {command}");
+            }
+            assert_eq!(string_or_null(entry, "/explore_command").is_some(), explored, "{name}");
             let script = string(entry, "/script");
             assert_eq!(script, format!("{out}/{name}.scn"), "{name}: the script is in --out");
             assert!(directory.join(script).is_file(), "{name}: {script} was written");
@@ -671,7 +677,10 @@ fn check_mutants(run: &Run, seeds: u64, directory: &Path, out: &str) {
             for absent in ["/requirements", "/seed", "/seeds_needed", "/steps_before", "/shrunk_steps"] {
                 null(entry, absent);
             }
-            for absent in ["/explored_steps", "/explored_bound", "/script", "/replay", "/render"] {
+            for absent in ["/explored_steps", "/explored_bound", "/explored_invariant", "/explore_command", "/script"] {
+                null(entry, absent);
+            }
+            for absent in ["/replay", "/render"] {
                 null(entry, absent);
             }
         }
