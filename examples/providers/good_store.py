@@ -59,8 +59,15 @@ def _line(obj):
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def with_id(line, msg):
+    """An answer line with the id of the message it answers (`"id":N` before its closing brace): the harness
+    tells a second answer to an earlier message from the answer it waits for by this id."""
+    return b"%s,\"id\":%d}\n" % (line[:-2], msg["id"])
+
+
 # Answers that never change are encoded once, at load time.
 READY = _line({"type": "ready"})
+END = _line({"type": "end"})
 RET_S_OK_0 = _line({"type": "return", "hresult": "S_OK", "flags": 0})
 RET_S_OK_COMPLETE = _line({"type": "return", "hresult": "S_OK", "flags": LOGOFF_COMPLETE})
 RET_INVALID_PARAMETER = _line({"type": "return", "hresult": "MAPI_E_INVALID_PARAMETER", "flags": 0})
@@ -92,6 +99,7 @@ class StoreProvider:
         self.handlers = {
             "hello": self.on_hello,
             "start": self.on_start,
+            "end": self.on_end,
             "call": self.on_call,
             "transports_returned": self.on_transports_returned,
         }
@@ -198,11 +206,15 @@ class StoreProvider:
     def on_hello(self, msg):
         if msg.get("role", "store") != "store":
             raise ProtocolError("this program plays the store role only, not %r" % msg.get("role"))
-        return _line({"type": "hello", "version": 1, "name": self.NAME})
+        return _line({"type": "hello", "version": 2, "name": self.NAME})
 
     def on_start(self, msg):
         self.new_run(msg.get("profile") or {}, msg.get("setup") or {})
         return READY
+
+    def on_end(self, msg):
+        """`end`: the run is over (nothing to do: the next `start` begins a new one)."""
+        return END
 
     def on_call(self, msg):
         call = self.calls.get(msg["call"])
@@ -269,7 +281,7 @@ def main(provider_class=StoreProvider):
         except (ProtocolError, KeyError, TypeError) as error:
             log("cannot answer %r: %s" % (raw[:200], error))
             return 2
-        write(answer)
+        write(with_id(answer, msg))
         flush()
     return 0
 

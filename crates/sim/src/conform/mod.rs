@@ -4,6 +4,7 @@
 //! what crosses its interface. Failures are kept as scripts of their steps and shrunk against the same provider.
 
 mod program;
+mod tree;
 
 pub use program::{words, Program, LINE_BYTES_MAX, ROLES, VERSION};
 
