@@ -14,8 +14,8 @@ Run it under the harness, from the root of the repository:
     cargo run -q --release -p sim --bin logoff-sim -- conform --role spooler \
         --cmd 'python3 examples/providers/good_spooler.py'
 
-It answers every message except `bye` with exactly one line on standard output, flushed
-at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
+It answers every message except `bye` with exactly one line on standard output, carrying
+the message's "id" (protocol version 2), flushed at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
 standard error, on a message it cannot answer within the protocol). Logs go to standard
 error. Python 3, standard library only.
 """

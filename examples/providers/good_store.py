@@ -16,7 +16,7 @@ Run it under the harness, from the root of the repository:
 
 or by hand, one JSON object per line on standard input (see docs/CONFORM.md,
 "An example session"). It answers every message except `bye` with exactly one line on
-standard output, flushed at once, and exits with status 0 on `bye` or at the end of its
+standard output, carrying the message's "id" (protocol version 2), flushed at once, and exits with status 0 on `bye` or at the end of its
 input. Logs go to standard error. Python 3, standard library only.
 """
 
@@ -186,8 +186,8 @@ class StoreProvider:
         mode = flags & MODE_BITS                    # A7 mask: output bits ignored
         if mode not in MODE_NAMES:
             return RET_INVALID_PARAMETER            # no mode, or more than one
-        # A call of its own is in progress (another client's): MAPI_E_BUSY
-        # (SPEC.md open question 7, CONFORM.md "call" and R3).
+        # A call of its own is in progress (another client's): MAPI_E_BUSY, the
+        # model's decision 7 (MODEL.md; CONFORM.md "call").
         if self.in_progress is not None:
             return RET_BUSY
         self.saved_mode = mode                      # R2: the last valid mode wins

@@ -1613,6 +1613,8 @@ fn conform_command(request: &ConformRequest) -> u8 {
             // Shown, not checked again nor shrunk: the program is gone.
             continue;
         }
+        // Run again in a fresh process, so that what an earlier run left in the program does not count.
+        let _ = program.handshake();
         if !sim::conform::deterministic(&mut program.played(), run) && !interrupted() {
             err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
         }

@@ -556,3 +556,25 @@ fn the_end_of_standard_error_shown_is_the_last_20_lines() {
     let expected: Vec<String> = (11_981..=12_000).map(|n| format!("log line {n}")).collect();
     assert_eq!(shown, expected, "{stderr}");
 }
+
+/// Shows item 19 of issue 14: `conform --help` names the three roles, and `--no-seeds` runs the scripts only
+/// (refused without `--scripts`, which would run nothing).
+#[test]
+fn help_names_the_roles_and_no_seeds_runs_the_scripts_only() {
+    let help = text(&logoff_sim(&["conform", "--help"]).stdout);
+    for role in ["store provider", "MAPI spooler", "transport provider", "--no-seeds"] {
+        assert!(help.contains(role), "`{role}` missing from:\n{help}");
+    }
+    let directory = scratch("no-seeds");
+    let failures = directory.display().to_string();
+    let cmd = "python3 examples/providers/good_store.py";
+    if python().is_some() {
+        let output =
+            conform("store", cmd, &failures, &["--no-seeds", "--scripts", "tests/scenarios/r04-last-reference.scn"]);
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
+        assert_eq!(stdout.trim(), "scripts: 1 of 1 passed", "no seed runs");
+    }
+    let output = conform("store", cmd, &failures, &["--no-seeds"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}

@@ -4,9 +4,11 @@
 //! children instead of init's; killing then walks /proc for every descendant of the program and every orphan the
 //! tool has adopted, kills them, and reaps them. Elsewhere the program's process group is killed.
 
+#[cfg(target_os = "linux")]
 use std::time::{Duration, Instant};
 
 /// How long a kill may take at most, so that the tool never hangs on a process that will not die.
+#[cfg(target_os = "linux")]
 const KILL_BOUND: Duration = Duration::from_secs(2);
 
 /// Makes this process the reaper of its descendants' orphans (once; Linux only). Called before a program starts.
@@ -105,5 +107,5 @@ pub fn kill(root: u32, alive: bool, others: &[u32]) {
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (alive, others, Instant::now());
+    let _ = others;
 }
