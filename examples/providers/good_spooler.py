@@ -14,8 +14,8 @@ Run it under the harness, from the root of the repository:
     cargo run -q --release -p sim --bin logoff-sim -- conform --role spooler \
         --cmd 'python3 examples/providers/good_spooler.py'
 
-It answers every message except `bye` with exactly one line on standard output, flushed
-at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
+It answers every message except `bye` with exactly one line on standard output, carrying
+the message's "id" (protocol version 2), flushed at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
 standard error, on a message it cannot answer within the protocol). Logs go to standard
 error. Python 3, standard library only.
 """
@@ -54,8 +54,15 @@ def _line(obj):
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def with_id(line, msg):
+    """An answer line with the id of the message it answers (`"id":N` before its closing brace): the harness
+    tells a second answer to an earlier message from the answer it waits for by this id."""
+    return b"%s,\"id\":%d}\n" % (line[:-2], msg["id"])
+
+
 # Answers that never change are encoded once, at load time.
 READY = _line({"type": "ready"})
+END = _line({"type": "end"})
 KEEP_WAITING = _line({"type": "may_return", "flags": None})
 # R7: another process has the store open: COMPLETE and nothing else, nothing changes.
 PLAN_OTHER_PROCESS = _line({
@@ -113,6 +120,7 @@ class Spooler:
         self.handlers = {
             "hello": self.on_hello,
             "start": self.on_start,
+            "end": self.on_end,
             "store_logoff_transports": self.on_store_logoff_transports,
             "may_return": self.on_may_return,
             "transport_logoff": self.on_transport_logoff,
@@ -208,11 +216,15 @@ class Spooler:
     def on_hello(self, msg):
         if msg.get("role", "spooler") != "spooler":
             raise ProtocolError("this program plays the spooler role only, not %r" % msg.get("role"))
-        return _line({"type": "hello", "version": 1, "name": self.NAME})
+        return _line({"type": "hello", "version": 2, "name": self.NAME})
 
     def on_start(self, msg):
         self.new_run(msg.get("profile") or {})
         return READY
+
+    def on_end(self, msg):
+        """`end`: the run is over (nothing to do: the next `start` begins a new one)."""
+        return END
 
 
 def log(text):
@@ -248,7 +260,7 @@ def main(role_class=Spooler):
         except (ProtocolError, KeyError, TypeError) as error:
             log("cannot answer %r: %s" % (raw[:200], error))
             return 2
-        write(answer)
+        write(with_id(answer, msg))
         flush()
     return 0
 

@@ -16,7 +16,7 @@ Run it under the harness, from the root of the repository:
 
 or by hand, one JSON object per line on standard input (see docs/CONFORM.md,
 "An example session"). It answers every message except `bye` with exactly one line on
-standard output, flushed at once, and exits with status 0 on `bye` or at the end of its
+standard output, carrying the message's "id" (protocol version 2), flushed at once, and exits with status 0 on `bye` or at the end of its
 input. Logs go to standard error. Python 3, standard library only.
 """
 
@@ -59,8 +59,15 @@ def _line(obj):
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def with_id(line, msg):
+    """An answer line with the id of the message it answers (`"id":N` before its closing brace): the harness
+    tells a second answer to an earlier message from the answer it waits for by this id."""
+    return b"%s,\"id\":%d}\n" % (line[:-2], msg["id"])
+
+
 # Answers that never change are encoded once, at load time.
 READY = _line({"type": "ready"})
+END = _line({"type": "end"})
 RET_S_OK_0 = _line({"type": "return", "hresult": "S_OK", "flags": 0})
 RET_S_OK_COMPLETE = _line({"type": "return", "hresult": "S_OK", "flags": LOGOFF_COMPLETE})
 RET_INVALID_PARAMETER = _line({"type": "return", "hresult": "MAPI_E_INVALID_PARAMETER", "flags": 0})
@@ -92,6 +99,7 @@ class StoreProvider:
         self.handlers = {
             "hello": self.on_hello,
             "start": self.on_start,
+            "end": self.on_end,
             "call": self.on_call,
             "transports_returned": self.on_transports_returned,
         }
@@ -178,8 +186,8 @@ class StoreProvider:
         mode = flags & MODE_BITS                    # A7 mask: output bits ignored
         if mode not in MODE_NAMES:
             return RET_INVALID_PARAMETER            # no mode, or more than one
-        # A call of its own is in progress (another client's): MAPI_E_BUSY
-        # (SPEC.md open question 7, CONFORM.md "call" and R3).
+        # A call of its own is in progress (another client's): MAPI_E_BUSY, the
+        # model's decision 7 (MODEL.md; CONFORM.md "call").
         if self.in_progress is not None:
             return RET_BUSY
         self.saved_mode = mode                      # R2: the last valid mode wins
@@ -198,11 +206,15 @@ class StoreProvider:
     def on_hello(self, msg):
         if msg.get("role", "store") != "store":
             raise ProtocolError("this program plays the store role only, not %r" % msg.get("role"))
-        return _line({"type": "hello", "version": 1, "name": self.NAME})
+        return _line({"type": "hello", "version": 2, "name": self.NAME})
 
     def on_start(self, msg):
         self.new_run(msg.get("profile") or {}, msg.get("setup") or {})
         return READY
+
+    def on_end(self, msg):
+        """`end`: the run is over (nothing to do: the next `start` begins a new one)."""
+        return END
 
     def on_call(self, msg):
         call = self.calls.get(msg["call"])
@@ -269,7 +281,7 @@ def main(provider_class=StoreProvider):
         except (ProtocolError, KeyError, TypeError) as error:
             log("cannot answer %r: %s" % (raw[:200], error))
             return 2
-        write(answer)
+        write(with_id(answer, msg))
         flush()
     return 0
 

@@ -15,8 +15,8 @@ Run it under the harness, from the root of the repository:
     cargo run -q --release -p sim --bin logoff-sim -- conform --role transport \
         --cmd 'python3 examples/providers/good_transport.py'
 
-It answers every message except `bye` with exactly one line on standard output, flushed
-at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
+It answers every message except `bye` with exactly one line on standard output, carrying
+the message's "id" (protocol version 2), flushed at once, and exits with status 0 on `bye` or at the end of its input (2, with a line on
 standard error, on a message it cannot answer within the protocol). Logs go to standard
 error. Python 3, standard library only.
 """
@@ -30,8 +30,15 @@ def _line(obj):
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def with_id(line, msg):
+    """An answer line with the id of the message it answers (`"id":N` before its closing brace): the harness
+    tells a second answer to an earlier message from the answer it waits for by this id."""
+    return b"%s,\"id\":%d}\n" % (line[:-2], msg["id"])
+
+
 # Answers that never change are encoded once, at load time.
 READY = _line({"type": "ready"})
+END = _line({"type": "end"})
 CALLS_OK = _line({"type": "calls", "calls": ["make_invalid", "release_support"]})  # R17
 CALLS_NONE = _line({"type": "calls", "calls": []})                                 # R18
 
@@ -52,6 +59,7 @@ class Transport:
         self.handlers = {
             "hello": self.on_hello,
             "start": self.on_start,
+            "end": self.on_end,
             "logoff": self.on_logoff,
             "logoff_returned": self.on_logoff_returned,
         }
@@ -94,10 +102,14 @@ class Transport:
     def on_hello(self, msg):
         if msg.get("role", "transport") != "transport":
             raise ProtocolError("this program plays the transport role only, not %r" % msg.get("role"))
-        return _line({"type": "hello", "version": 1, "name": self.NAME})
+        return _line({"type": "hello", "version": 2, "name": self.NAME})
 
     def on_start(self, msg):
         return READY
+
+    def on_end(self, msg):
+        """`end`: the run is over (nothing to do: the next `start` begins a new one)."""
+        return END
 
 
 def log(text):
@@ -133,7 +145,7 @@ def main(role_class=Transport):
         except (ProtocolError, KeyError, TypeError) as error:
             log("cannot answer %r: %s" % (raw[:200], error))
             return 2
-        write(answer)
+        write(with_id(answer, msg))
         flush()
     return 0
 

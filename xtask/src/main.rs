@@ -49,7 +49,8 @@ fn ci() -> ExitCode {
 }
 
 /// The benchmark: a one-job sweep (steps per second per core, every invariant on), then the 1,000,000-seed sweep
-/// with two jobs (wall time, peak resident memory), then the peers side by side (crates/bench: our explorer
+/// with two jobs (wall time, peak resident memory), then the conformance harness with the good Python store over
+/// 100,000 seeds (steps and messages a second), then the peers side by side (crates/bench: our explorer
 /// against stateright, our simulator against proptest-state-machine, one thread each). It prints the figures; it
 /// asserts nothing.
 fn bench() -> ExitCode {
@@ -89,6 +90,25 @@ fn bench() -> ExitCode {
                 output.status,
                 String::from_utf8_lossy(&output.stderr)
             );
+            return ExitCode::FAILURE;
+        }
+    }
+    // The conformance harness against the good Python store over 100,000 seeds (one pipe round trip a message):
+    // its rates, and that it passes. `cargo test` runs 10,000 of them.
+    let conform = ["conform", "--role", "store", "--cmd", "python3 examples/providers/good_store.py"];
+    let conform = [&conform[..], &["--scripts", "tests/scenarios", "--seeds", "0..100000", "--quiet"]].concat();
+    eprintln!("$ logoff-sim {}", conform.join(" "));
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match Command::new(&binary).current_dir(&workspace).args(&conform).output() {
+        Ok(output) if output.status.success() => {
+            String::from_utf8_lossy(&output.stdout).lines().for_each(|line| println!("  {line}"));
+        }
+        Ok(output) => {
+            eprintln!("xtask bench: conform failed ({}):\n{}", output.status, String::from_utf8_lossy(&output.stderr));
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("xtask bench: cannot run {}: {e}", binary.display());
             return ExitCode::FAILURE;
         }
     }

@@ -374,8 +374,8 @@ enum Command {
         /// through, never replaced, and the input file is never overwritten.
         #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = parse_output_path)]
         out: Option<PathBuf>,
-        /// Draw the run with this program as the store provider (`logoff-sim conform`'s --cmd): how a failure it
-        /// was found to have looks.
+        /// Draw the run with this program in --role (`logoff-sim conform`'s --cmd): how a failure it was found to
+        /// have looks. SIGINT or SIGTERM ends it at once (exit 130), the program killed.
         #[arg(long, value_name = "PROGRAM ARGS", conflicts_with = "mutant")]
         cmd: Option<String>,
         /// With --cmd: the role the program plays.
@@ -385,11 +385,14 @@ enum Command {
         #[arg(long, requires = "cmd", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
         timeout_ms: u64,
     },
-    /// Put a store provider written by you under test: run PROGRAM as a child process in the role of the store
-    /// provider (JSON lines on its standard input and output, docs/CONFORM.md), in scenario scripts and seeded runs,
-    /// every invariant checked; write each failure as a seed file and shrink it against the same program.
-    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- conform --role store --cmd 'python3 examples/providers/good_store.py' --scripts tests/scenarios --seeds 0..10000", "Exit codes: 0 every script and seed passed (or the replayed file ended as it says); 1 a \
-                            failure (written, shrunk, printed); 2 bad input, or a program that cannot be started."))]
+    /// Put a store provider, a MAPI spooler or a transport provider written by you under test: run PROGRAM as a
+    /// child process in that role (--role store, spooler or transport; JSON lines on its standard input and output,
+    /// docs/CONFORM.md), one process for many runs, in scenario scripts and seeded runs, every invariant checked;
+    /// write each failure as a seed file and shrink it against the same program. SIGINT or SIGTERM stops it at once
+    /// with a partial summary (exit 130); the program and everything it started are killed on every way out.
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- conform --role store --cmd 'python3 examples/providers/good_store.py' --scripts tests/scenarios --seeds 0..10000", "Exit codes: 0 every script and seed passed (or the replayed file passed); 1 a failure \
+                            (written, shrunk, printed), or a replayed file that still fails; 2 bad input, or a program \
+                            that cannot be started or does not answer hello; 130 interrupted."))]
     Conform {
         /// The role the program plays: the store provider, the MAPI spooler, or every transport provider.
         #[arg(long, value_parser = PossibleValuesParser::new(sim::conform::ROLES))]
@@ -397,9 +400,13 @@ enum Command {
         /// The program and its arguments, one string split as a shell splits words ('python3 store.py').
         #[arg(long, value_name = "PROGRAM ARGS")]
         cmd: String,
-        /// `A..B`: the seeds to run (each drawing its setup, workload, faults and, without --profile, profile).
+        /// `A..B`: the seeds to run after the scripts (each drawing its setup, workload, faults and, without
+        /// --profile, profile).
         #[arg(long, value_parser = parse_seeds, default_value = "0..10000")]
         seeds: std::ops::Range<u64>,
+        /// Run no seeds: only the scripts of --scripts.
+        #[arg(long, conflicts_with = "seeds", requires = "scripts")]
+        no_seeds: bool,
         /// The knobs to fix, `knob=value` pairs (or `default`, all nine): each seed draws the others, and only the
         /// scripts written for these values run. For a provider that implements one reading of the pages.
         #[arg(long, value_name = "KNOB=VALUE,...", value_parser = sim::conform::FixedKnobs::parse)]
@@ -407,8 +414,9 @@ enum Command {
         /// Scenario scripts to run first: `.scn` files, or directories whose `.scn` files are run in name order.
         #[arg(long, value_name = "PATH")]
         scripts: Vec<PathBuf>,
-        /// Instead of sweeping, replay one file against the program: a seed file it failed (`expect` says how it
-        /// should end) or a script (shrunk or not).
+        /// Instead of sweeping, replay one file against the program: a seed file or a shrunk script it wrote
+        /// (either fails, exit 1, while the program still does what was found, and passes once it is fixed), or
+        /// any scenario script.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["scripts"])]
         replay: Option<PathBuf>,
         /// How long the program may take to answer one message (milliseconds).
@@ -634,11 +642,23 @@ fn main() -> ExitCode {
         Command::Mutants { seeds, out, format, quiet } => mutants_command(seeds, &out, format, quiet),
         Command::List { what } => list(what),
         Command::CheckTrace { log, list } => check_trace_command(&log, list),
-        Command::Conform { role, cmd, seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } => {
+        Command::Conform {
+            role,
+            cmd,
+            seeds,
+            no_seeds,
+            profile,
+            scripts,
+            replay,
+            timeout_ms,
+            failures,
+            show,
+            quiet,
+        } => {
             let request = ConformRequest {
                 role,
                 cmd,
-                seeds,
+                seeds: if no_seeds { seeds.start..seeds.start } else { seeds },
                 fixed: profile.unwrap_or_default(),
                 scripts,
                 timeout: std::time::Duration::from_millis(timeout_ms),
@@ -1445,7 +1465,12 @@ fn render_command(
                 _ => "every transport",
             };
             let title = format!("{title} with `{cmd}` as {played}");
-            sim::render::render_with(&script, &title, picture, &mut program.played().provider())
+            let picture = sim::render::render_with(&script, &title, picture, &mut program.played().provider());
+            if sim::interrupt::requested() {
+                err!("interrupted: nothing drawn");
+                return sim::interrupt::EXIT_INTERRUPTED;
+            }
+            picture
         }
     };
     match out {
@@ -1514,7 +1539,16 @@ struct ConformRequest {
 impl ConformRequest {
     /// The command line that reruns part of this request, for messages.
     fn command(&self) -> String {
-        format!("{COMMAND} conform --role {} --cmd {}", self.role, shell_quoted(&self.cmd))
+        let timeout = match self.timeout.as_millis() {
+            1000 => String::new(),
+            ms => format!(" --timeout-ms {ms}"),
+        };
+        format!("{COMMAND} conform --role {} --cmd {}{timeout}", self.role, shell_quoted(&self.cmd))
+    }
+
+    /// The command that replays a file `conform` wrote against the program.
+    fn replay(&self, path: &Path) -> String {
+        format!("{} --replay {}", self.command(), path.display())
     }
 
     /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
@@ -1525,12 +1559,23 @@ impl ConformRequest {
 
 /// The program of `--cmd` in `role`, started and greeted: one that cannot start or does not answer `hello` is bad
 /// input (exit 2, the reason on standard error).
+/// SIGINT or SIGTERM ends every wait for the program at once (the command then ends with exit 130, the program
+/// and everything it started killed).
 fn start_program(cmd: &str, timeout: std::time::Duration, role: &str) -> Result<sim::conform::Program, u8> {
     let mut program = sim::conform::Program::new(cmd, timeout, role).map_err(|e| {
         err!("error: --cmd: {e}");
         2u8
     })?;
+    // The first signal ends every wait for the program (the command stops with what it has); a second one ends
+    // the process at once, after killing the program and everything it started.
+    sim::interrupt::graceful();
+    sim::interrupt::on_exit(sim::conform::kill_every_program);
+    program.stop_when(sim::interrupt::flag());
     program.handshake().map_err(|e| {
+        if sim::interrupt::requested() {
+            err!("interrupted: {e}");
+            return sim::interrupt::EXIT_INTERRUPTED;
+        }
         err!("error: --cmd {}: {e}", shell_quoted(cmd));
         2u8
     })?;
@@ -1557,14 +1602,10 @@ fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// `logoff-sim conform`: scripts, then seeds, against the program; failures written, shrunk and printed.
+/// `logoff-sim conform`: scripts, then seeds, against the program; failures written, shrunk and printed. It stops
+/// at the first answer that did not come in time (the program is broken: every further run would pay the time
+/// limit again), and at SIGINT or SIGTERM (exit 130, with a summary of what ran).
 fn conform_command(request: &ConformRequest) -> u8 {
-    let mut program = match request.program() {
-        Ok(program) => program,
-        Err(code) => return code,
-    };
-    let started = Instant::now();
-    let mut code = 0;
     let files = match script_files(&request.scripts) {
         Ok(files) => files,
         Err(e) => {
@@ -1572,8 +1613,17 @@ fn conform_command(request: &ConformRequest) -> u8 {
             return 2;
         }
     };
-    let (mut scripts_passed, mut scripts_skipped) = (0, 0);
-    for path in &files {
+    let mut program = match request.program() {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let interrupted = || sim::interrupt::requested();
+    let started = Instant::now();
+    let mut code = 0;
+    // Why the sweep stopped before its end, if it did.
+    let mut halted: Option<String> = None;
+    let (mut scripts_passed, mut scripts_run, mut scripts_skipped) = (0, 0, 0);
+    for (index, path) in files.iter().enumerate() {
         let (script, _) = match read_run(path, None) {
             Ok(read) => read,
             Err(failed) => return failed,
@@ -1582,7 +1632,13 @@ fn conform_command(request: &ConformRequest) -> u8 {
             scripts_skipped += 1;
             continue;
         }
-        match sim::conform::run_script(&mut program.played(), &script) {
+        let result = sim::conform::run_script(&mut program.played(), &script);
+        if interrupted() {
+            halted = Some(format!("interrupted: scripts not run: {}", files.len() - index));
+            break;
+        }
+        scripts_run += 1;
+        match result {
             Ok(_) => scripts_passed += 1,
             Err(error) => {
                 err!("FAIL {error}");
@@ -1590,21 +1646,35 @@ fn conform_command(request: &ConformRequest) -> u8 {
                 code = 1;
             }
         }
+        if program.timed_out() {
+            let left = files.len() - index - 1;
+            halted = Some(format!(
+                "stopped at {}: the program did not answer in time; {} and the seeds not run",
+                path.display(),
+                plural(left as u64, "script", "scripts")
+            ));
+            break;
+        }
     }
     if !files.is_empty() {
         let skipped = match scripts_skipped {
             0 => String::new(),
             n => format!(" ({} written for other values of the fixed knobs skipped)", plural(n, "script", "scripts")),
         };
-        out!("scripts: {} of {} passed{skipped}", scripts_passed, files.len() - scripts_skipped as usize);
+        out!("scripts: {scripts_passed} of {scripts_run} passed{skipped}");
     }
     let seeds = request.seeds.clone();
     let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
     let mut runs = 0u64;
     let mut steps = 0u64;
     let mut failing = Vec::new();
-    for seed in seeds.clone() {
+    for seed in seeds.clone().take_while(|_| halted.is_none()) {
         let run = sim::conform::run_seed(&mut program.played(), seed, &request.fixed);
+        if interrupted() {
+            // The run the signal cut short is not counted.
+            halted = Some(format!("interrupted: seeds {seed}..{} not run", seeds.end));
+            break;
+        }
         runs += 1;
         steps += run.trace.steps.len() as u64;
         bar.inc(1);
@@ -1612,38 +1682,51 @@ fn conform_command(request: &ConformRequest) -> u8 {
             // Written before anything is reported, so that nothing found is lost.
             let path =
                 request.failures.join(format!("conform-seed-{seed}-profile-{}.seed", run.config.profile.index()));
-            let expect = match verdict {
-                sim::conform::Verdict::Violation { violation, .. } => Expected::Violation(violation.invariant),
-                sim::conform::Verdict::Harness { .. } => Expected::Clean,
-            };
             let why = format!("found by {} --seeds {seed}..{}: {verdict}", request.command(), seed + 1);
             let why: String = why.replace(['\n', '\r'], " ").trim().to_string();
-            let seed_file = SeedFile { seed, expect, why, script: run.script(&path.display().to_string()) };
+            let seed_file =
+                SeedFile { seed, expect: Expected::Clean, why, script: run.script(&path.display().to_string()) };
             // As a sweep does, the files of the smallest 1,000 failing seeds are kept (they come in seed order).
-            let written =
-                if failing.len() < 1000 { seed_file.save(&path) } else { Err("not written: past 1,000".into()) };
+            let written = if failing.len() < 1000 {
+                save_conform_seed(&seed_file, &path, &request.replay(&path))
+            } else {
+                Err("not written: past 1,000".into())
+            };
             failing.push((run, path, written));
+        }
+        if program.timed_out() {
+            halted = Some(format!(
+                "stopped at seed {seed}: the program did not answer in time; {} not run",
+                plural(seeds.end - seed - 1, "seed", "seeds")
+            ));
+            break;
         }
     }
     bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    out!(
-        "seeds {}..{}: {} runs, {} steps, {} failing; {} messages to the program; {:.0} steps/s, {:.0} messages/s",
-        seeds.start,
-        seeds.end,
-        runs,
-        steps,
-        failing.len(),
-        program.exchanges,
-        steps as f64 / seconds,
-        program.exchanges as f64 / seconds
-    );
+    if !seeds.is_empty() {
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
+        out!(
+            "seeds {}..{}: {} runs, {} steps, {} failing; {} messages to the program; {:.0} steps/s, {:.0} messages/s",
+            seeds.start,
+            seeds.end,
+            runs,
+            steps,
+            failing.len(),
+            program.exchanges,
+            steps as f64 / seconds,
+            program.exchanges as f64 / seconds
+        );
+    }
+    if let Some(why) = &halted {
+        err!("{why}");
+        code = 1;
+    }
     for (run, path, written) in failing.iter().take(request.show) {
         let verdict = run.verdict.as_ref().expect("a failing run has a verdict");
         err!("FAIL seed {} profile '{}': {verdict}", run.config.seed, run.config.profile);
         match written {
             Ok(()) => {
-                err!("  seed file: {} (replay: {} --replay {})", path.display(), request.command(), path.display());
+                err!("  seed file: {} (replay: {})", path.display(), request.replay(path));
                 let page = path.with_extension("html");
                 let timeout = match request.timeout.as_millis() {
                     1000 => String::new(),
@@ -1658,22 +1741,29 @@ fn conform_command(request: &ConformRequest) -> u8 {
             }
             Err(e) => err!("  error: {e}"),
         }
-        if !sim::conform::deterministic(&mut program.played(), run) {
+        if interrupted() {
+            // Shown, not checked again nor shrunk: the program is gone.
+            continue;
+        }
+        // Run again in a fresh process, so that what an earlier run left in the program does not count.
+        let _ = program.handshake();
+        if !sim::conform::deterministic(&mut program.played(), run) && !interrupted() {
             err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
         }
         let shrunk_path = path.with_extension("shrunk.scn");
-        if let Some(shrunk) = sim::conform::shrink(&mut program.played(), run, &shrunk_path.display().to_string()) {
+        let shrunk = sim::conform::shrink(&mut program.played(), run, &shrunk_path.display().to_string());
+        if let Some(shrunk) = shrunk.filter(|_| !interrupted()) {
+            let replay = request.replay(&shrunk_path);
             let text = format!(
                 "# Shrunk by `logoff-sim conform` against `{}` from seed {}.\n# breaks: {verdict}\n\
-                 # replay: {} --replay {}\n{shrunk}",
-                request.cmd,
-                run.config.seed,
-                request.command(),
-                shrunk_path.display()
+                 # It fails (exit 1) while the program does this, and passes once that is fixed; replay: {replay}\n\
+                 {shrunk}",
+                request.cmd, run.config.seed,
             );
             match sim::output::write_file(&shrunk_path, &text) {
                 Ok(()) => {
-                    err!("  shrunk to {}: {}", plural(shrunk.steps() as u64, "step", "steps"), shrunk_path.display());
+                    let steps = plural(shrunk.steps() as u64, "step", "steps");
+                    err!("  shrunk to {steps}: {} (replay: {replay})", shrunk_path.display());
                     for line in shrunk.to_string().lines() {
                         err!("    {line}");
                     }
@@ -1685,7 +1775,33 @@ fn conform_command(request: &ConformRequest) -> u8 {
     if !failing.is_empty() {
         code = 1;
     }
+    if interrupted() {
+        return sim::interrupt::EXIT_INTERRUPTED;
+    }
+    if let Err(why) = program.close() {
+        err!("FAIL {why}");
+        code = 1;
+    }
     code
+}
+
+/// Writes a seed file that `conform` found: `expect clean` (the run the program should have made, so that
+/// replaying it fails while the program still fails it), what was found in `why`, and a header naming the command
+/// that replays it against the program.
+fn save_conform_seed(seed_file: &SeedFile, path: &Path, replay: &str) -> Result<(), String> {
+    let name = path.display().to_string();
+    SeedFile::check_why(&seed_file.why).map_err(|e| format!("cannot save {name}: {e}"))?;
+    let text = seed_file.to_string();
+    let body = text.split_once('\n').map_or("", |(_, body)| body);
+    let text = format!(
+        "# logoff-sim conform seed file: it fails (exit 1) while the program does what `why` says, and passes once \
+         that is fixed; replay with `{replay}`\n{body}"
+    );
+    SeedFile::parse(text.as_bytes(), &name).map_err(|e| format!("cannot save {name}: it would not read back: {e}"))?;
+    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+    }
+    sim::output::write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
 }
 
 /// `logoff-sim conform --replay FILE`: one seed file or script against the program.
@@ -1695,36 +1811,43 @@ fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
         Err(code) => return code,
     };
     let name = input_name(path);
-    if path.extension().is_some_and(|e| e == "seed") {
+    let result = if path.extension().is_some_and(|e| e == "seed") {
         let seed_file = match read_seed_file(path) {
             Ok(seed_file) => seed_file,
             Err(code) => return code,
         };
         let mut played = program.played();
         let mut provider = played.provider();
-        return match seed_file.replay_with(&mut provider) {
-            Ok(what) => {
-                out!("{name}: ok: {what}");
-                0
-            }
-            Err(what) => {
-                err!("{name}: FAILED: {what}");
-                1
-            }
+        seed_file.replay_with(&mut provider).map(|what| format!("{name}: ok: {what}")).map_err(|what| {
+            err!("{name}: FAILED: {what}");
+            1
+        })
+    } else {
+        let (script, _) = match read_run(path, None) {
+            Ok(read) => read,
+            Err(code) => return code,
         };
-    }
-    let (script, _) = match read_run(path, None) {
-        Ok(read) => read,
-        Err(code) => return code,
+        sim::conform::run_script(&mut program.played(), &script)
+            .map(|outcome| format!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps")))
+            .map_err(|error| {
+                err!("{error}");
+                error.exit_code()
+            })
     };
-    match sim::conform::run_script(&mut program.played(), &script) {
-        Ok(outcome) => {
-            out!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps"));
-            0
+    if sim::interrupt::requested() {
+        err!("interrupted");
+        return sim::interrupt::EXIT_INTERRUPTED;
+    }
+    let closed = program.close();
+    match (result, closed) {
+        (Err(code), _) => code,
+        (Ok(_), Err(why)) => {
+            err!("{name}: FAILED: {why}");
+            1
         }
-        Err(error) => {
-            err!("{error}");
-            error.exit_code()
+        (Ok(what), Ok(())) => {
+            out!("{what}");
+            0
         }
     }
 }

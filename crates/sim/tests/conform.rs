@@ -107,33 +107,22 @@ fn a_store_that_ignores_complete_is_caught() {
     assert!(!report.failures.is_empty(), "a store that keeps an invalid object valid is caught");
 }
 
-/// The Python 3 on PATH, or why the Python tests are skipped. `.ci/run` makes sure there is one.
-fn python() -> Option<&'static str> {
-    let found = Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
-    if !found {
-        let why = "python3 is not installed (the examples need Python 3, standard library only)";
-        assert!(std::env::var_os("LOGOFF_SIM_REQUIRE_PYTHON").is_none(), "{why}");
-        eprintln!("SKIPPED: {why}");
-        return None;
-    }
-    Some("python3")
-}
-
-/// Shows item 4 of the issue: the good Python store passes every scenario script and 100,000 seeds through
+/// Shows item 4 of the issue: the good Python store passes every scenario script and 10,000 seeds (100,000 in
+/// `cargo xtask bench`) through
 /// `logoff-sim conform`, and the buggy one is caught, shrunk to at most 12 steps, and its seed file replays
 /// against it as the violation it found.
 #[test]
 fn the_python_examples_pass_and_are_caught() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else { return };
     let directory = scratch("python");
     let failures = directory.display().to_string();
     let good = format!("{python} examples/providers/good_store.py");
     let started = std::time::Instant::now();
-    let output = conform("store", &good, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..100000"]);
+    let output = conform("store", &good, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..10000"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
     assert!(stdout.contains("scripts: 79 of 79 passed"), "{stdout}");
-    assert!(stdout.contains("seeds 0..100000: 100000 runs,") && stdout.contains(" 0 failing;"), "{stdout}");
+    assert!(stdout.contains("seeds 0..10000: 10000 runs,") && stdout.contains(" 0 failing;"), "{stdout}");
     eprintln!("good_store.py: {} in {:.1} s", stdout.trim(), started.elapsed().as_secs_f64());
 
     let buggy = format!("{python} examples/providers/buggy_store.py");
@@ -147,11 +136,25 @@ fn the_python_examples_pass_and_are_caught() {
         .find_map(|l| l.trim().strip_prefix("seed file: "))
         .and_then(|rest| rest.split(" (replay").next())
         .unwrap_or_else(|| panic!("{stderr}"));
-    let replayed = logoff_sim(&["conform", "--role", "store", "--cmd", &buggy, "--replay", seed_file]);
-    assert!(replayed.status.success(), "{}", text(&replayed.stderr));
-    assert!(text(&replayed.stdout).contains("violation of transports-call-site, as expected"));
-    let replayed = logoff_sim(&["conform", "--role", "store", "--cmd", &good, "--replay", seed_file]);
-    assert_eq!(replayed.status.code(), Some(1), "the good store does not break it");
+    // Item 17 of issue 14: the replay command printed for the seed file and for the shrunk script, and the one in
+    // each file's header, replays against the program: it fails (exit 1) while the bug is there, passes once fixed.
+    let printed: Vec<&str> = stderr.lines().filter_map(|l| l.split("(replay: ").nth(1)?.strip_suffix(')')).collect();
+    assert_eq!(printed.len(), 2, "a replay command for the seed file and one for the shrunk script: {stderr}");
+    for replay in printed {
+        let file = replay.rsplit(' ').next().unwrap();
+        let header = std::fs::read_to_string(common::workspace_dir("").join(file)).unwrap();
+        assert!(header.lines().take(3).any(|l| l.starts_with('#') && l.contains(replay)), "{file}:\n{header}");
+        assert!(!header.contains(&format!("{} replay FILE", sim::output::COMMAND)), "{file}:\n{header}");
+        let words = conform::words(replay).unwrap();
+        let prefix = conform::words(sim::output::COMMAND).unwrap();
+        assert_eq!(words[..prefix.len()], prefix[..], "{replay}");
+        let args: Vec<&str> = words[prefix.len()..].iter().map(String::as_str).collect();
+        let replayed = logoff_sim(&args);
+        assert_eq!(replayed.status.code(), Some(1), "{replay}: {}", text(&replayed.stdout));
+        let fixed: Vec<&str> = args.iter().map(|a| if *a == buggy { good.as_str() } else { a }).collect();
+        let replayed = logoff_sim(&fixed);
+        assert_eq!(replayed.status.code(), Some(0), "{fixed:?}: {}", text(&replayed.stderr));
+    }
     // The render command printed draws the program's run, the violating step in red.
     assert!(stderr.contains(&format!("  render: {} render --cmd '{buggy}' {seed_file} -o ", sim::output::COMMAND)));
     let page = directory.join("buggy.html").display().to_string();
@@ -166,7 +169,7 @@ fn the_python_examples_pass_and_are_caught() {
 /// answered, the second passes (its standard error is drained, whatever it holds).
 #[test]
 fn wrong_kinds_of_result_are_caught_and_stderr_is_drained() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else { return };
     let directory = scratch("kinds");
     let providers = common::workspace_dir("examples/providers").display().to_string();
     let wrapper = directory.join("wrong_kind.py");
@@ -197,7 +200,7 @@ fn wrong_kinds_of_result_are_caught_and_stderr_is_drained() {
 /// is sending as sent at logoff (lost mail, R16) is caught and shrunk to at most 12 steps.
 #[test]
 fn the_python_spooler_and_transports_pass_and_are_caught() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else { return };
     let directory = scratch("roles");
     let failures = directory.display().to_string();
     for (role, program) in [("spooler", "good_spooler.py"), ("transport", "good_transport.py")] {
@@ -215,11 +218,13 @@ fn the_python_spooler_and_transports_pass_and_are_caught() {
     assert!((1..=12).contains(&shrunk_steps(&stderr)), "{stderr}");
 }
 
-/// A program that answers `hello` and `ready`, then runs `then` (a shell fragment) for the first call.
+/// A program that answers `hello` (message 1) and `ready` (message 2), then runs `then` for the first call
+/// (message 3: an answer must carry `"id":3`).
 fn misbehaving(then: &str) -> String {
     format!(
-        "sh -c 'read l; echo \"{{\\\"type\\\":\\\"hello\\\",\\\"version\\\":1}}\"; read l; \
-         echo \"{{\\\"type\\\":\\\"ready\\\"}}\"; read l; {then}'"
+        "sh -c 'read l; echo \"{{\\\"type\\\":\\\"hello\\\",\\\"version\\\":{},\\\"id\\\":1}}\"; read l; \
+         echo \"{{\\\"type\\\":\\\"ready\\\",\\\"id\\\":2}}\"; read l; {then}'",
+        conform::VERSION
     )
 }
 
@@ -235,7 +240,7 @@ fn misbehaving_programs_get_a_clear_verdict() {
         // A second answer to one message: a line nobody asked for (or, if the harness has sent the next message
         // before the line reaches it, an answer that is not JSON).
         (
-            "echo \"{\\\"type\\\":\\\"return\\\",\\\"hresult\\\":\\\"S_OK\\\",\\\"flags\\\":0}\"; echo extra; sleep 1",
+            "echo \"{\\\"type\\\":\\\"return\\\",\\\"hresult\\\":\\\"S_OK\\\",\\\"flags\\\":0,\\\"id\\\":3}\"; echo extra; sleep 1",
             &["a line nobody asked for", "`extra` is not a JSON object"],
         ),
         // The program exits, leaving behind a process that holds its output open: an exit, at once.
@@ -243,10 +248,12 @@ fn misbehaving_programs_get_a_clear_verdict() {
         ("sleep 30", &["no answer to"]),
         ("echo not-json; sleep 1", &["`not-json` is not a JSON object"]),
         (
-            "echo \"{\\\"type\\\":\\\"return\\\",\\\"hresult\\\":\\\"S_MAYBE\\\",\\\"flags\\\":0}\"; sleep 1",
+            "echo \"{\\\"type\\\":\\\"return\\\",\\\"hresult\\\":\\\"S_MAYBE\\\",\\\"flags\\\":0,\\\"id\\\":3}\"; sleep 1",
             &["unknown HRESULT name"],
         ),
-        ("echo \"{\\\"type\\\":\\\"bogus\\\"}\"; sleep 1", &["expected an answer of \"type\""]),
+        ("echo \"{\\\"type\\\":\\\"bogus\\\",\\\"id\\\":3}\"; sleep 1", &["expected an answer of \"type\""]),
+        // An answer without the message's id.
+        ("echo \"{\\\"type\\\":\\\"return\\\",\\\"count\\\":1}\"; sleep 1", &["has no \"id\"; expected \"id\":3"]),
     ];
     for (then, expected) in cases {
         let command = misbehaving(then);
@@ -270,4 +277,293 @@ fn misbehaving_programs_get_a_clear_verdict() {
     let output = logoff_sim(&["conform", "--role", "store", "--cmd", "sh -c 'exit 0", "--seeds", "0..2"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("quote that is not closed"), "{}", text(&output.stderr));
+}
+
+// ---- Issue 14: the harness never hangs, never leaks a process, and judges answers deterministically ----
+
+/// A program written into a scratch directory (run with `python3 FILE ARGS`).
+fn python_program(directory: &std::path::Path, name: &str, source: &str) -> PathBuf {
+    let path = directory.join(name);
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+/// The preamble of a test program that imports the example providers (`good_store`).
+fn importing_examples() -> String {
+    let providers = common::workspace_dir("examples/providers").display().to_string();
+    format!("import os, subprocess, sys, time\nsys.path.insert(0, {providers:?})\nsys.dont_write_bytecode = True\n")
+}
+
+/// `logoff-sim ARGS` started at the workspace root, its standard output and error in files of `directory`.
+fn start_logoff_sim(directory: &std::path::Path, args: &[&str]) -> std::process::Child {
+    let stdout = std::fs::File::create(directory.join("stdout")).unwrap();
+    let stderr = std::fs::File::create(directory.join("stderr")).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_logoff-sim"))
+        .current_dir(common::workspace_dir(""))
+        .env_remove("CARGO_TARGET_DIR")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("logoff-sim starts")
+}
+
+/// Waits at most `limit` for `child` (killed past it): its exit code (None if it had to be killed), its standard
+/// output and error, and how long it took.
+fn finish_within(
+    child: &mut std::process::Child,
+    directory: &std::path::Path,
+    limit: std::time::Duration,
+) -> (Option<i32>, String, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let read = |name: &str| std::fs::read_to_string(directory.join(name)).unwrap_or_default();
+    (code, read("stdout"), read("stderr"), started.elapsed())
+}
+
+/// The pids a test program wrote to `file` (its own and its grandchild's), once it has written them.
+fn pids_written(file: &std::path::Path) -> Vec<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if text.ends_with('\n') {
+            return text.split_whitespace().map(|pid| pid.parse().unwrap()).collect();
+        }
+        assert!(started.elapsed().as_secs() < 20, "the program never wrote its pids to {}", file.display());
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Whether a process is alive (or a zombie nobody reaped): /proc has it.
+fn exists(pid: i32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Kills what a test program left behind (after a failed assertion, so that the test leaks nothing itself).
+fn kill_all(pids: &[i32]) {
+    for pid in pids {
+        // SAFETY: kill(2) on a pid the test program reported; it touches no memory of ours.
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// A store that answers as good_store.py, after starting a grandchild in a session of its own (out of the
+/// program's process group) that holds the program's standard output and error open for five minutes; it writes
+/// its pid and the grandchild's to `argv[1]`. With `argv[2] == "hang"` it answers `hello` and then hangs.
+fn setsid_program(directory: &std::path::Path) -> PathBuf {
+    let source = format!(
+        "{}grandchild = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'], start_new_session=True)\n\
+         with open(sys.argv[1] + '.tmp', 'w') as f:\n    f.write('%d %d\\n' % (os.getpid(), grandchild.pid))\n\
+         os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n\
+         if len(sys.argv) > 2 and sys.argv[2] == 'hang':\n    sys.stdin.readline()\n    \
+         print('{{\"type\":\"hello\",\"version\":{},\"id\":1}}', flush=True)\n    time.sleep(300)\n\
+         import good_store\nsys.exit(good_store.main())\n",
+        importing_examples(),
+        conform::VERSION
+    );
+    python_program(directory, "setsid_store.py", &source)
+}
+
+/// Shows item 9 of issue 14: a program whose grandchild, in a session of its own, holds the program's pipes open
+/// does not make `conform` or `render --cmd` hang, and the grandchild does not outlive the tool.
+#[test]
+fn a_grandchild_holding_the_pipes_neither_hangs_the_tool_nor_outlives_it() {
+    let Some(python) = common::python() else { return };
+    let directory = scratch("setsid");
+    let program = setsid_program(&directory);
+    for (name, extra) in [("conform", &["--seeds", "0..20"][..]), ("render", &[][..])] {
+        let pids = directory.join(format!("{name}.pids"));
+        let cmd = format!("{python} {} {}", program.display(), pids.display());
+        let failures = directory.display().to_string();
+        let args: Vec<&str> = match name {
+            "conform" => {
+                [&["conform", "--role", "store", "--cmd", &cmd, "--quiet", "--failures", &failures][..], extra].concat()
+            }
+            _ => vec!["render", "--cmd", &cmd, "tests/scenarios/r04-last-reference.scn", "--to", "mermaid"],
+        };
+        let mut child = start_logoff_sim(&directory, &args);
+        let (code, stdout, stderr, took) = finish_within(&mut child, &directory, std::time::Duration::from_secs(30));
+        let pids = pids_written(&pids);
+        let left: Vec<i32> = pids.iter().copied().filter(|pid| exists(*pid)).collect();
+        kill_all(&left);
+        assert_eq!(code, Some(0), "{name} took {took:?} (killed if None)\n{stdout}\n{stderr}");
+        assert!(left.is_empty(), "{name}: processes of the program outlived the tool: {left:?}");
+    }
+}
+
+/// Shows item 9 of issue 14: a program that answers `hello` and then hangs costs one time limit, not one per seed:
+/// `conform` stops at the first answer that timed out (the program is broken), and reports it once.
+#[test]
+fn conform_stops_at_the_first_timed_out_answer() {
+    let Some(python) = common::python() else { return };
+    let directory = scratch("hang");
+    let program = setsid_program(&directory);
+    let pids = directory.join("hang.pids");
+    let cmd = format!("{python} {} {} hang", program.display(), pids.display());
+    let failures = directory.display().to_string();
+    let args = ["conform", "--role", "store", "--cmd", &cmd, "--quiet", "--failures", &failures, "--timeout-ms", "500"];
+    let mut child = start_logoff_sim(&directory, &args);
+    let (code, stdout, stderr, took) = finish_within(&mut child, &directory, std::time::Duration::from_secs(60));
+    let pids = pids_written(&pids);
+    let left: Vec<i32> = pids.iter().copied().filter(|pid| exists(*pid)).collect();
+    kill_all(&left);
+    assert_eq!(code, Some(1), "took {took:?} (killed if None)\n{stdout}\n{stderr}");
+    assert!(took.as_secs() < 15, "the default 10,000 seeds took {took:?}");
+    assert_eq!(stderr.matches("no answer to").count(), 1, "one timeout, reported once:\n{stderr}");
+    assert!(stderr.contains("did not answer in time; 9999 seeds not run"), "{stderr}");
+    assert!(stdout.contains("seeds 0..10000: 1 runs,"), "{stdout}");
+    assert!(left.is_empty(), "processes of the program outlived the tool: {left:?}");
+}
+
+/// Shows item 9 of issue 14: SIGINT or SIGTERM sent to a running `conform` (or `render --cmd` waiting for an
+/// answer) ends it within a second, exit 130, with a partial summary, and no process of the program is left.
+#[test]
+fn sigint_and_sigterm_end_conform_and_render_at_once_and_kill_the_program() {
+    let Some(python) = common::python() else { return };
+    let directory = scratch("signals");
+    let program = setsid_program(&directory);
+    let failures = directory.display().to_string();
+    for (name, signal) in [("conform-int", libc::SIGINT), ("conform-term", libc::SIGTERM), ("render-int", libc::SIGINT)]
+    {
+        let pids = directory.join(format!("{name}.pids"));
+        let (cmd, args);
+        if name.starts_with("render") {
+            cmd = format!("{python} {} {} hang", program.display(), pids.display());
+            args = vec!["render", "--cmd", &cmd, "--timeout-ms", "600000", "tests/scenarios/r04-last-reference.scn"];
+        } else {
+            cmd = format!("{python} {} {}", program.display(), pids.display());
+            args = vec!["conform", "--role", "store", "--cmd", &cmd, "--quiet", "--failures", &failures, "--seeds"];
+        }
+        let args = [&args[..], if name.starts_with("render") { &[][..] } else { &["0..100000000"][..] }].concat();
+        let mut child = start_logoff_sim(&directory, &args);
+        let pids = pids_written(&pids);
+        // Well into its runs (or its wait for an answer).
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(child.try_wait().unwrap().is_none(), "{name}: it ended before the signal");
+        // SAFETY: kill(2) on the pid of the child this test started.
+        unsafe {
+            libc::kill(child.id() as i32, signal);
+        }
+        let (code, stdout, stderr, took) = finish_within(&mut child, &directory, std::time::Duration::from_secs(30));
+        let left: Vec<i32> = pids.iter().copied().filter(|pid| exists(*pid)).collect();
+        kill_all(&left);
+        eprintln!("{name}: ended {took:?} after the signal");
+        assert_eq!(code, Some(130), "{name}: took {took:?} (killed if None)\n{stdout}\n{stderr}");
+        assert!(took.as_millis() < 1500, "{name}: it took {took:?} to end");
+        assert!(left.is_empty(), "{name}: processes of the program outlived the tool: {left:?}");
+        assert!(stderr.contains("interrupted"), "{name}: {stderr}");
+        if name.starts_with("conform") {
+            assert!(stdout.contains("seeds 0..100000000: ") && stdout.contains(" runs,"), "{name}: {stdout}");
+            assert!(stderr.contains("interrupted: seeds "), "{name}: {stderr}");
+        }
+    }
+}
+
+/// A store that answers as good_store.py but writes its answer twice to messages for which `duplicate(msg)` holds,
+/// and with `after_bye` writes a line after `bye` before it exits.
+fn twice_program(directory: &std::path::Path, name: &str, duplicate: &str, after_bye: bool) -> PathBuf {
+    let bye = if after_bye {
+        "        if msg.get('type') == 'bye':\n            write(b'{\"type\":\"ready\"}\\n'); flush()\n"
+    } else {
+        ""
+    };
+    let source = format!(
+        "{}import json, good_store\nout = sys.stdout.buffer\nwrite, flush = out.write, out.flush\n\
+         class Twice(good_store.StoreProvider):\n    def __init__(self):\n        super().__init__()\n        \
+         for kind, handler in list(self.handlers.items()):\n            self.handlers[kind] = self.wrap(handler)\n    \
+         def wrap(self, handler):\n        def answer(msg):\n            line = handler(msg)\n            \
+         if {duplicate}:\n                write(good_store.with_id(line, msg)); flush()\n            return line\n        \
+         return answer\n\
+         def main():\n    provider = Twice()\n    for raw in sys.stdin.buffer:\n        msg = json.loads(raw)\n\
+         {bye}        if msg.get('type') == 'bye':\n            return 0\n        \
+         write(good_store.with_id(provider.handlers[msg['type']](msg), msg)); flush()\n    return 0\n\
+         sys.exit(main())\n",
+        importing_examples()
+    );
+    python_program(directory, name, &source)
+}
+
+/// Shows item 10 of issue 14: a second answer to one message is reported as exactly that, every time (20 of 20
+/// runs), whether it answers a message in the middle of a run, the last message of a run, or comes after `bye`.
+#[test]
+fn a_second_answer_is_reported_as_such_every_time() {
+    let Some(python) = common::python() else { return };
+    let directory = scratch("twice");
+    let failures = directory.display().to_string();
+    // One client: hello (message 1), start (2), addref (3), release (4, the run's last: the count stays at 1), end (5).
+    let script = directory.join("last.scn");
+    std::fs::write(&script, "setup clients=1\nc0 addref\nc0 release\nexpect transports-calls none\n").unwrap();
+    let script = script.display().to_string();
+    let cases = [
+        ("middle", "msg.get('type') == 'start'", false, "a second answer to message 2 ("),
+        ("last", "msg.get('call') == 'release'", false, "a second answer to message 4 ("),
+        ("bye", "False", true, "after bye: it wrote `{\"type\":\"ready\"}`, a line nobody asked for"),
+    ];
+    for (name, duplicate, after_bye, expected) in cases {
+        let program = twice_program(&directory, &format!("{name}.py"), duplicate, after_bye);
+        let cmd = format!("{python} {}", program.display());
+        let mut missed = Vec::new();
+        for _ in 0..20 {
+            let output = match name {
+                "last" => logoff_sim(&["conform", "--role", "store", "--cmd", &cmd, "--replay", &script]),
+                _ => conform("store", &cmd, &failures, &["--seeds", "0..3", "--show", "1"]),
+            };
+            let stderr = text(&output.stderr);
+            if output.status.code() != Some(1) || !stderr.contains(expected) || stderr.contains("NOT DETERMINISTIC") {
+                missed.push(format!("exit {:?}: {stderr}", output.status.code()));
+            }
+        }
+        assert!(missed.is_empty(), "{name}: {} of 20 runs missed `{expected}`:\n{}", missed.len(), missed.join("\n"));
+    }
+}
+
+/// Shows item 11 of issue 14: the lines of standard error shown with a failure are its last 20 whole lines, even
+/// when the program wrote far more than a pipe holds (here 12,000 numbered lines, about 180 KB) as it failed.
+#[test]
+fn the_end_of_standard_error_shown_is_the_last_20_lines() {
+    let directory = scratch("stderr");
+    let failures = directory.display().to_string();
+    // It closes its standard output first (the harness sees the failure at once), then writes and exits.
+    let command = misbehaving("exec 1>&-; seq -f \"log line %g\" 1 12000 >&2; exit 3");
+    let output = conform("store", &command, &failures, &["--seeds", "0..1", "--show", "1", "--timeout-ms", "2000"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let shown: Vec<&str> = stderr.lines().map(str::trim).filter(|l| l.starts_with("log line ")).collect();
+    let expected: Vec<String> = (11_981..=12_000).map(|n| format!("log line {n}")).collect();
+    assert_eq!(shown, expected, "{stderr}");
+}
+
+/// Shows item 19 of issue 14: `conform --help` names the three roles, and `--no-seeds` runs the scripts only
+/// (refused without `--scripts`, which would run nothing).
+#[test]
+fn help_names_the_roles_and_no_seeds_runs_the_scripts_only() {
+    let help = text(&logoff_sim(&["conform", "--help"]).stdout);
+    for role in ["store provider", "MAPI spooler", "transport provider", "--no-seeds"] {
+        assert!(help.contains(role), "`{role}` missing from:\n{help}");
+    }
+    let directory = scratch("no-seeds");
+    let failures = directory.display().to_string();
+    let cmd = "python3 examples/providers/good_store.py";
+    if common::python().is_some() {
+        let output =
+            conform("store", cmd, &failures, &["--no-seeds", "--scripts", "tests/scenarios/r04-last-reference.scn"]);
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
+        assert_eq!(stdout.trim(), "scripts: 1 of 1 passed", "no seed runs");
+    }
+    let output = conform("store", cmd, &failures, &["--no-seeds"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
 }

@@ -120,19 +120,6 @@ fn some_mutants_are_caught_only_by_liveness() {
     }
 }
 
-/// The Python 3 on PATH, or why the Python test is skipped (`.ci/run` makes sure there is one).
-fn python() -> Option<&'static str> {
-    let found =
-        std::process::Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
-    if !found {
-        let why = "python3 is not installed (the store programs need Python 3, standard library only)";
-        assert!(std::env::var_os("LOGOFF_SIM_REQUIRE_PYTHON").is_none(), "{why}");
-        eprintln!("SKIPPED: {why}");
-        return None;
-    }
-    Some("python3")
-}
-
 /// Two store programs made from examples/providers/good_store.py with one mistake each (issue 14, item 12), written
 /// to a scratch directory: the mistakes of `invalid-logoff-forgets-mode` and `high-undefined-bits-accepted`, and
 /// the invariant that must catch each through the protocol alone.
@@ -163,7 +150,7 @@ const BUGGY_STORES: [(&str, &str, &str); 2] = [
 /// store, which passes 100,000 seeds (conform.rs), in that one method.
 #[test]
 fn store_programs_with_the_mistakes_of_the_new_mutants_are_caught() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else { return };
     let directory = common::scratch("mutants", "programs");
     let examples = common::workspace_dir("examples/providers");
     for (file, invariant, method) in BUGGY_STORES {

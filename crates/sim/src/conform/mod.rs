@@ -4,8 +4,9 @@
 //! what crosses its interface. Failures are kept as scripts of their steps and shrunk against the same provider.
 
 mod program;
+mod tree;
 
-pub use program::{words, Program, LINE_BYTES_MAX, ROLES, VERSION};
+pub use program::{kill_every_program, words, Program, LINE_BYTES_MAX, ROLES, VERSION};
 
 use std::fmt;
 use std::ops::Range;

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -14,17 +15,25 @@ use std::time::{Duration, Instant};
 use logoff_core::*;
 use serde_json::Value;
 
+use super::tree;
 use crate::role::Lifecycle;
 
 /// The protocol version this harness speaks.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 /// The longest line accepted from the program.
 pub const LINE_BYTES_MAX: usize = 64 * 1024;
 /// The lines of the program's standard error kept to show when it fails, and the characters kept of each.
 const STDERR_LINES_KEPT: usize = 20;
 const STDERR_LINE_CHARS: usize = 300;
-/// How often the harness looks whether the program exited while it waits for an answer.
+/// How often the harness looks whether the program exited (or a signal came) while it waits for an answer.
 const EXIT_POLL: Duration = Duration::from_millis(20);
+/// How long a program that exits (on `bye`, or as it fails) is given to finish, at most.
+const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// How long the harness waits, once the program and everything it started are killed, for the rest of its
+/// standard error.
+const STDERR_DRAIN: Duration = Duration::from_millis(500);
+/// The messages remembered to name the one a second answer answers.
+const SENT_KEPT: usize = 64;
 
 /// Splits a command line into words as a POSIX shell does for plain words, single quotes and double quotes (no
 /// variables, globs or escapes inside single quotes).
@@ -75,28 +84,96 @@ struct Running {
     stdin: Option<BufWriter<ChildStdin>>,
     lines: Receiver<Result<String, String>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
-    /// The thread that drains the program's standard error, joined once the program is gone.
+    /// The thread that drains the program's standard error, joined once it has read to the end.
     stderr_reader: Option<JoinHandle<()>>,
 }
 
+/// The pids of the programs running in this process (each `Running`'s child), so that killing one program's
+/// orphans never kills another program.
+static ROOTS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn roots() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    ROOTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Kills every program running in this process with everything it started: for a process that is about to end
+/// at once (a second SIGINT, `sim::interrupt`), so that nothing it started outlives it.
+pub fn kill_every_program() {
+    let pids: Vec<u32> = roots().clone();
+    for pid in &pids {
+        tree::kill(*pid, true, &[]);
+    }
+}
+
 impl Running {
-    /// Kills the program and everything it started (its process group), and reaps it.
+    /// Kills the program and everything it started (grandchildren in sessions of their own included), reaps it,
+    /// and waits (bounded) until its standard error is read to the end. Never waits on a pipe that a process the
+    /// kill could not reach still holds.
     fn kill(&mut self) -> String {
-        #[cfg(unix)]
-        if let Ok(group) = i32::try_from(self.child.id()) {
-            // SAFETY: kill(2) with a negative pid signals the process group the child leads (spawned with
-            // process_group(0)); it touches no memory of ours.
-            unsafe {
-                libc::kill(-group, libc::SIGKILL);
-            }
-        }
+        let pid = self.child.id();
+        let others: Vec<u32> = roots().iter().copied().filter(|p| *p != pid).collect();
+        // try_wait reaps the program if it has exited: its pid is then no longer its own.
+        let alive = matches!(self.child.try_wait(), Ok(None));
+        tree::kill(pid, alive, &others);
         let _ = self.child.kill();
         let status = self.child.wait().map_or("unknown".to_string(), |status| status.to_string());
-        // Everything the program wrote to standard error is in the tail once the pipe is closed.
+        // What it started between the first kill and its death is now an orphan of this process.
+        tree::kill(pid, false, &others);
+        roots().retain(|p| *p != pid);
         if let Some(reader) = self.stderr_reader.take() {
-            let _ = reader.join();
+            let deadline = Instant::now() + STDERR_DRAIN;
+            while !reader.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
         }
         status
+    }
+}
+
+/// Reads the program's standard error to its end, whatever it holds (bytes that are not UTF-8, lines without end,
+/// lines of any length), so that the program never blocks on a full pipe; keeps the last [`STDERR_LINES_KEPT`]
+/// whole lines, each cut to [`STDERR_LINE_CHARS`] characters.
+fn drain_stderr(pipe: impl Read, kept: &Mutex<VecDeque<String>>) {
+    let mut reader = BufReader::new(pipe);
+    let (mut line, mut cut) = (Vec::new(), false);
+    let keep = |line: &[u8], cut: bool| {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        let mut shown: String = text.chars().take(STDERR_LINE_CHARS).collect();
+        if cut || shown.len() < text.len() {
+            shown.push_str(&format!(" [cut at {STDERR_LINE_CHARS} characters]"));
+        }
+        let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() == STDERR_LINES_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(shown);
+    };
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok([]) => break,
+            Ok(buffer) => buffer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let end = buffer.iter().position(|b| *b == b'\n');
+        let chunk = &buffer[..end.unwrap_or(buffer.len())];
+        // Bytes enough for the characters kept (4 bytes each at most); the rest of a long line is skipped.
+        let room = (4 * STDERR_LINE_CHARS).saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        cut |= chunk.len() > room;
+        let used = end.map_or(buffer.len(), |end| end + 1);
+        reader.consume(used);
+        if end.is_some() {
+            keep(&line, cut);
+            (line, cut) = (Vec::new(), false);
+        }
+    }
+    if !line.is_empty() || cut {
+        keep(&line, cut);
     }
 }
 
@@ -119,6 +196,13 @@ pub struct Program {
     pub exchanges: u64,
     /// For each client, the call blocked in the provider's StoreLogoffTransports call, if any.
     blocked: [Option<StoreCall>; CLIENTS_MAX],
+    /// The last messages sent to the running process, with their ids (counted from 1 over its life), to name the
+    /// message a second answer answers.
+    sent: VecDeque<(u64, String)>,
+    /// Set (by a signal handler) to stop: a wait for an answer ends at once, and the program is killed.
+    stop: Option<&'static AtomicBool>,
+    /// Whether an answer has ever timed out.
+    timed_out: bool,
 }
 
 impl Program {
@@ -140,15 +224,36 @@ impl Program {
             name: None,
             exchanges: 0,
             blocked: [None; CLIENTS_MAX],
+            sent: VecDeque::new(),
+            stop: None,
+            timed_out: false,
         })
     }
 
+    /// Makes every wait for the program end at once when `flag` is set (by a SIGINT or SIGTERM handler): the
+    /// program fails as interrupted and is killed with everything it started.
+    pub fn stop_when(&mut self, flag: &'static AtomicBool) {
+        self.stop = Some(flag);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    /// Whether an answer of the program has ever failed to come within the time limit: a program that hangs once
+    /// is broken, and running more seeds would only pay the time limit again.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
     fn spawn(&mut self) -> Result<(), String> {
+        tree::adopt_orphans();
         let mut command = Command::new(&self.words[0]);
         command.args(&self.words[1..]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(|e| format!("cannot start `{}`: {e}", self.words.join(" ")))?;
+        roots().push(child.id());
         let stdin = Some(BufWriter::new(child.stdin.take().expect("stdin is piped")));
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr_pipe = child.stderr.take().expect("stderr is piped");
@@ -176,26 +281,9 @@ impl Program {
         });
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&stderr);
-        // Drains standard error to its end, whatever it holds (bytes that are not UTF-8, lines without end), so
-        // that the program never blocks on a full pipe; keeps the last lines, cut short.
-        let stderr_reader = std::thread::spawn(move || {
-            let mut reader = BufReader::new(stderr_pipe);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                match reader.by_ref().take(64 * 1024).read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-                let text: String = String::from_utf8_lossy(&line).trim_end().chars().take(STDERR_LINE_CHARS).collect();
-                let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
-                if kept.len() == STDERR_LINES_KEPT {
-                    kept.pop_front();
-                }
-                kept.push_back(text);
-            }
-        });
+        let stderr_reader = std::thread::spawn(move || drain_stderr(stderr_pipe, &kept));
         self.running = Some(Running { child, stdin, lines, stderr, stderr_reader: Some(stderr_reader) });
+        self.sent.clear();
         let hello = format!(r#"{{"type":"hello","version":{VERSION},"role":"{}"}}"#, self.role);
         let hello = self.exchange(&hello, &["hello"])?;
         if hello.get("version").and_then(Value::as_u64) != Some(VERSION) {
@@ -213,8 +301,8 @@ impl Program {
         self.spawn()
     }
 
-    /// Records the program's failure (with its exit status and the end of its standard error), stops it, and
-    /// returns the message.
+    /// Records the program's failure (with its exit status and the end of its standard error), kills it with
+    /// everything it started, and returns the message.
     fn fail(&mut self, what: &str) -> String {
         let mut message = format!("{}: {what}", self.run);
         if let Some(mut running) = self.running.take() {
@@ -231,20 +319,62 @@ impl Program {
         message
     }
 
-    /// Sends one message and reads its answer, which must be a JSON object of one of the `expected` types.
-    fn exchange(&mut self, message: &str, expected: &[&str]) -> Result<Value, String> {
-        let Some(running) = self.running.as_mut() else {
-            return Err(self.failure.clone().unwrap_or_else(|| "the program is not running".to_string()));
-        };
-        // A line waiting before the harness asks is an answer to nothing (or a second answer).
-        match running.lines.try_recv() {
-            Ok(Ok(line)) => {
-                let shown: String = line.trim_end().chars().take(200).collect();
-                return Err(self.fail(&format!("before {message}: it wrote `{shown}`, a line nobody asked for")));
+    /// [`fail`](Program::fail) for a program that exited or closed its standard output: it is given the time limit
+    /// (one second at most) to finish exiting, so that what it writes to standard error as it goes is shown.
+    fn fail_exiting(&mut self, what: &str) -> String {
+        let deadline = Instant::now() + self.timeout.min(EXIT_GRACE);
+        while let Some(running) = self.running.as_mut() {
+            if !matches!(running.child.try_wait(), Ok(None)) || Instant::now() >= deadline || self.interrupted() {
+                break;
             }
-            Ok(Err(why)) => return Err(self.fail(&format!("before {message}: {why}"))),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+            std::thread::sleep(Duration::from_millis(5));
         }
+        self.fail(what)
+    }
+
+    /// What a line that answers no message in progress is: a second answer to a message sent before (named by its
+    /// id), or a line nobody asked for.
+    fn unasked(&self, line: &str) -> String {
+        let shown: String = line.trim_end().chars().take(200).collect();
+        let id = serde_json::from_str::<Value>(line).ok().and_then(|value| value.get("id")?.as_u64());
+        let last = self.sent.back().map_or(0, |(id, _)| *id);
+        match id {
+            Some(id) if id <= last => match self.sent.iter().find(|(sent, _)| *sent == id) {
+                Some((_, message)) => format!("a second answer to message {id} ({message}): `{shown}`"),
+                None => format!("a second answer to message {id}: `{shown}`"),
+            },
+            Some(id) => format!("an answer to message {id}, which was not sent: `{shown}`"),
+            None => format!("it wrote `{shown}`, a line nobody asked for"),
+        }
+    }
+
+    /// A line (or the end of the output) that came while no answer was awaited, if any.
+    fn stray(&mut self) -> Option<String> {
+        let running = self.running.as_mut()?;
+        match running.lines.try_recv() {
+            Ok(Ok(line)) => Some(self.unasked(&line)),
+            Ok(Err(why)) => Some(why),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+        }
+    }
+
+    /// Sends one message (with the next id) and reads its answer, which must be a JSON object with the message's
+    /// id and of one of the `expected` types.
+    fn exchange(&mut self, message: &str, expected: &[&str]) -> Result<Value, String> {
+        if self.running.is_none() {
+            return Err(self.failure.clone().unwrap_or_else(|| "the program is not running".to_string()));
+        }
+        // A line waiting before the harness asks is an answer to nothing, or a second answer.
+        if let Some(stray) = self.stray() {
+            return Err(self.fail_exiting(&format!("before {message}: {stray}")));
+        }
+        let id = self.sent.back().map_or(1, |(id, _)| id + 1);
+        let message = format!("{},\"id\":{id}}}", &message[..message.len() - 1]);
+        if self.sent.len() == SENT_KEPT {
+            self.sent.pop_front();
+        }
+        self.sent.push_back((id, message.clone()));
+        let running = self.running.as_mut().expect("checked above");
         let sent = match running.stdin.as_mut() {
             Some(stdin) => {
                 stdin.write_all(message.as_bytes()).and_then(|()| stdin.write_all(b"\n")).and_then(|()| stdin.flush())
@@ -252,28 +382,32 @@ impl Program {
             None => Err(std::io::Error::other("its standard input is closed")),
         };
         if let Err(e) = sent {
-            return Err(self.fail(&format!("cannot send {message}: {e}")));
+            return Err(self.fail_exiting(&format!("cannot send {message}: {e}")));
         }
         // Waits for the answer in short slices, so that a program that exits (while something it started keeps
-        // its output open) is reported as exited at once.
+        // its output open) is reported as exited at once, and a signal ends the wait.
         let deadline = Instant::now() + self.timeout;
         let line = loop {
             let slice = EXIT_POLL.min(deadline.saturating_duration_since(Instant::now()));
             match running.lines.recv_timeout(slice) {
                 Ok(Ok(line)) => break line,
-                Ok(Err(why)) => return Err(self.fail(&format!("answering {message}: {why}"))),
+                Ok(Err(why)) => return Err(self.fail_exiting(&format!("answering {message}: {why}"))),
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.fail(&format!("answering {message}: it closed its standard output")));
+                    return Err(self.fail_exiting(&format!("answering {message}: it closed its standard output")));
                 }
                 Err(RecvTimeoutError::Timeout) => {}
+            }
+            if self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+                return Err(self.fail(&format!("answering {message}: interrupted (SIGINT or SIGTERM)")));
             }
             if let Ok(Some(_)) = running.child.try_wait() {
                 if let Ok(Ok(line)) = running.lines.recv_timeout(EXIT_POLL) {
                     break line;
                 }
-                return Err(self.fail(&format!("answering {message}: it exited")));
+                return Err(self.fail_exiting(&format!("answering {message}: it exited")));
             }
             if Instant::now() >= deadline {
+                self.timed_out = true;
                 let ms = self.timeout.as_millis();
                 return Err(self.fail(&format!("no answer to {message} within {ms} ms (the program was killed)")));
             }
@@ -287,6 +421,17 @@ impl Program {
                 return Err(self.fail(&format!("answering {message}: `{shown}` is not a JSON object")));
             }
         };
+        // The id first: a second answer to an earlier message has that message's type.
+        match value.get("id").and_then(Value::as_u64) {
+            Some(answered) if answered == id => {}
+            Some(_) => {
+                let unasked = self.unasked(text);
+                return Err(self.fail(&format!("answering {message}: {unasked}")));
+            }
+            None => {
+                return Err(self.fail(&format!("answering {message}: {value} has no \"id\"; expected \"id\":{id}")));
+            }
+        }
         let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
         if !expected.contains(&kind) {
             let expected = expected.join("\" or \"");
@@ -300,6 +445,50 @@ impl Program {
     /// An answer that is out of protocol: the program fails with `why`.
     fn out_of_protocol(&mut self, message: &str, answer: &Value, why: &str) {
         self.fail(&format!("answering {message}: {answer} is out of protocol: {why}"));
+    }
+
+    /// Says `bye` and waits (at most the time limit, one second at most) for the program to exit, then kills
+    /// whatever is left of it. A line it writes before it exits (after its last answer, or after `bye`) is its
+    /// failure, returned.
+    pub fn close(&mut self) -> Result<(), String> {
+        if self.running.is_none() {
+            return Ok(());
+        }
+        if let Some(stray) = self.stray() {
+            self.run = "after the last run".to_string();
+            return Err(self.fail_exiting(&format!("before bye: {stray}")));
+        }
+        let id = self.sent.back().map_or(1, |(id, _)| id + 1);
+        let others: Vec<u32> = roots().iter().copied().collect();
+        let mut running = self.running.take().expect("checked above");
+        if let Some(mut stdin) = running.stdin.take() {
+            let _ = writeln!(stdin, "{{\"type\":\"bye\",\"id\":{id}}}").and_then(|()| stdin.flush());
+            // Dropped here: the program's standard input is closed.
+        }
+        let deadline = Instant::now() + self.timeout.min(EXIT_GRACE);
+        let mut wrote = None;
+        while Instant::now() < deadline && !self.interrupted() {
+            match running.lines.recv_timeout(EXIT_POLL) {
+                Ok(Ok(line)) => {
+                    wrote = Some(line);
+                    break;
+                }
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            // Exited, and something it started holds its output: that goes now, and the output ends.
+            if let Ok(Some(_)) = running.child.try_wait() {
+                tree::kill(running.child.id(), false, &others);
+            }
+        }
+        let status = running.kill();
+        match wrote {
+            Some(line) => {
+                let shown: String = line.trim_end().chars().take(200).collect();
+                Err(format!("after bye: it wrote `{shown}`, a line nobody asked for (the program: {status})"))
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -433,6 +622,11 @@ impl Lifecycle for Program {
             // The tail shown with a failure holds this run's lines only.
             running.stderr.lock().unwrap_or_else(|e| e.into_inner()).clear();
         }
+        if self.interrupted() {
+            self.failure = Some(format!("{run}: interrupted (SIGINT or SIGTERM)"));
+            self.stop();
+            return;
+        }
         if self.failure.is_some() || self.running.is_none() {
             self.failure = None;
             self.stop();
@@ -461,15 +655,12 @@ impl Lifecycle for Program {
         self.failure.clone()
     }
 
+    /// Closes the run with `end`: its answer, with the id of `end`, comes after any line the program wrote for an
+    /// earlier message of the run, so that a second answer to the run's last message is this run's failure.
     fn finish(&mut self) {
-        let Some(running) = self.running.as_mut() else { return };
-        let pending = match running.lines.try_recv() {
-            Ok(Ok(line)) => Some(format!("it wrote `{}`, a line nobody asked for", line.trim_end())),
-            Ok(Err(why)) => Some(why),
-            Err(_) => None,
-        };
-        if let (Some(what), None) = (pending, &self.failure) {
-            self.fail(&format!("after the run's last message: {what}"));
+        if self.failure.is_none() && self.running.is_some() {
+            let message = format!(r#"{{"type":"end","run":{}}}"#, Value::String(self.run.clone()));
+            let _ = self.exchange(&message, &["end"]);
         }
     }
 }
@@ -484,21 +675,14 @@ impl Program {
         }
     }
 
-    /// Says `bye`, closes the program's input, and reaps it (killed if it has not exited within half a second).
+    /// Ends the program: at once when interrupted, else as [`close`](Program::close) does, its verdict dropped.
     fn stop(&mut self) {
-        let Some(mut running) = self.running.take() else { return };
-        if let Some(mut stdin) = running.stdin.take() {
-            let _ = stdin.write_all(b"{\"type\":\"bye\"}\n").and_then(|()| stdin.flush());
-            // Dropped here: the program's standard input is closed.
-        }
-        for _ in 0..50 {
-            if let Ok(Some(_)) = running.child.try_wait() {
-                break;
+        if self.interrupted() {
+            if let Some(mut running) = self.running.take() {
+                running.kill();
             }
-            std::thread::sleep(Duration::from_millis(10));
         }
-        // Whatever it started goes with it.
-        running.kill();
+        let _ = self.close();
     }
 }
 

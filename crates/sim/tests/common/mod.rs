@@ -54,3 +54,17 @@ pub fn skip(name: &str, why: &str) {
     assert!(std::env::var_os("LOGOFF_SIM_NO_SKIP").is_none(), "{name} cannot run: {why} (LOGOFF_SIM_NO_SKIP is set)");
     let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {why}");
 }
+
+/// The Python 3 on PATH, for the tests that run the example providers (standard library only); or `None` after
+/// [`skip`] says why they cannot run (`.ci/run` installs it).
+pub fn python() -> Option<&'static str> {
+    let found = Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
+    if !found {
+        skip(
+            "the Python tests",
+            "python3 is not installed (the example providers need Python 3, standard library only)",
+        );
+        return None;
+    }
+    Some("python3")
+}
