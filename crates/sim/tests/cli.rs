@@ -129,7 +129,7 @@ fn shrink_refuses_to_overwrite_its_input() {
     for out in ["s.seed", "./s.seed", &roundabout] {
         let output = logoff_sim(&directory, &["shrink", "s.seed", "--out", out]);
         assert_eq!(output.status.code(), Some(2), "{out}");
-        assert!(text(&output.stderr).contains("is the seed file being shrunk"), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("is the input s.seed"), "{}", text(&output.stderr));
         assert_eq!(std::fs::read(directory.join("s.seed")).unwrap(), original, "{out}");
     }
     let output = logoff_sim(&directory, &["shrink", "s.seed", "--out", "s.scn"]);
