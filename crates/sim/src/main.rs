@@ -926,8 +926,16 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let summary = match previous {
-        // Both checked against their seeds, which are disjoint: the totals fit.
-        Some((_, document)) => document.summary.clone().merge(summary).expect("disjoint seeds of one range"),
+        Some((path, document)) => match document.summary.clone().merge(summary) {
+            Some(summary) => summary,
+            None => {
+                err!(
+                    "{}: error: its totals and this sweep's pass 2^64 - 1; expected a summary of fewer steps",
+                    path.display()
+                );
+                return 2;
+            }
+        },
         None => summary,
     };
     let kept = keeper.into_kept();
@@ -942,7 +950,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         .chain(previous.iter().flat_map(|(_, document)| document.failures.iter().cloned()))
         .collect();
     records.sort_by_key(|record| record.seed);
-    records.truncate(usize::try_from(show).unwrap_or(usize::MAX));
+    records.truncate(usize::try_from(show).unwrap_or(usize::MAX).min(failures::FILES_MAX));
     for record in &records {
         let file = record.seed_file.as_deref().map_or("NOT written".to_string(), |path| format!("written to {path}"));
         err!(

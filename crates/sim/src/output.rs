@@ -87,40 +87,76 @@ pub fn progress(length: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar 
     bar
 }
 
-/// Writes `contents` to the file `path` as the module says: `-` is standard output; a symbolic link or an existing
-/// file that is not a regular file (a device, a pipe) is written through, so that it stays what it is; a regular
-/// file or a new path is written whole or not at all, through a temporary file in the same directory and a rename,
-/// and no temporary file is left behind by an error.
+/// Writes `contents` to the file `path` as the module says: `-` is standard output; a symbolic link keeps its link
+/// (a link to a regular file has its target replaced whole, as a regular file is; a link into /proc, such as
+/// /dev/stdout, and a link to a device or pipe are written through; a dangling link gets its target created); an
+/// existing file that is not a regular file (a device, a pipe) is written through, so that it stays what it is; a
+/// regular file or a new path is written whole or not at all, through a temporary file in the same directory and a
+/// rename, and no temporary file is left behind by an error.
 pub fn write_file(path: &Path, contents: &str) -> io::Result<()> {
     if path == Path::new("-") {
         let mut handle = io::stdout().lock();
         return handle.write_all(contents.as_bytes()).and_then(|()| handle.flush());
     }
-    match std::fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.is_dir() => {
-            Err(io::Error::new(io::ErrorKind::IsADirectory, "it is a directory; expected a file"))
-        }
-        Ok(metadata) if !metadata.is_file() => {
-            // A link, a device, a pipe or a socket: written through, never replaced.
-            let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
-            file.write_all(contents.as_bytes()).and_then(|()| file.flush())
-        }
-        _ => {
-            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-            let written = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temporary)
-                .and_then(|mut file| file.write_all(contents.as_bytes()))
-                .and_then(|()| std::fs::rename(&temporary, path));
-            if written.is_err() {
-                // Whatever failed (a full disk, a rename across devices), no temporary file stays.
-                let _ = std::fs::remove_file(&temporary);
-            }
-            written
-        }
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return replace_whole(path, contents),
+        Err(e) => return Err(e),
+    };
+    if metadata.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "it is a directory; expected a file"));
     }
+    if metadata.is_file() {
+        return replace_whole(path, contents);
+    }
+    if !metadata.file_type().is_symlink() {
+        // A device, a pipe or a socket: written through, never replaced.
+        return write_through(path, contents, false);
+    }
+    let into_proc = std::fs::read_link(path).is_ok_and(|target| target.starts_with("/proc"));
+    match std::fs::metadata(path) {
+        Ok(target) if target.is_dir() => {
+            Err(io::Error::new(io::ErrorKind::IsADirectory, "it links to a directory; expected a file"))
+        }
+        // A link to a regular file: its target replaced whole, the link kept.
+        Ok(target) if target.is_file() && !into_proc => replace_whole(&std::fs::canonicalize(path)?, contents),
+        Ok(_) => write_through(path, contents, false),
+        // A dangling link: its target is created, and removed again if the write fails.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => write_through(path, contents, true),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes through `path` (opening it, following links); `created` says the file did not exist, so that it is
+/// removed again if the write fails.
+fn write_through(path: &Path, contents: &str, created: bool) -> io::Result<()> {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(created)
+        .truncate(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(contents.as_bytes()).and_then(|()| file.flush()));
+    if written.is_err() && created {
+        let _ = std::fs::remove_file(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+    }
+    written
+}
+
+/// Replaces the regular file `path` (or creates it) whole: a temporary file in the same directory, then a rename.
+fn replace_whole(path: &Path, contents: &str) -> io::Result<()> {
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        // Whatever failed (a full disk, a rename across devices), no temporary file stays.
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Whether two paths name the same existing file (after symbolic links): the same device and inode.

@@ -176,6 +176,15 @@ impl FailureRecord {
             return Err(format!("failures: seed {} runs clean; expected the failure it names", self.seed));
         };
         let expected = FailureRecord::new(&Failure { config, violation, step }, None, Path::new(""));
+        let file = failures::file_name(&config);
+        if let Some(seed_file) = &self.seed_file {
+            if Path::new(seed_file).file_name().is_none_or(|name| *name != *file) {
+                return Err(format!(
+                    "failures: seed {} names the seed file {seed_file}; expected a file named {file}, or null",
+                    self.seed
+                ));
+            }
+        }
         let page = failures::file_name(&config).replace(".seed", ".html");
         let render_prefix = expected.render.strip_suffix(&page).unwrap_or(&expected.render);
         let render_ok = self.render.starts_with(render_prefix) && self.render.ends_with(&page);
@@ -294,12 +303,16 @@ impl Document {
         if self.violations != Document::violations_of(&self.summary) {
             return Err("violations do not match the summary's counts; expected the same counts by name".to_string());
         }
+        // A sweep shows its smallest failing seeds: as many as --show, the failing runs and the files kept allow.
         let shown = self.failures.len() as u64;
-        if shown > self.show || shown > self.summary.failing_runs() {
+        let expected = self.show.min(self.summary.failing_runs()).min(failures::FILES_MAX as u64);
+        if shown != expected {
             return Err(format!(
-                "{shown} failures shown; expected at most --show {} and at most the {} failing runs",
+                "{shown} failures shown; expected {expected}, the smallest of --show {}, the {} failing runs and the \
+                 {} files a sweep keeps",
                 self.show,
-                self.summary.failing_runs()
+                self.summary.failing_runs(),
+                failures::FILES_MAX
             ));
         }
         for pair in self.failures.windows(2) {
@@ -315,6 +328,22 @@ impl Document {
                 return Err(format!("failures: seed {} is not among the seeds it ran", record.seed));
             }
             record.check(profile, mutant)?;
+        }
+        // The failures shown are the smallest failing seeds: each invariant's first failing seed that is not past
+        // the last one shown is among them, under that invariant.
+        let last = self.failures.last().map(|record| record.seed);
+        for invariant in Invariant::ALL {
+            let Some(first) = self.summary.first_failure[invariant.index()] else { continue };
+            let listed = self.failures.iter().find(|record| record.seed == first);
+            let complete = shown == self.summary.failing_runs();
+            if (complete || last.is_some_and(|last| first <= last))
+                && listed.is_none_or(|record| record.invariant != invariant.name())
+            {
+                return Err(format!(
+                    "failures: the first seed failing {invariant}, {first}, is not shown under it; expected the \
+                     smallest failing seeds"
+                ));
+            }
         }
         Ok(())
     }
@@ -348,7 +377,7 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
     }
     let mut seen: Vec<Option<&str>> = vec![None; count as usize];
     let mut summary = Summary::default();
-    let mut failures = Vec::new();
+    let mut shown = Vec::new();
     for (name, document) in documents {
         document.check().map_err(|e| format!("{name}: {e}"))?;
         let same = document.seeds == first.seeds
@@ -372,13 +401,13 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         summary = summary
             .merge(document.summary.clone())
             .ok_or_else(|| format!("{name}: the totals pass 2^64 - 1; expected the shards of one range"))?;
-        failures.extend(document.failures.iter().cloned());
+        shown.extend(document.failures.iter().cloned());
     }
     if let Some(missing) = seen.iter().position(Option::is_none) {
         return Err(format!("shard {missing}/{count} is missing; expected the summaries of all {count} shards"));
     }
-    failures.sort_by_key(|failure| failure.seed);
-    failures.truncate(usize::try_from(first.show).unwrap_or(usize::MAX));
+    shown.sort_by_key(|failure| failure.seed);
+    shown.truncate(usize::try_from(first.show).unwrap_or(usize::MAX).min(failures::FILES_MAX));
     Ok(Document {
         schema_version: 1,
         command: "merge".to_string(),
@@ -390,7 +419,7 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
         mutant: first.mutant.clone(),
         violations: Document::violations_of(&summary),
         summary,
-        failures,
+        failures: shown,
         show: first.show,
         // At most 256 a shard and 2^20 shards: no overflow.
         jobs: documents.iter().map(|(_, d)| d.jobs).sum(),

@@ -9,7 +9,7 @@ use logoff_core::{Mutant, Profile};
 
 use crate::coverage::{Coverage, CoverageTable};
 use crate::invariants::{Invariant, Violation};
-use crate::simulate::{Config, Simulator};
+use crate::simulate::{Config, Simulator, RUN_STEPS_MAX};
 use crate::text;
 
 /// Seeds handed to a worker at a time; the buffers of the simulator are reused within a chunk.
@@ -77,6 +77,13 @@ impl Summary {
         };
         if self.runs != length {
             return Err(format!("runs is {}; expected {length}, the number of seeds it ran", self.runs));
+        }
+        let steps_max = self.runs.saturating_mul(u64::from(RUN_STEPS_MAX));
+        if self.steps > steps_max {
+            return Err(format!(
+                "steps is {}; expected at most {steps_max}, {RUN_STEPS_MAX} for each of its {} runs",
+                self.steps, self.runs
+            ));
         }
         let failing = self.violations.iter().try_fold(0u64, |sum, count| sum.checked_add(*count));
         if failing.is_none_or(|failing| failing > self.runs) {

@@ -86,15 +86,12 @@ fn standard_output_by_name() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
 
-/// Shows that a write that fails part way (here the file-size limit, as a full disk would) is exit 2 and leaves no
-/// temporary file and no partial output behind.
-#[test]
-fn a_failed_write_leaves_nothing_behind() {
+/// `logoff-sim ARGS` in `directory` with a file-size limit of 1,000 bytes (SIGXFSZ ignored): a write past it fails
+/// part way, as on a full disk.
+fn run_with_a_full_disk(directory: &Path, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    let directory = scratch("outputs", "full");
-    copy_seed(&directory);
     let mut command = Command::new(env!("CARGO_BIN_EXE_logoff-sim"));
-    command.current_dir(&directory).args(["render", "busy.seed", "-o", "page.html"]);
+    command.current_dir(directory).args(args);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(|| {
@@ -106,12 +103,41 @@ fn a_failed_write_leaves_nothing_behind() {
             Ok(())
         });
     }
-    let output = command.stdout(Stdio::null()).output().expect("logoff-sim runs");
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    command.stdout(Stdio::null()).output().expect("logoff-sim runs")
+}
+
+fn names_in(directory: &Path) -> Vec<String> {
     let mut names: Vec<String> =
-        std::fs::read_dir(&directory).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        std::fs::read_dir(directory).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["busy.seed"], "left behind");
+    names
+}
+
+/// Shows that a write that fails part way (here the file-size limit, as a full disk would) is exit 2 and leaves no
+/// temporary file and no partial output behind; and that an existing file, named directly or through a symbolic
+/// link, keeps its contents (a link's target is replaced whole, never truncated in place).
+#[test]
+fn a_failed_write_leaves_nothing_behind() {
+    let directory = scratch("outputs", "full");
+    copy_seed(&directory);
+    let output = run_with_a_full_disk(&directory, &["render", "busy.seed", "-o", "page.html"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(names_in(&directory), ["busy.seed"], "left behind");
+
+    std::fs::write(directory.join("existing.html"), "hello").unwrap();
+    std::os::unix::fs::symlink("existing.html", directory.join("link.html")).unwrap();
+    for out in ["existing.html", "link.html"] {
+        let output = run_with_a_full_disk(&directory, &["render", "busy.seed", "-o", out]);
+        assert_eq!(output.status.code(), Some(2), "{out}: {}", stderr(&output));
+        assert_eq!(std::fs::read_to_string(directory.join("existing.html")).unwrap(), "hello", "{out}");
+        assert_eq!(names_in(&directory), ["busy.seed", "existing.html", "link.html"], "{out}: left behind");
+    }
+    assert!(std::fs::symlink_metadata(directory.join("link.html")).unwrap().file_type().is_symlink());
+    // A dangling link whose target cannot be written whole: the target is not left half-written.
+    std::os::unix::fs::symlink("absent.html", directory.join("dangling.html")).unwrap();
+    let output = run_with_a_full_disk(&directory, &["render", "busy.seed", "-o", "dangling.html"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!directory.join("absent.html").exists(), "a half-written target was left");
 }
 
 /// Shows that a sweep whose failures cannot be written says so plainly and exits 2, not 1 with "their seed files

@@ -208,6 +208,7 @@ fn resume_refuses_a_summary_that_is_not_true() {
         ("a reversed range", Box::new(|v| v["remaining"] = serde_json::json!([{ "start": 3000, "end": 2000 }]))),
         ("runs past u64", Box::new(|v| v["summary"]["runs"] = u64::MAX.into())),
         ("runs forged", Box::new(|v| v["summary"]["runs"] = 1999.into())),
+        ("steps past u64", Box::new(|v| v["summary"]["steps"] = u64::MAX.into())),
         ("a failure outside", Box::new(|v| v["failures"][0]["seed"] = 2500.into())),
         ("a forged command", Box::new(|v| v["failures"][0]["reproduce"] = "x".into())),
         ("a first failure outside", Box::new(|v| v["summary"]["first_failure"][1] = 2999.into())),
@@ -262,6 +263,10 @@ fn merge_refuses_a_shard_that_is_not_true() {
         ("a bogus mutant", Box::new(|v| v["mutant"] = "bogus".into())),
         ("a nonsense profile", Box::new(|v| v["profile"] = "nonsense".into())),
         ("violations past the runs", Box::new(|v| v["summary"]["violations"][0] = 5000.into())),
+        ("steps past the runs' limit", Box::new(|v| v["summary"]["steps"] = 4_000_001.into())),
+        ("a forged seed file", Box::new(|v| v["failures"][0]["seed_file"] = "/etc/passwd".into())),
+        ("the smallest failure left out", Box::new(|v| _ = v["failures"].as_array_mut().unwrap().remove(0))),
+        ("failures left out", Box::new(|v| v["failures"].as_array_mut().unwrap().truncate(5))),
     ];
     for (what, forge) in &forged {
         let mut value = shards[0].clone();
