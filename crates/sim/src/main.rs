@@ -352,8 +352,9 @@ enum Command {
     },
     /// Draw a run as a sequence diagram: one lane per actor, one arrow per call and per return, blocked calls as
     /// spans, the step that breaks an invariant in red. Mermaid text, SVG, or one HTML page that steps through it.
-    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- render sim-seeds/mutant-logoff-loses-sending-message.seed --to html -o failure.html", "Exit codes: 0 drawn (whether or not the run breaks an invariant); 2 bad input or an \
-                            output that cannot be written."))]
+    #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- render sim-seeds/mutant-logoff-loses-sending-message.seed --to html -o failure.html", "Exit codes: 0 drawn (whether or not the run breaks an invariant); 1 drawn, but the program \
+                            under test (--cmd) failed, so the run stops there with no verdict; 2 bad input or an output \
+                            that cannot be written; 130 interrupted."))]
     Render {
         /// A scenario script (`.scn`) or a seed file (`.seed`) to draw; `-` reads a script from standard input.
         #[arg(required_unless_present = "seed", conflicts_with = "seed")]
@@ -1460,6 +1461,7 @@ fn render_command(
         },
         (None, None) => unreachable!("clap requires a file or --seed"),
     };
+    let mut program_failed = None;
     let picture = match cmd {
         None => sim::render::render(&script, &title, picture),
         Some((cmd, timeout, role)) => {
@@ -1473,25 +1475,34 @@ fn render_command(
                 _ => "every transport",
             };
             let title = format!("{title} with `{cmd}` as {played}");
-            let picture = sim::render::render_with(&script, &title, picture, &mut program.played().provider());
+            let mut played = program.played();
+            let mut provider = played.provider();
+            let picture = sim::render::render_with(&script, &title, picture, &mut provider);
             if sim::interrupt::requested() {
                 err!("interrupted: nothing drawn");
                 return sim::interrupt::EXIT_INTERRUPTED;
             }
+            program_failed = provider.failure();
             picture
         }
     };
     match out {
         None => {
             write(Stream::Stdout, format_args!("{picture}"));
-            0
+            program_failed.as_ref().map_or(0, |why| {
+                err!("error: the program under test failed, so the run has no verdict (drawn up to that step): {why}");
+                1
+            })
         }
         Some(path) => match sim::output::write_file(path, &picture) {
             Ok(()) => {
                 if path != Path::new("-") {
                     err!("wrote {}", path.display());
                 }
-                0
+                program_failed.as_ref().map_or(0, |why| {
+                    err!("error: the program under test failed, so the run has no verdict (drawn up to that step): {why}");
+                    1
+                })
             }
             Err(e) => {
                 err!("error: cannot write {}: {e}", path.display());
@@ -1690,7 +1701,8 @@ fn conform_command(request: &ConformRequest) -> u8 {
             // Written before anything is reported, so that nothing found is lost.
             let path =
                 request.failures.join(format!("conform-seed-{seed}-profile-{}.seed", run.config.profile.index()));
-            let why = format!("found by {} --seeds {seed}..{}: {verdict}", request.command(), seed + 1);
+            let found = format!("{}..{}", request.seeds.start, request.seeds.end);
+            let why = format!("found by {} --seeds {found} at seed {seed}: {verdict}", request.command());
             let why: String = why.replace(['\n', '\r'], " ").trim().to_string();
             let seed_file =
                 SeedFile { seed, expect: Expected::Clean, why, script: run.script(&path.display().to_string()) };

@@ -228,6 +228,29 @@ fn misbehaving(then: &str) -> String {
     )
 }
 
+/// Shows that `render --cmd` with a program that fails part way says so: exit 1 and the reason on standard error;
+/// the page's verdict says there is none (not "clean"); the log ends with the step not carried out as a comment,
+/// not as a step that caused nothing.
+#[test]
+fn render_of_a_failed_program_has_no_verdict() {
+    let directory = scratch("render-failed");
+    let command = misbehaving("exit 3");
+    let seed = common::workspace_dir("sim-seeds/busy.seed").display().to_string();
+    let page = directory.join("page.html").display().to_string();
+    let output = logoff_sim(&["render", "--cmd", &command, &seed, "-o", &page]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the program under test failed"), "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("no verdict: the provider under test failed") && !html.contains("clean:"), "{html}");
+    let log = directory.join("run.log").display().to_string();
+    let output = logoff_sim(&["render", "--cmd", &command, &seed, "-o", &log]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&log).unwrap();
+    let last = written.lines().last().unwrap();
+    assert!(last.starts_with("# ") && last.contains("not carried out: the provider under test failed"), "{written}");
+}
+
 /// Shows that a program that crashes, hangs, writes a line that is not JSON, or answers out of protocol gets a
 /// verdict naming the step and what went wrong, never a panic of the harness; and that one that cannot start is
 /// bad input (exit 2).
@@ -496,8 +519,9 @@ fn twice_program(directory: &std::path::Path, name: &str, duplicate: &str, after
     python_program(directory, name, &source)
 }
 
-/// Shows item 10 of issue 14: a second answer to one message is reported as exactly that, every time (20 of 20
-/// runs), whether it answers a message in the middle of a run, the last message of a run, or comes after `bye`.
+/// Shows item 10 of issue 14: a second answer to one message is reported as exactly that, in the same words, every
+/// time (20 of 20 runs), whether it answers a message in the middle of a run, the last call of a run, the run's
+/// `end` (found at the next message, here `bye`), or a line comes after `bye`.
 #[test]
 fn a_second_answer_is_reported_as_such_every_time() {
     let Some(python) = common::python() else { return };
@@ -510,23 +534,28 @@ fn a_second_answer_is_reported_as_such_every_time() {
     let cases = [
         ("middle", "msg.get('type') == 'start'", false, "a second answer to message 2 ("),
         ("last", "msg.get('call') == 'release'", false, "a second answer to message 4 ("),
-        ("bye", "False", true, "after bye: it wrote `{\"type\":\"ready\"}`, a line nobody asked for"),
+        ("end", "msg.get('type') == 'end'", false, "a second answer to message 5 ({\"type\":\"end\""),
+        ("bye", "False", true, "after the last answer: it wrote `{\"type\":\"ready\"}`, a line nobody asked for"),
     ];
     for (name, duplicate, after_bye, expected) in cases {
         let program = twice_program(&directory, &format!("{name}.py"), duplicate, after_bye);
         let cmd = format!("{python} {}", program.display());
         let mut missed = Vec::new();
+        let mut reports = std::collections::BTreeSet::new();
         for _ in 0..20 {
             let output = match name {
-                "last" => logoff_sim(&["conform", "--role", "store", "--cmd", &cmd, "--replay", &script]),
+                "last" | "end" => logoff_sim(&["conform", "--role", "store", "--cmd", &cmd, "--replay", &script]),
                 _ => conform("store", &cmd, &failures, &["--seeds", "0..3", "--show", "1"]),
             };
             let stderr = text(&output.stderr);
             if output.status.code() != Some(1) || !stderr.contains(expected) || stderr.contains("NOT DETERMINISTIC") {
                 missed.push(format!("exit {:?}: {stderr}", output.status.code()));
             }
+            // The report names the same message in the same words every time (the rates are on standard output).
+            reports.insert(stderr.lines().find(|l| !l.contains("last 20 lines")).unwrap_or("").to_string());
         }
         assert!(missed.is_empty(), "{name}: {} of 20 runs missed `{expected}`:\n{}", missed.len(), missed.join("\n"));
+        assert_eq!(reports.len(), 1, "{name}: the report differs from run to run: {reports:#?}");
     }
 }
 

@@ -88,11 +88,17 @@ pub(super) fn write(diagram: &Diagram) -> String {
         out.push_str("<li class=\"violation\">after the last step: the world settles</li>\n");
     }
     out.push_str("</ol>\n");
-    match diagram.violation_text() {
-        Some(text) => {
+    match (diagram.violation_text(), &diagram.failed) {
+        (Some(text), _) => {
             let _ = writeln!(out, "<p class=\"verdict violation\">{}</p>", escape(&text));
         }
-        None => out.push_str("<p class=\"verdict\">clean: no invariant broken, and every blocked call returns</p>\n"),
+        (None, Some(why)) => {
+            let text = format!("no verdict: the provider under test failed: {why}");
+            let _ = writeln!(out, "<p class=\"verdict violation\">{}</p>", escape(&text));
+        }
+        (None, None) => {
+            out.push_str("<p class=\"verdict\">clean: no invariant broken, and every blocked call returns</p>\n")
+        }
     }
     let _ = writeln!(out, "</div>\n</div>\n<script>\n{SCRIPT}</script>\n</body>\n</html>");
     out

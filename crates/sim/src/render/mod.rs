@@ -73,11 +73,20 @@ pub fn render_with(script: &Script, title: &str, picture: Picture, provider: &mu
 /// The run as a log: the setup, then each step with what it caused, as a trace prints it (without times).
 fn log(diagram: &Diagram) -> String {
     let mut out = format!("# {}\n# {}\n{}\n", diagram.title, diagram.subtitle, diagram.setup_line);
-    for row in &diagram.rows {
+    let (applied, failed_at) = match &diagram.failed {
+        // The step at which the provider failed was not carried out: it is a comment, not a step of the log.
+        Some(_) => (&diagram.rows[..diagram.rows.len().saturating_sub(1)], diagram.rows.last()),
+        None => (&diagram.rows[..], None),
+    };
+    for row in applied {
         let _ = match row.effects.as_str() {
             "" => writeln!(out, "{}", row.text),
             effects => writeln!(out, "{} -> {effects}", row.text),
         };
+    }
+    if let (Some(why), Some(row)) = (&diagram.failed, failed_at) {
+        let why = why.replace(['\n', '\r'], " ");
+        let _ = writeln!(out, "# {}: not carried out: the provider under test failed: {why}", row.text);
     }
     out
 }
@@ -163,6 +172,8 @@ pub struct Diagram {
     pub lanes: Vec<Lane>,
     pub rows: Vec<Row>,
     pub broken: Option<Broken>,
+    /// Why the provider under test failed (`render --cmd`): the run stops at that step, and has no verdict.
+    pub failed: Option<String>,
 }
 
 impl Diagram {
@@ -247,7 +258,7 @@ pub fn diagram(script: &Script, title: &str, provider: &mut Provider) -> Diagram
         if setup.inbox { "yes" } else { "no" },
         setup.other
     );
-    Diagram { title: title.to_string(), subtitle, setup_line, lanes, rows, broken }
+    Diagram { title: title.to_string(), subtitle, setup_line, lanes, rows, broken, failed: provider.failure() }
 }
 
 /// The call a client step makes, as drawn on its arrow.
