@@ -131,37 +131,40 @@ fn page_texts(raw: &str) -> [String; 2] {
 }
 
 /// The page numbers of an attribution such as `004`, `001, 002`, `001 and 002` or `000-002`, if `text` starts
-/// with one followed by `: "`; returns them and the rest of `text` after the colon.
+/// with one followed by a colon and an opening quotation mark (white space, line ends included, may stand between
+/// the parts); returns them and the rest of `text` from that quotation mark.
 fn attribution(text: &str) -> Option<(Vec<u32>, &str)> {
-    let number = |s: &str| -> Option<(u32, usize)> {
+    fn number(s: &str) -> Option<(u32, &str)> {
         let digits = s.get(..3)?;
-        if digits.bytes().all(|b| b.is_ascii_digit()) {
-            Some((digits.parse().ok()?, 3))
-        } else {
-            None
+        let rest = &s[3..];
+        if !digits.bytes().all(|b| b.is_ascii_digit()) || rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
         }
-    };
-    let mut pages = Vec::new();
-    let (first, mut at) = number(text)?;
-    pages.push(first);
+        Some((digits.parse().ok()?, rest))
+    }
+    let (first, mut rest) = number(text)?;
+    let mut pages = vec![first];
     loop {
-        let rest = &text[at..];
-        if let Some(after) = rest.strip_prefix(": \"") {
-            return Some((pages, &text[text.len() - after.len() - 1..]));
+        if let Some(after) = rest.strip_prefix(':') {
+            let quote = after.trim_start();
+            return (quote.starts_with('"') && quote.len() < after.len()).then_some((pages, quote));
         }
         if let Some(after) = rest.strip_prefix('-') {
-            let (last, length) = number(after)?;
+            let (last, after) = number(after)?;
             let from = *pages.last()?;
             if last <= from {
                 return None;
             }
             pages.extend(from + 1..=last);
-            at += 1 + length;
+            rest = after;
         } else {
-            let separator = [", ", " and "].into_iter().find(|s| rest.starts_with(s))?;
-            let (next, length) = number(&rest[separator.len()..])?;
+            let after = match rest.strip_prefix(',') {
+                Some(after) => after.trim_start(),
+                None => rest.trim_start().strip_prefix("and")?.trim_start(),
+            };
+            let (next, after) = number(after)?;
             pages.push(next);
-            at += separator.len() + length;
+            rest = after;
         }
     }
 }
@@ -172,16 +175,19 @@ fn quotes(text: &str, first_line: usize) -> Vec<Quote> {
     let mut search = 0;
     while let Some(at) = text[search..].find("age").map(|a| a + search) {
         search = at + 3;
-        let Some(before) = at.checked_sub(1).and_then(|b| text.get(b..at)) else { continue };
-        if before != "p" && before != "P" {
+        let Some(start) = at.checked_sub(1).filter(|p| matches!(&text.as_bytes()[*p], b'p' | b'P')) else {
             continue;
-        }
-        if at >= 2 && text[..at - 1].chars().next_back().is_some_and(|c| c.is_alphanumeric()) {
+        };
+        if text[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric()) {
             continue;
         }
         let after = &text[at + 3..];
-        let after = after.strip_prefix("s ").or_else(|| after.strip_prefix(' '));
-        let Some((pages, mut rest)) = after.and_then(attribution) else { continue };
+        let after = after.strip_prefix('s').unwrap_or(after);
+        let numbers = after.trim_start();
+        if numbers.len() == after.len() {
+            continue;
+        }
+        let Some((pages, mut rest)) = attribution(numbers) else { continue };
         // `rest` starts at an opening quotation mark; read quotes while only white space separates them.
         while let Some(inside) = rest.strip_prefix('"') {
             let Some(end) = inside.find('"') else { break };
@@ -443,6 +449,9 @@ fn quotes_are_matched_after_normalising_both_sides() {
     // Across the two sentences, with the translation between them in the page's whole text: found in the English.
     let across = "- R1. x; page 001: \"LOGOFF_ORDERLY, see IXPLogon::AddressTypes & more. Second sentence.\"\n";
     assert_eq!(only(check(across, &pages, &[])).len(), 0);
+    let broken = "- R1. x; pages\n  001 and\n  002:\n  \"Second sentence.\"\n";
+    assert_eq!(quotes(broken, 1)[0].pages, [1, 2]);
+    assert_eq!(quotes(broken, 1)[0].line, 4);
     let range = "- R1. x; pages 001-002: \"Second sentence.\"\n";
     assert_eq!(quotes(range, 1)[0].pages, [1, 2]);
     assert_eq!(only(check(range, &pages, &[])).len(), 0);
