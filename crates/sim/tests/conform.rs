@@ -27,7 +27,10 @@ fn logoff_sim(args: &[&str]) -> Output {
 /// Runs `logoff-sim conform --role ROLE --cmd CMD ARGS... --quiet --failures FAILURES` at the workspace root.
 fn conform(role: &str, cmd: &str, failures: &str, args: &[&str]) -> Output {
     let head = ["conform", "--role", role, "--cmd", cmd, "--quiet", "--failures", failures];
-    logoff_sim(&[&head[..], args].concat())
+    // A Python program can take more than the default second to start on a loaded machine: a generous limit,
+    // unless the test sets its own.
+    let limit: &[&str] = if args.contains(&"--timeout-ms") { &[] } else { &["--timeout-ms", "10000"] };
+    logoff_sim(&[&head[..], limit, args].concat())
 }
 
 /// The steps of the shrunk script a failure report prints (`shrunk to N steps: FILE`).
@@ -156,7 +159,9 @@ fn the_python_examples_pass_and_are_caught() {
         assert_eq!(replayed.status.code(), Some(0), "{fixed:?}: {}", text(&replayed.stderr));
     }
     // The render command printed draws the program's run, the violating step in red.
-    assert!(stderr.contains(&format!("  render: {} render --cmd '{buggy}' {seed_file} -o ", sim::output::COMMAND)));
+    let render =
+        format!("  render: {} render --cmd '{buggy}' --timeout-ms 10000 {seed_file} -o ", sim::output::COMMAND);
+    assert!(stderr.contains(&render), "{render}\n{stderr}");
     let page = directory.join("buggy.html").display().to_string();
     let drawn = logoff_sim(&["render", "--cmd", &buggy, seed_file, "-o", &page]);
     assert!(drawn.status.success(), "{}", text(&drawn.stderr));
@@ -544,7 +549,17 @@ fn a_second_answer_is_reported_as_such_every_time() {
         let mut reports = std::collections::BTreeSet::new();
         for _ in 0..20 {
             let output = match name {
-                "last" | "end" => logoff_sim(&["conform", "--role", "store", "--cmd", &cmd, "--replay", &script]),
+                "last" | "end" => logoff_sim(&[
+                    "conform",
+                    "--role",
+                    "store",
+                    "--cmd",
+                    &cmd,
+                    "--timeout-ms",
+                    "10000",
+                    "--replay",
+                    &script,
+                ]),
                 _ => conform("store", &cmd, &failures, &["--seeds", "0..3", "--show", "1"]),
             };
             let stderr = text(&output.stderr);
