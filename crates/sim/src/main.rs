@@ -223,7 +223,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
+    /// Reduce a failing seed file to a short script that breaks the same invariant (no step can go, every step
+    /// enabled; no client, transport, Inbox or other process the setup can lose; messages renamed m0, m1, ...), and
     /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- shrink sim-seeds/mutant-logoff-loses-sending-message.seed --out shrunk.scn", "Exit codes: 0 shrunk; 1 the seed file's steps do not break its invariant; 2 bad input \
                             or an output that cannot be written."))]
