@@ -5,9 +5,13 @@
 //! to its clients, 0 up to its transports, without the Inbox and (if the bound's setup holds it) with it, and 0 up
 //! to the bound's `other` processes holding the store open at the start ([`setups`]). All of them start the one
 //! breadth-first search together, as its first level, in the order of [`setups`]; a state is remembered with its
-//! setup, so no two setups share a state. The search ends at the first level where a step tells the readings apart,
-//! so the witness is the shortest over all those setups, and among the shortest it starts from the first setup of
-//! that order (fewest clients, then fewest transports, then without the Inbox, then fewest other processes).
+//! setup's clients, transports and Inbox. (Not with the other processes open at the start: the model reads them
+//! only to start from, and its packed state counts the other processes open now, so two setups that differ only
+//! there behave alike from equal states; a state is kept from the first setup, in that order, that reaches it, at
+//! its shortest distance.) The frontier of each level stays in the order of the setups its states come from. The
+//! search ends at the first level where a step tells the readings apart, so the witness is the shortest over all
+//! those setups, and among the shortest it starts from the first setup of that order (fewest clients, then fewest
+//! transports, then without the Inbox, then fewest other processes).
 //!
 //! Both models take the same step from the same start. What is observable of a step is what a script can expect:
 //! whether the step is enabled, its effects (StoreLogoffTransports called and returned with their flags, returns
@@ -109,8 +113,12 @@ fn take(model: &mut Model, action: Action) -> Seen {
 /// breadth-first order), or `None` if none does within the bound (at most `states_max` pairs of states in all).
 pub fn diff(first: Profile, second: Profile, bound: Bound, states_max: u64) -> Option<Witness> {
     let setups = setups(&bound);
-    // A state is remembered with the number of its setup: the packed state leaves the setup out.
-    let key = |setup: usize, pair: &(Model, Model)| fingerprint(&(setup as u64, pair.0.packed(), pair.1.packed()));
+    // The packed state leaves the setup out: a state is remembered with the setup's clients, transports and Inbox
+    // (the other processes at the start only start the count that the packed state holds).
+    let key = |setup: usize, pair: &(Model, Model)| {
+        let Setup { clients, transports, inbox, other: _ } = setups[setup];
+        fingerprint(&(clients, transports, inbox, pair.0.packed(), pair.1.packed()))
+    };
     let mut seen = Fingerprints::default();
     // parents[id] = (the state it was first reached from, the step, its setup); the starts are their own parents.
     let mut parents: Vec<(u32, Action, usize)> = Vec::new();
