@@ -223,7 +223,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Reduce a failing seed file to a shortest script that breaks the same invariant (every step enabled), and
+    /// Reduce a failing seed file to a short script that breaks the same invariant (no step can go, every step
+    /// enabled; no client, transport, Inbox or other process the setup can lose; messages renamed m0, m1, ...), and
     /// write it as a scenario script that `logoff-sim script --mutant M` reproduces.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- shrink sim-seeds/mutant-logoff-loses-sending-message.seed --out shrunk.scn", "Exit codes: 0 shrunk; 1 the seed file's steps do not break its invariant; 2 bad input \
                             or an output that cannot be written."))]
@@ -319,7 +320,11 @@ enum Command {
         quiet: bool,
     },
     /// Find the shortest script whose observable results differ between two readings of the pages (two profiles,
-    /// or the two values of one knob), and print it as a script that passes under the first.
+    /// or the two values of one knob), and print it as a script that passes under the first. Every setup within the
+    /// bound is searched: 1 up to --clients clients, 0 up to --transports transports, without and with the Inbox,
+    /// 0 up to --other other processes holding the store open at the start; the script is the shortest over all of
+    /// them, and among the shortest the one from the smallest setup (fewest clients, then transports, then no
+    /// Inbox, then other processes), then the first in breadth-first order.
     #[command(after_help = with_example("cargo run -q --release -p sim --bin logoff-sim -- diff --knob orderly", "Exit codes: 0 a witness found and printed (and written with --out); 1 the two readings \
                             cannot be told apart within the bound; 2 bad input (two --profile values that are one \
                             reading among them) or an output that cannot be written."))]
@@ -331,16 +336,16 @@ enum Command {
         /// one other knob at its second value): one of the names of `logoff-sim list knobs`.
         #[arg(long, value_parser = PossibleValuesParser::new(Profile::KNOBS))]
         knob: Option<String>,
-        /// Clients (1 to 4).
+        /// The most clients (1 to 4): setups with 1 up to this many are searched.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
         clients: u8,
-        /// Transports (0 to 3).
+        /// The most transports (0 to 3): setups with 0 up to this many are searched.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
         transports: u8,
         /// Messages named in all (0 to 32).
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=32))]
         messages: u8,
-        /// Other processes open at once (0 to 3).
+        /// Other processes open at once (0 to 3); setups with 0 up to this many open at the start are searched.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
         other: u8,
         /// References one client may hold (1 to 8).
@@ -2231,7 +2236,11 @@ fn diff_command(profiles: &[Profile], knob: Option<&str>, bound: Bound, out: Opt
         }
     };
     let Some(witness) = witness else {
-        out!("no difference within {bound}: the two readings cannot be told apart by any script within the bound");
+        out!(
+            "no difference within {}: the two readings cannot be told apart by any script from any setup within the \
+             bound",
+            sim::diff::searched(&bound)
+        );
         return 1;
     };
     let file = out.map_or("witness.scn".to_string(), |path| path.display().to_string());

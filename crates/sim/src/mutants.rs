@@ -11,7 +11,7 @@ use crate::invariants::{Invariant, Violation};
 use crate::output::COMMAND;
 use crate::script::Script;
 use crate::seedfile::script_of;
-use crate::shrink::{applied_steps, shrink};
+use crate::shrink::{applied_steps, shape, shrink};
 use crate::simulate::{Config, Simulator};
 use crate::trace::Trace;
 
@@ -39,6 +39,31 @@ pub struct Caught {
 impl Caught {
     pub fn shrunk_steps(&self) -> usize {
         self.shrunk.steps()
+    }
+
+    /// Why the shrunk script is longer than the explorer's, where it is and for one of two reasons: the explorer's
+    /// script breaks another invariant, or it takes a step that no step of the shrunk script is, whoever takes it
+    /// (shrinking removes steps and shrinks the setup but never changes what a step does). `None` where they are
+    /// as long, or where the explorer's script is longer, or shorter for neither reason (a shorter script the
+    /// shrinker could have found).
+    pub fn why_longer(&self) -> Option<String> {
+        let (explored, violation, _) = self.explored.as_ref()?;
+        if explored.steps() >= self.shrunk_steps() {
+            return None;
+        }
+        if violation.invariant != self.invariant {
+            return Some(format!(
+                "the explorer's script breaks {}, not {}",
+                violation.invariant.name(),
+                self.invariant.name()
+            ));
+        }
+        let shrunk: Vec<_> = applied_steps(&self.shrunk).into_iter().map(shape).collect();
+        let step = applied_steps(explored).into_iter().find(|step| !shrunk.contains(&shape(*step)))?;
+        Some(format!(
+            "the explorer's script takes `{step}`, which no step of the shrunk one is: shrinking never changes what a \
+             step does"
+        ))
     }
 
     /// The `logoff-sim explore` command that finds the explorer's counterexample: its bound (every option written
@@ -127,6 +152,19 @@ impl fmt::Display for Table<'_> {
                     row(f, [mutant.name(), who, c.invariant.name(), &seeds, &shrunk, &explored, &command])?
                 }
                 None => row(f, [mutant.name(), who, "NOT CAUGHT", "-", "-", "-", "-"])?,
+            }
+        }
+        for caught in self.0.iter().filter_map(|(_, caught)| caught.as_ref()) {
+            let Some((explored, _, _)) = &caught.explored else { continue };
+            if explored.steps() != caught.shrunk_steps() {
+                let why = caught.why_longer().unwrap_or_else(|| "the shrinker missed a shorter script".to_string());
+                writeln!(
+                    f,
+                    "{}: shrunk to {} steps, the explorer's script has {}: {why}",
+                    caught.mutant,
+                    caught.shrunk_steps(),
+                    explored.steps()
+                )?;
             }
         }
         Ok(())

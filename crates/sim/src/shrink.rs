@@ -1,4 +1,5 @@
-//! Shrinking: a failing run reduced to a shortest script that still breaks the same invariant, every step enabled.
+//! Shrinking: a failing run reduced to a short script that still breaks the same invariant, every step enabled,
+//! from a setup as small as it needs.
 //!
 //! The steps of the run (client calls, arrivals, completions and the fault choices: failed sends, TransportLogoff,
 //! its outcome, flushes, other processes) are reduced by delta debugging (ddmin over complements), then by
@@ -7,6 +8,12 @@
 //! as well, so a whole dependent group goes at once and every step of the result is enabled. A candidate counts
 //! only if the replay, with every invariant after every step and liveness after the last, breaks the target
 //! invariant.
+//!
+//! Then the setup ([`smaller_setups`]): one client fewer (its steps dropped, or given to a client before it), one
+//! transport fewer (likewise), no Inbox, one other process fewer open at the start, the clients and transports
+//! after the one that goes renamed down. The first smaller setup whose steps still break the target is kept, its
+//! steps are shrunk again, and so on until no smaller setup does. Last, the messages are renamed `m0`, `m1`, ... in
+//! the order they first appear.
 
 use logoff_core::*;
 
@@ -73,66 +80,299 @@ fn enabled_subsequence(base: &Script, candidate: &[Action], provider: &mut Provi
     candidate.iter().copied().filter(|action| provider.apply(&mut model, *action).is_ok()).collect()
 }
 
-/// Reduces the script's steps to a 1-minimal list that still breaks `target`, and returns it as a script with
-/// steps only. `None` if the script's steps do not break `target` to begin with.
+/// Reduces the script's steps to a 1-minimal list that still breaks `target`, and its setup to one where no
+/// smaller setup of [`smaller_setups`] breaks it, with the messages renamed `m0`, `m1`, ... in order of
+/// appearance; returns it as a script with steps only. `None` if the script's steps do not break `target` to begin
+/// with.
 pub fn shrink(script: &Script, target: Invariant) -> Option<Script> {
     shrink_with(script, target, &mut Provider::model())
 }
 
 /// [`shrink`] with `provider` in the store provider's role: every candidate is run against it afresh.
 pub fn shrink_with(script: &Script, target: Invariant, provider: &mut Provider) -> Option<Script> {
-    let mut steps = applied_steps(script);
-    if broken_invariant_with(script, &steps, provider) != Some(target) {
+    let mut base = Script::new(script.file.clone(), script.profile, script.setup);
+    base.mutant = script.mutant;
+    let steps = applied_steps(script);
+    if broken_invariant_with(&base, &steps, provider) != Some(target) {
         return None;
     }
-    let mut replays = 0u32;
-    // A candidate is kept as its enabled subsequence, if that still breaks the target.
-    let mut try_candidate = |candidate: &[Action]| -> Option<Vec<Action>> {
-        replays += 1;
-        if replays > SHRINK_REPLAYS_MAX {
-            return None;
-        }
-        let enabled = enabled_subsequence(script, candidate, provider);
-        (broken_invariant_with(script, &enabled, provider) == Some(target)).then_some(enabled)
-    };
-    // ddmin over complements: remove one of `parts` chunks at a time.
-    let mut parts = 2usize;
-    while steps.len() >= 2 {
-        let chunk = steps.len().div_ceil(parts);
-        let mut reduced = false;
-        for start in (0..steps.len()).step_by(chunk) {
-            let candidate: Vec<Action> =
-                steps[..start].iter().chain(steps[(start + chunk).min(steps.len())..].iter()).copied().collect();
-            if let Some(kept) = try_candidate(&candidate) {
-                steps = kept;
-                parts = (parts - 1).max(2);
-                reduced = true;
-                break;
+    let mut shrinker = Shrinker { target, provider, replays: 0 };
+    let mut steps = shrinker.steps(&base, steps);
+    'smaller: loop {
+        for (setup, candidate) in smaller_setups(base.setup, &steps) {
+            let mut smaller = base.clone();
+            smaller.setup = setup;
+            if let Some(kept) = shrinker.try_candidate(&smaller, &candidate) {
+                steps = shrinker.steps(&smaller, kept);
+                base = smaller;
+                continue 'smaller;
             }
         }
-        if !reduced {
-            if parts >= steps.len() {
-                break;
-            }
-            parts = (parts * 2).min(steps.len());
-        }
+        break;
     }
-    // 1-minimality: no single step can go.
-    let mut i = 0;
-    while i < steps.len() {
-        let mut candidate = steps.clone();
-        candidate.remove(i);
-        if let Some(kept) = try_candidate(&candidate) {
-            steps = kept;
-            i = 0;
-        } else {
-            i += 1;
-        }
+    // Renaming the messages changes nothing the model decides; it is checked all the same.
+    let renamed = messages_in_order(&steps);
+    if broken_invariant_with(&base, &renamed, shrinker.provider) == Some(target) {
+        steps = renamed;
     }
-    let mut shrunk = Script::new(script.file.clone(), script.profile, script.setup);
-    shrunk.mutant = script.mutant;
+    let mut shrunk = base;
     for action in steps {
         shrunk.push_step(action);
     }
     Some(shrunk)
+}
+
+/// What one shrink keeps breaking, against which roles, and how many candidates it has replayed.
+struct Shrinker<'p, 'a> {
+    target: Invariant,
+    provider: &'p mut Provider<'a>,
+    replays: u32,
+}
+
+impl Shrinker<'_, '_> {
+    /// A candidate kept as its enabled subsequence under `base`'s setup, if that still breaks the target (and the
+    /// shrink has replays left).
+    fn try_candidate(&mut self, base: &Script, candidate: &[Action]) -> Option<Vec<Action>> {
+        self.replays += 1;
+        if self.replays > SHRINK_REPLAYS_MAX {
+            return None;
+        }
+        let enabled = enabled_subsequence(base, candidate, self.provider);
+        (broken_invariant_with(base, &enabled, self.provider) == Some(self.target)).then_some(enabled)
+    }
+
+    /// Reduces `steps`, which break the target under `base`'s setup, to a 1-minimal list that still does.
+    fn steps(&mut self, base: &Script, mut steps: Vec<Action>) -> Vec<Action> {
+        let mut try_candidate = |candidate: &[Action]| self.try_candidate(base, candidate);
+        // ddmin over complements: remove one of `parts` chunks at a time.
+        let mut parts = 2usize;
+        while steps.len() >= 2 {
+            let chunk = steps.len().div_ceil(parts);
+            let mut reduced = false;
+            for start in (0..steps.len()).step_by(chunk) {
+                let candidate: Vec<Action> =
+                    steps[..start].iter().chain(steps[(start + chunk).min(steps.len())..].iter()).copied().collect();
+                if let Some(kept) = try_candidate(&candidate) {
+                    steps = kept;
+                    parts = (parts - 1).max(2);
+                    reduced = true;
+                    break;
+                }
+            }
+            if !reduced {
+                if parts >= steps.len() {
+                    break;
+                }
+                parts = (parts * 2).min(steps.len());
+            }
+        }
+        // 1-minimality: no single step can go.
+        let mut i = 0;
+        while i < steps.len() {
+            let mut candidate = steps.clone();
+            candidate.remove(i);
+            if let Some(kept) = try_candidate(&candidate) {
+                steps = kept;
+                i = 0;
+            } else {
+                i += 1;
+            }
+        }
+        steps
+    }
+}
+
+/// A renaming of clients, transports and messages for steps: old `i` becomes `clients[i]` (and so on); `None`
+/// drops every step that names it.
+#[derive(Clone, Copy)]
+struct Names {
+    clients: [Option<u8>; CLIENTS_MAX],
+    transports: [Option<u8>; TRANSPORTS_MAX],
+    messages: [Option<u8>; MESSAGES_MAX],
+}
+
+impl Names {
+    const IDENTITY: Names = Names {
+        clients: [Some(0), Some(1), Some(2), Some(3)],
+        transports: [Some(0), Some(1), Some(2)],
+        messages: {
+            let mut messages = [None; MESSAGES_MAX];
+            let mut i = 0;
+            while i < MESSAGES_MAX {
+                messages[i] = Some(i as u8);
+                i += 1;
+            }
+            messages
+        },
+    };
+
+    /// `old` gone (to `into`, or dropped with its steps if `None`), the ones after it one lower.
+    fn without(old: usize, into: Option<u8>, count: usize) -> [Option<u8>; 4] {
+        let mut names = [None; 4];
+        for (i, name) in names.iter_mut().enumerate().take(count) {
+            *name = match i.cmp(&old) {
+                std::cmp::Ordering::Less => Some(i as u8),
+                std::cmp::Ordering::Equal => into,
+                std::cmp::Ordering::Greater => Some(i as u8 - 1),
+            };
+        }
+        names
+    }
+
+    /// The step renamed, or `None` if it names a client, transport or message that is dropped.
+    fn apply(&self, action: Action) -> Option<Action> {
+        let c = |c: ClientId| self.clients.get(c.index()).copied().flatten().map(ClientId);
+        let t = |t: TransportId| self.transports.get(t.index()).copied().flatten().map(TransportId);
+        let m = |m: MessageId| self.messages.get(m.index()).copied().flatten().map(MessageId);
+        Some(match action {
+            Action::AddRef(client) => Action::AddRef(c(client)?),
+            Action::Release(client) => Action::Release(c(client)?),
+            Action::Logoff(client, flags) => Action::Logoff(c(client)?, flags),
+            Action::Submit(client, message) => Action::Submit(c(client)?, m(message)?),
+            Action::Arrive(transport, message) => Action::Arrive(t(transport)?, m(message)?),
+            Action::Send(message, transport) => Action::Send(m(message)?, t(transport)?),
+            Action::Sent(transport, message) => Action::Sent(t(transport)?, m(message)?),
+            Action::SendFailed(transport, message) => Action::SendFailed(t(transport)?, m(message)?),
+            Action::Receive(message, transport) => Action::Receive(m(message)?, t(transport)?),
+            Action::Received(transport, message) => Action::Received(t(transport)?, m(message)?),
+            Action::Flush(transport, flags) => Action::Flush(t(transport)?, flags),
+            Action::Flushed(transport) => Action::Flushed(t(transport)?),
+            Action::TransportLogoff(transport) => Action::TransportLogoff(t(transport)?),
+            Action::LogoffReturns(transport, outcome) => Action::LogoffReturns(t(transport)?, outcome),
+            Action::OtherOpen => Action::OtherOpen,
+            Action::OtherClose => Action::OtherClose,
+        })
+    }
+
+    fn rename(&self, steps: &[Action]) -> Vec<Action> {
+        steps.iter().filter_map(|action| self.apply(*action)).collect()
+    }
+}
+
+/// The setups one smaller than `setup`, each with `steps` carried over to it, in the order they are tried: without
+/// client `i` (last first; its steps dropped), then with client `i` merged into an earlier client `k` (its steps
+/// taken by `k`); the same for transports; then without the Inbox; then with one other process fewer open at the
+/// start. The clients and transports after the one that goes are renamed one lower.
+pub fn smaller_setups(setup: Setup, steps: &[Action]) -> Vec<(Setup, Vec<Action>)> {
+    let mut smaller = Vec::new();
+    let clients = usize::from(setup.clients);
+    if clients > 1 {
+        let fewer = Setup { clients: setup.clients - 1, ..setup };
+        let intos = |i: usize| std::iter::once(None).chain((0..i).map(|k| Some(k as u8)));
+        for into in (0..clients).rev().flat_map(|i| intos(i).map(move |into| (i, into))) {
+            let (i, into) = into;
+            let clients = Names::without(i, into, clients);
+            let names = Names { clients, ..Names::IDENTITY };
+            smaller.push((fewer, names.rename(steps)));
+        }
+    }
+    let transports = usize::from(setup.transports);
+    if transports > 0 {
+        let fewer = Setup { transports: setup.transports - 1, ..setup };
+        let intos = |j: usize| std::iter::once(None).chain((0..j).map(|k| Some(k as u8)));
+        for (j, into) in (0..transports).rev().flat_map(|j| intos(j).map(move |into| (j, into))) {
+            let without = Names::without(j, into, transports);
+            let names = Names { transports: [without[0], without[1], without[2]], ..Names::IDENTITY };
+            smaller.push((fewer, names.rename(steps)));
+        }
+    }
+    if setup.inbox {
+        smaller.push((Setup { inbox: false, ..setup }, steps.to_vec()));
+    }
+    if setup.other > 0 {
+        smaller.push((Setup { other: setup.other - 1, ..setup }, steps.to_vec()));
+    }
+    smaller
+}
+
+/// The step with every client, transport and message it names renamed to the first (`c0`, `t0`, `m0`): what it
+/// does, whoever does it.
+pub fn shape(action: Action) -> Action {
+    let names = Names {
+        clients: [Some(0); CLIENTS_MAX],
+        transports: [Some(0); TRANSPORTS_MAX],
+        messages: [Some(0); MESSAGES_MAX],
+    };
+    names.apply(action).expect("every name is renamed")
+}
+
+/// The steps with their messages renamed `m0`, `m1`, ... in the order they first appear.
+pub fn messages_in_order(steps: &[Action]) -> Vec<Action> {
+    let mut names = Names { messages: [None; MESSAGES_MAX], ..Names::IDENTITY };
+    let mut next = 0u8;
+    for action in steps {
+        let message = match *action {
+            Action::Submit(_, m)
+            | Action::Arrive(_, m)
+            | Action::Send(m, _)
+            | Action::Sent(_, m)
+            | Action::SendFailed(_, m)
+            | Action::Receive(m, _)
+            | Action::Received(_, m) => m,
+            _ => continue,
+        };
+        if names.messages[message.index()].is_none() {
+            names.messages[message.index()] = Some(next);
+            next += 1;
+        }
+    }
+    names.rename(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shows that the setup shrinks with the steps: a run of `stop-keeps-sends` from three clients, three
+    /// transports and the Inbox, with a client, a transport, a message and the Inbox it does not need (a message
+    /// named m13 sent by t1, another m5 arriving at t2, three clients releasing), shrinks to one client, one
+    /// transport, no Inbox, and its one message named m0; the result breaks the same invariant with every step
+    /// enabled.
+    #[test]
+    fn a_needless_client_transport_and_message_go_and_the_messages_are_renamed() {
+        let source = "profile call_site=eager orderly=drain abort=stop queue_is_activity=no purge_flush=upload \
+                      transport_logoff_flags=zero input=strict storelogoff_out=none zero_call=until_complete\n\
+                      setup clients=3 transports=3 inbox=yes other=0\n\
+                      c1 release\nt2 arrive m5\nc0 submit m13\nspooler send m13 t1\nc0 release\nc2 release\n";
+        let mut script = crate::script::parse(source.as_bytes(), "needless.scn").unwrap();
+        script.mutant = Mutant::StopKeepsSends;
+        let target = broken_invariant(&script, &applied_steps(&script)).expect("the run breaks an invariant");
+        let shrunk = shrink(&script, target).expect("it shrinks");
+        assert_eq!(shrunk.setup, Setup { clients: 1, transports: 1, inbox: false, other: 0 });
+        let steps = applied_steps(&shrunk);
+        assert_eq!(
+            steps,
+            [
+                Action::Submit(ClientId(0), MessageId(0)),
+                Action::Send(MessageId(0), TransportId(0)),
+                Action::Release(ClientId(0))
+            ]
+        );
+        assert_eq!(broken_invariant(&shrunk, &steps), Some(target));
+        assert_eq!(enabled_subsequence(&shrunk, &steps, &mut Provider::model()), steps, "every step enabled");
+    }
+
+    /// Shows the smaller setups in the order they are tried, and the steps carried over to each: a client dropped
+    /// with its steps or merged into an earlier one, the clients after it renamed one lower.
+    #[test]
+    fn smaller_setups_drop_or_merge_a_client_and_rename_the_rest() {
+        let setup = Setup { clients: 3, transports: 0, inbox: false, other: 1 };
+        let steps = [Action::Release(ClientId(1)), Action::Logoff(ClientId(2), LogoffFlags::NO_WAIT)];
+        let smaller = smaller_setups(setup, &steps);
+        let fewer = Setup { clients: 2, ..setup };
+        // Without c2; c2 into c0; c2 into c1; without c1 (c2 becomes c1); c1 into c0; without c0; then one other
+        // process fewer.
+        assert_eq!(
+            smaller,
+            vec![
+                (fewer, vec![Action::Release(ClientId(1))]),
+                (fewer, vec![Action::Release(ClientId(1)), Action::Logoff(ClientId(0), LogoffFlags::NO_WAIT)]),
+                (fewer, vec![Action::Release(ClientId(1)), Action::Logoff(ClientId(1), LogoffFlags::NO_WAIT)]),
+                (fewer, vec![Action::Logoff(ClientId(1), LogoffFlags::NO_WAIT)]),
+                (fewer, vec![Action::Release(ClientId(0)), Action::Logoff(ClientId(1), LogoffFlags::NO_WAIT)]),
+                (fewer, vec![Action::Release(ClientId(0)), Action::Logoff(ClientId(1), LogoffFlags::NO_WAIT)]),
+                (Setup { other: 0, ..setup }, steps.to_vec()),
+            ]
+        );
+    }
 }

@@ -151,7 +151,8 @@ pub fn deterministic(played: &mut Played, run: &SeedRun) -> bool {
     again.trace.text() == run.trace.text() && same_verdict
 }
 
-/// Shrinks a run that broke an invariant to a shortest script that breaks it against the same provider.
+/// Shrinks a run that broke an invariant, its steps and its setup, to a short script that breaks it against the same
+/// provider (`crate::shrink`).
 pub fn shrink(played: &mut Played, run: &SeedRun, file: &str) -> Option<Script> {
     let Some(Verdict::Violation { violation, .. }) = &run.verdict else { return None };
     crate::shrink::shrink_with(&run.script(file), violation.invariant, &mut played.provider())
