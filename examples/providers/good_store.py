@@ -6,8 +6,8 @@ reference count and the saved logoff mode, decides when to call
 IMAPISupport::StoreLogoffTransports, and invalidates the store when that call returns
 LOGOFF_COMPLETE. It was written from docs/CONFORM.md alone ("What the reference provider
 does") and follows, for every run, the profile knobs sent in the `start` message that
-concern a store provider: call_site (A1), input (A7), storelogoff_out (A8) and
-zero_call (A9).
+concern a store provider: call_site (A1), input (A7), storelogoff_out (A8),
+zero_call (A9) and eager_shared (A10).
 
 Run it under the harness, from the root of the repository:
 
@@ -51,6 +51,7 @@ KNOBS = {
     "input": ("mask", "strict"),                   # A7
     "storelogoff_out": ("none", "complete"),       # A8
     "zero_call": ("once", "until_complete"),       # A9
+    "eager_shared": ("call", "defer"),             # A10
 }
 
 
@@ -117,9 +118,12 @@ class StoreProvider:
         self.strict = profile.get("input", "mask") == "strict"                      # A7
         self.out_complete = profile.get("storelogoff_out", "none") == "complete"    # A8
         self.until_complete = profile.get("zero_call", "once") == "until_complete"  # A9
+        self.eager_defer = profile.get("eager_shared", "call") == "defer"           # A10
 
         # Each client holds one reference at the start.
         self.count = int(setup.get("clients", 1))
+        # The references each client holds (A10 asks whether another client holds one).
+        self.held = {client: 1 for client in range(self.count)}
         # R2: the mode of the last valid StoreLogoff (a LOGOFF_ bit), None if none yet.
         self.saved_mode = None
         # Whether this provider has ever called StoreLogoffTransports (A9 `once`).
@@ -142,16 +146,21 @@ class StoreProvider:
 
     def addref(self, client, msg):
         self.count += 1
+        self.held[client] = self.held.get(client, 0) + 1
         return _line({"type": "return", "count": self.count})
 
     def release(self, client, msg):
         # R6: Release never brings the count below zero.
         if self.count > 0:
             self.count -= 1
+        if self.held.get(client, 0) > 0:
+            self.held[client] -= 1
         if self.wants_transports_at_release():
             # R4: the recorded mode, or ABORT when no valid StoreLogoff recorded one.
-            # Under eager (A1) a recorded mode was passed already, so only ABORT is left.
-            if self.eager or self.saved_mode is None:
+            # Under eager (A1) a recorded mode was passed already, so only ABORT is left,
+            # except under eager_shared=defer (A10), where a StoreLogoff made while another
+            # client held a reference saved its mode without a call.
+            if self.saved_mode is None or self.called or (self.eager and not self.eager_defer):
                 mode = LOGOFF_ABORT
             else:
                 mode = self.saved_mode
@@ -191,10 +200,12 @@ class StoreProvider:
         if self.in_progress is not None:
             return RET_BUSY
         self.saved_mode = mode                      # R2: the last valid mode wins
-        if self.eager:
+        shared = any(count > 0 for other, count in self.held.items() if other != client)
+        if self.eager and not (self.eager_defer and shared):
             # A1 eager: StoreLogoffTransports now, with the recorded mode (R3).
             return self.call_transports(client, "store_logoff", mode)
-        # A1 deferred: save the flags only; A8 says what StoreLogoff writes back.
+        # A1 deferred (or A10 defer while another client holds a reference): save the
+        # flags only; A8 says what StoreLogoff writes back.
         return RET_S_OK_COMPLETE if self.out_complete else RET_S_OK_0
 
     def submit(self, client, msg):

@@ -46,8 +46,8 @@ trait Players {
 struct Reference;
 
 impl Players for Reference {
-    fn call(&mut self, model: &mut Model, _: ClientId, call: StoreCall) -> StoreAnswer {
-        model.reference_call(call)
+    fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
+        model.reference_call(client, call)
     }
 
     fn returned(
@@ -65,7 +65,7 @@ impl Players for Roles<'_> {
     fn call(&mut self, model: &mut Model, client: ClientId, call: StoreCall) -> StoreAnswer {
         match &mut self.store {
             Some(store) => store.call(client, call),
-            None => model.reference_call(call),
+            None => model.reference_call(client, call),
         }
     }
 
@@ -1106,11 +1106,11 @@ impl Model {
     }
 
     /// The model's own store provider: its answer to a client's call.
-    fn reference_call(&mut self, call: StoreCall) -> StoreAnswer {
+    fn reference_call(&mut self, client: ClientId, call: StoreCall) -> StoreAnswer {
         match call {
             StoreCall::AddRef => StoreAnswer::Return(CallResult::Count(self.references())),
             StoreCall::Release => self.reference_release(),
-            StoreCall::StoreLogoff(flags) => self.reference_store_logoff(flags),
+            StoreCall::StoreLogoff(flags) => self.reference_store_logoff(client, flags),
             StoreCall::Submit(_) => {
                 let hr = if self.store == StoreState::Invalid && self.mutant != Mutant::NoInvalidObject {
                     HResult::INVALID_OBJECT
@@ -1150,9 +1150,13 @@ impl Model {
                 if !call_now {
                     return returns;
                 }
-                // Under `eager` a saved mode means its call was made already: only ABORT is left (R4).
-                let mode = match (self.profile.call_site, called) {
-                    (CallSite::Deferred, false) => saved.unwrap_or(Mode::Abort),
+                // Under `eager` a saved mode means its call was made already: only ABORT is left (R4); except
+                // under `eager_shared=defer` (A10), where a StoreLogoff made while another client held a reference
+                // saved its mode without a call, which is then passed as under `deferred`.
+                let mode = match (self.profile.call_site, self.profile.eager_shared, called) {
+                    (CallSite::Deferred, _, false) | (CallSite::Eager, EagerShared::Defer, false) => {
+                        saved.unwrap_or(Mode::Abort)
+                    }
                     _ => Mode::Abort,
                 };
                 StoreAnswer::CallTransports(mode)
@@ -1164,8 +1168,9 @@ impl Model {
 
     /// IMsgStore::StoreLogoff: MAPI_E_INVALID_OBJECT on an invalid store (R5, before the flags), then R1's check,
     /// then MAPI_E_BUSY while another StoreLogoffTransports call is in progress; otherwise the mode is saved (R2)
-    /// and, under `eager`, passed to StoreLogoffTransports at once (A1).
-    fn reference_store_logoff(&mut self, flags: LogoffFlags) -> StoreAnswer {
+    /// and, under `eager`, passed to StoreLogoffTransports at once (A1), unless another client holds a reference
+    /// and `eager_shared=defer` (A10) has the call return as under `deferred`.
+    fn reference_store_logoff(&mut self, client: ClientId, flags: LogoffFlags) -> StoreAnswer {
         let fail = |hr: HResult| StoreAnswer::Return(CallResult::Status(hr, LogoffFlags::empty()));
         let StoreState::Open { saved, called } = self.store else {
             let hr = if self.mutant == Mutant::NoInvalidObject { HResult::S_OK } else { HResult::INVALID_OBJECT };
@@ -1205,8 +1210,12 @@ impl Model {
         }
         let saved = if self.mutant == Mutant::FirstModeWins && saved.is_some() { saved } else { Some(mode) };
         self.store = StoreState::Open { saved, called };
+        let shared = self.shared_with_others(client);
         match self.profile.call_site {
-            CallSite::Deferred => {
+            CallSite::Eager if !(shared && self.profile.eager_shared == EagerShared::Defer) => {
+                StoreAnswer::CallTransports(mode)
+            }
+            _ => {
                 let mut out = match self.profile.storelogoff_out {
                     StoreLogoffOut::None => LogoffFlags::empty(),
                     StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
@@ -1216,8 +1225,13 @@ impl Model {
                 }
                 StoreAnswer::Return(CallResult::Status(HResult::S_OK, out))
             }
-            CallSite::Eager => StoreAnswer::CallTransports(mode),
         }
+    }
+
+    /// Whether a client other than `client` holds a reference to the store object (A10: the store is not "being
+    /// used only by the caller", page 004).
+    pub fn shared_with_others(&self, client: ClientId) -> bool {
+        self.clients.iter().enumerate().any(|(i, state)| i != client.index() && state.references > 0)
     }
 
     /// The model's own store provider when its StoreLogoffTransports call returns: it follows the flags (R5), and

@@ -1,4 +1,4 @@
-//! The profile: one value for each place where the pages disagree (SPEC.md section 4, knobs A1-A9).
+//! The profile: one value for each place where the pages leave a choice (SPEC.md section 4, knobs A1-A10).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -75,6 +75,10 @@ knob!(
     /// A9: whether the provider calls StoreLogoffTransports at reference count zero after an earlier call.
     ZeroCall { Once = "once", UntilComplete = "until_complete" }
 );
+knob!(
+    /// A10: what StoreLogoff does under `eager` while another client holds a reference to the store.
+    EagerShared { Call = "call", Defer = "defer" }
+);
 
 /// One reading of the pages: a value for each knob. `Profile::default()` takes every default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,6 +92,7 @@ pub struct Profile {
     pub input: InputCheck,
     pub storelogoff_out: StoreLogoffOut,
     pub zero_call: ZeroCall,
+    pub eager_shared: EagerShared,
 }
 
 /// A knob name or value that is not one of SPEC.md section 4.
@@ -120,8 +125,8 @@ impl fmt::Display for ProfileError {
 impl std::error::Error for ProfileError {}
 
 impl Profile {
-    /// The knob names in the order of SPEC.md section 4 (A1..A9).
-    pub const KNOBS: [&'static str; 9] = [
+    /// The knob names in the order of SPEC.md section 4 (A1..A10).
+    pub const KNOBS: [&'static str; 10] = [
         "call_site",
         "orderly",
         "abort",
@@ -131,10 +136,11 @@ impl Profile {
         "input",
         "storelogoff_out",
         "zero_call",
+        "eager_shared",
     ];
 
-    /// The number of distinct profiles (two values for each of nine knobs).
-    pub const COUNT: u32 = 1 << 9;
+    /// The number of distinct profiles (two values for each of ten knobs).
+    pub const COUNT: u32 = 1 << 10;
 
     /// Sets one knob by its script name and value name.
     pub fn set(&mut self, knob: &str, value: &str) -> Result<(), ProfileError> {
@@ -192,13 +198,17 @@ impl Profile {
             "zero_call" => {
                 self.zero_call = pick("zero_call", value, ZeroCall::VALUES, ZeroCall::name, ZeroCall::from_name)?
             }
+            "eager_shared" => {
+                self.eager_shared =
+                    pick("eager_shared", value, EagerShared::VALUES, EagerShared::name, EagerShared::from_name)?
+            }
             other => return Err(ProfileError::UnknownKnob(other.to_string())),
         }
         Ok(())
     }
 
     /// The value names of every knob, in the order of `KNOBS`.
-    pub fn values(&self) -> [&'static str; 9] {
+    pub fn values(&self) -> [&'static str; 10] {
         [
             self.call_site.name(),
             self.orderly.name(),
@@ -209,6 +219,7 @@ impl Profile {
             self.input.name(),
             self.storelogoff_out.name(),
             self.zero_call.name(),
+            self.eager_shared.name(),
         ]
     }
 
@@ -229,6 +240,7 @@ impl Profile {
             input: choose(InputCheck::VALUES, bit(6)),
             storelogoff_out: choose(StoreLogoffOut::VALUES, bit(7)),
             zero_call: choose(ZeroCall::VALUES, bit(8)),
+            eager_shared: choose(EagerShared::VALUES, bit(9)),
         }
     }
 
@@ -357,7 +369,7 @@ mod tests {
             Profile::from_pairs([("abort", "stop"), ("abort", "stop")]),
             Err((1, ProfileError::Repeated("abort")))
         );
-        for index in [0, 1, 170, 511] {
+        for index in [0, 1, 170, 511, 512, 1023] {
             let profile = Profile::from_index(index);
             assert_eq!(profile.to_string().parse::<Profile>(), Ok(profile));
         }

@@ -7,11 +7,13 @@
 use logoff_core::*;
 use sim::role::Lifecycle;
 
-/// A store provider that follows the reading of the pages it is given (A1, A7, A8 and A9 are its knobs).
+/// A store provider that follows the reading of the pages it is given (A1, A7, A8, A9 and A10 are its knobs).
 #[derive(Default)]
 pub struct RustStore {
     profile: Profile,
     references: u32,
+    /// The references each client holds (A10 asks whether another client holds one).
+    held: [u32; CLIENTS_MAX],
     saved: Option<Mode>,
     /// It called StoreLogoffTransports (and, for A9 `until_complete`, no call returned COMPLETE yet).
     called: bool,
@@ -24,24 +26,29 @@ pub struct RustStore {
 }
 
 impl StoreProvider for RustStore {
-    fn call(&mut self, _client: ClientId, call: StoreCall) -> StoreAnswer {
+    fn call(&mut self, client: ClientId, call: StoreCall) -> StoreAnswer {
         let status = |hr: HResult, flags: LogoffFlags| StoreAnswer::Return(CallResult::Status(hr, flags));
         match call {
             StoreCall::AddRef => {
                 self.references += 1;
+                self.held[client.index()] += 1;
                 StoreAnswer::Return(CallResult::Count(self.references))
             }
             StoreCall::Release => {
                 self.references -= 1;
+                self.held[client.index()] -= 1;
                 let first_release_mistake = self.calls_at_first_release && !self.called && !self.in_progress;
                 let zero_call = match self.profile.zero_call {
                     ZeroCall::Once => !self.called,
                     ZeroCall::UntilComplete => true,
                 };
                 if (self.references == 0 && !self.invalid && zero_call) || first_release_mistake {
-                    // R4: at zero, the saved mode under `deferred` (if its call was not made), else ABORT.
-                    let mode = match (self.profile.call_site, self.called) {
-                        (CallSite::Deferred, false) => self.saved.unwrap_or(Mode::Abort),
+                    // R4: at zero, the saved mode under `deferred` or A10 `defer` (if its call was not made),
+                    // else ABORT.
+                    let mode = match (self.profile.call_site, self.profile.eager_shared, self.called) {
+                        (CallSite::Deferred, _, false) | (CallSite::Eager, EagerShared::Defer, false) => {
+                            self.saved.unwrap_or(Mode::Abort)
+                        }
                         _ => Mode::Abort,
                     };
                     self.called = true;
@@ -64,14 +71,16 @@ impl StoreProvider for RustStore {
                     return status(HResult::BUSY, LogoffFlags::empty()); // R3
                 }
                 self.saved = Some(mode); // R2
+                let shared = self.held.iter().enumerate().any(|(i, n)| i != client.index() && *n > 0);
+                let defer = shared && self.profile.eager_shared == EagerShared::Defer; // A10
                 match self.profile.call_site {
-                    CallSite::Eager => {
+                    CallSite::Eager if !defer => {
                         self.called = true;
                         self.in_progress = true;
                         self.release_blocked = false;
                         StoreAnswer::CallTransports(mode)
                     }
-                    CallSite::Deferred => match self.profile.storelogoff_out {
+                    _ => match self.profile.storelogoff_out {
                         StoreLogoffOut::None => status(HResult::S_OK, LogoffFlags::empty()),
                         StoreLogoffOut::Complete => status(HResult::S_OK, LogoffFlags::COMPLETE),
                     },
@@ -102,6 +111,7 @@ impl Lifecycle for RustStore {
         *self = RustStore {
             profile,
             references: u32::from(setup.clients),
+            held: std::array::from_fn(|i| u32::from(i < usize::from(setup.clients))),
             calls_at_first_release: mistake,
             ..RustStore::default()
         };

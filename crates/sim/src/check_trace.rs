@@ -7,7 +7,7 @@
 //! step that caused nothing, `STEP -> rejected: WHY` for a call that was not enabled), optionally after the
 //! `[t=N] ` of a trace. Comments (`#`), blank lines, and the other lines `run` prints are skipped. The same log may
 //! be written as JSON lines (one object a line: `setup`, optionally `profile`, then `step` with `effects` or
-//! `rejected`). Every step is applied with the model's own store provider under each of the 512 profiles, or only
+//! `rejected`). Every step is applied with the model's own store provider under each of the 1,024 profiles, or only
 //! under the one a `profile` line names, and its effects compared with the logged ones, text for text.
 //!
 //! Decisions:

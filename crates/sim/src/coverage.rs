@@ -84,8 +84,8 @@ impl Sometimes {
     }
 }
 
-/// The number of knob values (two for each of the nine knobs).
-pub const KNOB_VALUES: usize = 18;
+/// The number of knob values (two for each knob).
+pub const KNOB_VALUES: usize = 2 * Profile::KNOBS.len();
 const SOMETIMES: usize = Sometimes::ALL.len();
 
 /// What one run reached; summed over a sweep, the number of runs that reached each.

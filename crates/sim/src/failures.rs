@@ -4,7 +4,7 @@
 //! Decisions:
 //! - The directory is `sim-failures` in cargo's target directory: `$CARGO_TARGET_DIR` when it is set, else
 //!   `target` under the current directory (the workspace root, where the README's commands run).
-//! - A file's name holds the seed, the profile's index (0 to 511, see `Profile::index`) and the mutant, so that the
+//! - A file's name holds the seed, the profile's index (0 to 1023, see `Profile::index`) and the mutant, so that the
 //!   same seed under another profile or mutant never overwrites it: `seed-14-profile-0-none.seed`.
 //! - A sweep keeps at most [`FILES_MAX`] files: those of the smallest failing seeds, whatever the number of jobs
 //!   and the order in which the workers find them. A file is written as soon as its run is found among the

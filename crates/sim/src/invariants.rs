@@ -81,7 +81,7 @@ impl Invariant {
     pub const fn requirements(self) -> &'static str {
         match self {
             Invariant::InvalidInputChangesNothing => "R1, A7",
-            Invariant::TransportsCallSite => "R2, R3, R4, A1, A9",
+            Invariant::TransportsCallSite => "R2, R3, R4, A1, A9, A10",
             Invariant::OnlyReleaseAfterComplete => "R5, R14",
             Invariant::ReferenceCounts => "R6",
             Invariant::OtherProcess => "R7",
@@ -542,6 +542,14 @@ impl Checker {
         self.references.iter().sum()
     }
 
+    /// Whether a StoreLogoff of `client` now returns without a call although the profile is `eager`: A10
+    /// `eager_shared=defer` while another client holds a reference (the checker's own count, before the step).
+    fn defers(&self, client: ClientId) -> bool {
+        self.profile.call_site == CallSite::Eager
+            && self.profile.eager_shared == EagerShared::Defer
+            && self.references.iter().enumerate().any(|(i, count)| i != client.index() && *count > 0)
+    }
+
     /// Checks one applied step: `before` and `after` are the model around it, `effects` what it returned.
     pub fn after_step(
         &mut self,
@@ -625,9 +633,11 @@ impl Checker {
                         Value::Flags(out - LogoffFlags::MODES),
                         Value::Flags(out),
                     )?;
-                    let expected = match self.profile.call_site {
-                        CallSite::Eager => returned_flags,
-                        CallSite::Deferred => Some(match self.profile.storelogoff_out {
+                    let returns_as_deferred = self.profile.call_site == CallSite::Deferred
+                        || matches!(action, Action::Logoff(acting, _) if acting == client && self.defers(acting));
+                    let expected = match returns_as_deferred {
+                        false => returned_flags,
+                        true => Some(match self.profile.storelogoff_out {
                             StoreLogoffOut::None => LogoffFlags::empty(),
                             StoreLogoffOut::Complete => LogoffFlags::COMPLETE,
                         }),
@@ -636,7 +646,7 @@ impl Checker {
                         Some(out) == expected,
                         subject,
                         I,
-                        "StoreLogoff did not write back what A1 and A8 say",
+                        "StoreLogoff did not write back what A1, A8 and A10 say",
                         expected
                             .map_or(Value::Text("no return before a StoreLogoffTransports call returns"), Value::Flags),
                         Value::Flags(out),
@@ -1159,8 +1169,10 @@ impl Checker {
             }
             match (caller, action) {
                 (Caller::StoreLogoff(c), Action::Logoff(acting, flags)) if c == acting => {
-                    let what = "StoreLogoffTransports called from StoreLogoff under `deferred` (A1)";
-                    ensure(eager, I, what, Value::Text("no call before the count reaches zero"), call)?;
+                    let what = "StoreLogoffTransports called from StoreLogoff under `deferred` (A1), or under \
+                                `eager_shared=defer` while another client holds a reference (A10)";
+                    let allowed = eager && !self.defers(c);
+                    ensure(allowed, I, what, Value::Text("no call before the count reaches zero"), call)?;
                     let passed = decode_mode(flags, self.profile.input);
                     let what = "not called with the mode passed";
                     ensure(passed == Some(mode), I, what, Value::Mode(passed), Value::Mode(Some(mode)))?;
@@ -1173,7 +1185,11 @@ impl Checker {
                         Value::Count(0),
                         Value::Count(after.references()),
                     )?;
-                    let expected = if !eager && !self.called { self.saved.unwrap_or(Mode::Abort) } else { Mode::Abort };
+                    // Under `eager` a saved mode was passed already, except under A10 `defer` (a StoreLogoff made
+                    // while another client held a reference saved its mode without a call).
+                    let saved_passes = !eager || self.profile.eager_shared == EagerShared::Defer;
+                    let expected =
+                        if saved_passes && !self.called { self.saved.unwrap_or(Mode::Abort) } else { Mode::Abort };
                     ensure(
                         mode == expected,
                         I,
@@ -1210,7 +1226,7 @@ impl Checker {
                 && !self.complete
                 && self.in_progress.is_none()
                 && !self.blocked.iter().any(|b| *b);
-            if accepted && eager {
+            if accepted && eager && !self.defers(c) {
                 ensure(
                     called.map(|c| c.1) == Some(Caller::StoreLogoff(c)),
                     I,
@@ -1676,7 +1692,7 @@ mod tests {
             [Action::Logoff(C0, LogoffFlags::ORDERLY), Action::Logoff(C0, LogoffFlags::PURGE), Action::Release(C0)];
         assert_eq!(
             message("call_site=deferred", Mutant::FirstModeWins, &steps),
-            "transports-call-site (R2, R3, R4, A1, A9): at zero: not the saved mode, or not ABORT (R3, R4): \
+            "transports-call-site (R2, R3, R4, A1, A9, A10): at zero: not the saved mode, or not ABORT (R3, R4): \
              expected PURGE, seen ORDERLY"
         );
     }
@@ -1747,7 +1763,7 @@ mod tests {
         assert_eq!(step, 3);
         assert_eq!(
             violation.to_string(),
-            "transports-call-site (R2, R3, R4, A1, A9): StoreLogoffTransports called while another call is in \
+            "transports-call-site (R2, R3, R4, A1, A9, A10): StoreLogoffTransports called while another call is in \
              progress (MODEL.md decision 7): `c1 logoff ORDERLY`: expected no second call while the NO_WAIT call is \
              in progress (MAPI_E_BUSY), seen `transports-called ORDERLY by c1 logoff`"
         );

@@ -35,7 +35,7 @@ const SCRIPT_EXIT_CODES: &str = "Exit codes: 0 every expectation holds and no in
     name = "logoff-sim",
     version,
     about = "Deterministic simulator of the MAPI store logoff protocol (docs/SPEC.md)",
-    after_help = "The protocol, the requirements R1-R21 and the knobs A1-A9 are in docs/SPEC.md; the model's own \
+    after_help = "The protocol, the requirements R1-R21 and the knobs A1-A10 are in docs/SPEC.md; the model's own \
                   decisions in docs/MODEL.md. `logoff-sim list mutants|knobs|invariants` lists the names the options \
                   take."
 )]
@@ -113,7 +113,7 @@ enum Command {
         /// profile.
         #[arg(long)]
         seed: u64,
-        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); drawn by the seed without it")]
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A10); drawn by the seed without it")]
         profile: Option<Profile>,
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
@@ -153,7 +153,7 @@ enum Command {
         /// Worker threads (1 to 256); the summary is the same with any number.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: u16,
-        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); drawn per seed without it")]
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A10); drawn per seed without it")]
         profile: Option<Profile>,
         /// The mistake the model makes; `none` (the reference model) by default.
         #[arg(long, default_value = "none", value_parser = mutant_parser())]
@@ -284,9 +284,9 @@ enum Command {
         /// References one client may hold at once (1 to 8).
         #[arg(long, default_value_t = Bound::DEFAULT.references, value_parser = clap::value_parser!(u8).range(1..=8))]
         references: u8,
-        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A9); `default` without it")]
+        #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A10); `default` without it")]
         profile: Option<Profile>,
-        /// Explore under each of the 512 profiles in turn (on --jobs threads) and print one summary.
+        /// Explore under each of the 1,024 profiles in turn (on --jobs threads) and print one summary.
         #[arg(long, conflicts_with = "profile")]
         all_profiles: bool,
         /// Worker threads for --all-profiles (1 to 256).
@@ -413,7 +413,7 @@ enum Command {
         /// Run no seeds: only the scripts of --scripts.
         #[arg(long, conflicts_with = "seeds", requires = "scripts")]
         no_seeds: bool,
-        /// The knobs to fix, `knob=value` pairs (or `default`, all nine): each seed draws the others, and only the
+        /// The knobs to fix, `knob=value` pairs (or `default`, all ten): each seed draws the others, and only the
         /// scripts written for these values run. For a provider that implements one reading of the pages.
         #[arg(long, value_name = "KNOB=VALUE,...", value_parser = sim::conform::FixedKnobs::parse)]
         profile: Option<sim::conform::FixedKnobs>,
@@ -476,7 +476,7 @@ enum Format {
 enum Listing {
     /// The mutants of `--mutant`, with who would make the mistake and what it is.
     Mutants,
-    /// The knobs A1-A9 of `--profile` and of a script's `profile` line, with their values (default first).
+    /// The knobs A1-A10 of `--profile` and of a script's `profile` line, with their values (default first).
     Knobs,
     /// The invariants the checker evaluates after every step, with the requirements each checks.
     Invariants,
@@ -1895,7 +1895,7 @@ fn check_trace_command(path: &Path, list_all: bool) -> u8 {
             return 2;
         }
     };
-    // Under the profile of the log's `profile` line, or under some of the 512.
+    // Under the profile of the log's `profile` line, or under some of all `Profile::COUNT`.
     let among = |count: usize| match log.profile {
         Some((line, _)) => format!("the profile of line {line}"),
         None => format!("{count} of {} profiles", Profile::COUNT),
@@ -2152,8 +2152,9 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
 fn explore_all_profiles(options: &ExploreOptions, jobs: usize, out: &Path, quiet: bool) -> u8 {
     use rayon::prelude::*;
     out!(
-        "explore {} all 512 profiles mutant={} symmetry={} liveness={} jobs={jobs}",
+        "explore {} all {} profiles mutant={} symmetry={} liveness={} jobs={jobs}",
         options.bound,
+        Profile::COUNT,
         options.mutant,
         if options.symmetry { "yes" } else { "no" },
         if options.liveness { "yes" } else { "no" }

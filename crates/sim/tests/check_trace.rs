@@ -189,7 +189,7 @@ fn stderr_of(output: &std::process::Output) -> String {
 }
 
 /// Shows that a `profile` line restricts the judgement to the profile it names (issue 14, item 20: it was skipped,
-/// and the log judged under all 512): a log allowed under some profiles is allowed under the named one alone, and
+/// and the log judged under every profile): a log allowed under some profiles is allowed under the named one alone, and
 /// refused at the right line when the named one does not explain it; a `profile` line after a step is refused.
 #[test]
 fn a_profile_line_restricts_the_judgement() {
@@ -198,7 +198,7 @@ fn a_profile_line_restricts_the_judgement() {
     let steps = "c0 logoff ORDERLY -> c0 logoff returned S_OK 0\n";
     let output = check_trace_cli(format!("{setup}{steps}").as_bytes());
     assert!(
-        stdout_of(&output).contains("under 128 of 512 profiles: call_site=deferred orderly=drain|keep "),
+        stdout_of(&output).contains("under 256 of 1024 profiles: call_site=deferred orderly=drain|keep "),
         "{output:?}"
     );
     let output = check_trace_cli(format!("{setup}profile orderly=drain\n{steps}").as_bytes());
@@ -296,7 +296,7 @@ fn calls_still_in_progress_at_the_end_are_named() {
     let output = check_trace_cli(log.as_bytes());
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let stdout = stdout_of(&output);
-    assert!(stdout.contains("allowed (4 steps) under 128 of 512 profiles"), "{stdout}");
+    assert!(stdout.contains("allowed (4 steps) under 256 of 1024 profiles"), "{stdout}");
     assert!(
         stdout.contains(
             "still in progress at the end of the log: c0 release, StoreLogoffTransports ORDERLY for c0 release; \
@@ -304,7 +304,7 @@ fn calls_still_in_progress_at_the_end_are_named() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("under 128 of these 128 profiles"), "{stdout}");
+    assert!(stdout.contains("under 256 of these 256 profiles"), "{stdout}");
     let Verdict::Allowed(profiles, Some(blocked)) = checked(log, "blocked.log") else { panic!("{log}") };
     assert_eq!(blocked.returning, profiles);
     assert_eq!(blocked.stuck, None);

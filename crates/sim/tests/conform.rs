@@ -124,7 +124,7 @@ fn the_python_examples_pass_and_are_caught() {
     let output = conform("store", &good, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..10000"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
-    assert!(stdout.contains("scripts: 79 of 79 passed"), "{stdout}");
+    assert!(stdout.contains("scripts: 81 of 81 passed"), "{stdout}");
     assert!(stdout.contains("seeds 0..10000: 10000 runs,") && stdout.contains(" 0 failing;"), "{stdout}");
     eprintln!("good_store.py: {} in {:.1} s", stdout.trim(), started.elapsed().as_secs_f64());
 
@@ -132,7 +132,7 @@ fn the_python_examples_pass_and_are_caught() {
     let output = conform("store", &buggy, &failures, &["--seeds", "0..300", "--show", "1"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("transports-call-site (R2, R3, R4, A1, A9)"), "{stderr}");
+    assert!(stderr.contains("transports-call-site (R2, R3, R4, A1, A9, A10)"), "{stderr}");
     assert!((1..=12).contains(&shrunk_steps(&stderr)), "{stderr}");
     let seed_file = stderr
         .lines()
@@ -213,7 +213,7 @@ fn the_python_spooler_and_transports_pass_and_are_caught() {
         let output = conform(role, &command, &failures, &["--scripts", "tests/scenarios", "--seeds", "0..10000"]);
         let stdout = text(&output.stdout);
         assert!(output.status.success(), "{role}: {stdout}\n{}", text(&output.stderr));
-        assert!(stdout.contains("scripts: 79 of 79 passed"), "{stdout}");
+        assert!(stdout.contains("scripts: 81 of 81 passed"), "{stdout}");
         assert!(stdout.contains(" 0 failing;"), "{stdout}");
     }
     let command = format!("{python} examples/providers/buggy_transport.py");

@@ -58,8 +58,8 @@ fn some_profiles() -> Vec<u32> {
 }
 
 /// Shows that the reference model breaks no invariant, liveness included, in any state reachable within a small
-/// bound under every one of the 512 profiles, and within a larger one under the default profile and each knob
-/// flipped. (`cargo xtask bench` explores the default bound under all 512.)
+/// bound under every one of the 1,024 profiles, and within a larger one under the default profile and each knob
+/// flipped. (`cargo xtask bench` explores the default bound under all 1,024.)
 #[test]
 fn the_reference_model_is_clean_under_every_profile() {
     let small = (0..Profile::COUNT).map(|index| (index, Bound::new(1, 1, 1, 1, 1)));

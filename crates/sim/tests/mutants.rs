@@ -158,7 +158,7 @@ fn some_mutants_are_caught_only_by_liveness() {
 const BUGGY_STORES: [(&str, &str, &str); 2] = [
     (
         "forgets_mode.py",
-        "transports-call-site (R2, R3, R4, A1, A9)",
+        "transports-call-site (R2, R3, R4, A1, A9, A10)",
         "    def store_logoff(self, client, msg):
         answer = super().store_logoff(client, msg)
         if answer == good_store.RET_INVALID_PARAMETER:

@@ -53,7 +53,7 @@ fn a_failure_is_drawn_with_its_lanes_its_spans_and_its_red_step() {
         assert!(svg.contains(&format!(r#"data-lane="{lane}""#)), "no lane {lane}");
     }
     assert_eq!(svg.matches(r#"class="step violation""#).count(), 1);
-    assert!(svg.contains("transports-call-site (R2, R3, R4, A1, A9)"), "{svg}");
+    assert!(svg.contains("transports-call-site (R2, R3, R4, A1, A9, A10)"), "{svg}");
     assert!(svg.contains(r##"stroke="#c00000""##), "the violating step's arrows are red");
     // c1 release: the call, StoreLogoffTransports, the spooler's Release, the return of StoreLogoffTransports,
     // the return of Release: five arrows.
@@ -65,7 +65,7 @@ fn a_failure_is_drawn_with_its_lanes_its_spans_and_its_red_step() {
     assert!(mermaid.contains("    rect rgb(255, 200, 200)\n"));
     assert!(mermaid.contains("c1->>store: 1. Release"));
     assert!(mermaid.contains("store-->>c1: Release returned 1"));
-    assert!(mermaid.contains("transports-call-site (R2, R3, R4, A1, A9)"));
+    assert!(mermaid.contains("transports-call-site (R2, R3, R4, A1, A9, A10)"));
     let html = render(&failing, path, Picture::Html);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains(&svg), "the page holds the SVG itself");

@@ -93,11 +93,12 @@ fn a_100k_seed_sweep_is_clean_and_reaches_everything() {
     }
 }
 
-/// Shows that each of the nine profiles that flip one knob sweeps clean.
+/// Shows that each of the ten profiles that flip one knob sweeps clean, and `call_site=eager,eager_shared=defer`
+/// (A10 changes nothing under `deferred`, so its one-knob profile is the default's behaviour).
 #[test]
 fn every_single_knob_profile_sweeps_clean() {
-    for knob in 0..9 {
-        let profile = Profile::from_index(1 << knob);
+    let eager_defer = Profile::from_index(1 | 1 << 9);
+    for profile in (0..Profile::KNOBS.len()).map(|knob| Profile::from_index(1 << knob)).chain([eager_defer]) {
         let summary = quiet_sweep(0..5_000, 2, Some(profile));
         assert_eq!(summary.failing_runs(), 0, "{profile}");
     }

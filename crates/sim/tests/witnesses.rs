@@ -1,4 +1,4 @@
-//! The witnesses of the contradictions between the pages (`tests/witnesses/`, one a knob A1-A9): each is re-derived
+//! The witnesses of the contradictions between the pages (`tests/witnesses/`, one a knob A1-A10): each is re-derived
 //! by `sim::diff` and must equal the checked-in file, pass under its own profile, fail under the other reading, and
 //! be the shortest over every setup within the bound (checked by enumerating every shorter script).
 
