@@ -116,3 +116,50 @@ impl<'a> Keeper<'a> {
         kept.into_values().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shows the cap of a sweep's failure files: offered more than [`FILES_MAX`] failures in a scrambled order (as
+    /// workers find them), the keeper keeps exactly the smallest seeds, and the files on disk are exactly theirs (a
+    /// file pushed out by a smaller seed is removed; the test fails if it is not).
+    #[test]
+    fn the_keeper_keeps_the_smallest_seeds_on_disk() {
+        let dir = std::env::temp_dir().join(format!("logoff-sim-keeper-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mutant = Mutant::from_name("transports-at-first-release").expect("a mutant of the catalogue");
+        let mut failures = Vec::new();
+        let mut simulator = Simulator::new();
+        let mut seed = 0u64;
+        while failures.len() < FILES_MAX + 50 {
+            let mut config = Config::from_seed(seed, None);
+            config.mutant = mutant;
+            if let Some((violation, step)) = simulator.run(&config, &mut ()).violation {
+                failures.push(Failure { config, violation, step });
+            }
+            seed += 1;
+        }
+        let mut expected: Vec<u64> = failures.iter().map(|f| f.config.seed).collect();
+        expected.sort_unstable();
+        expected.truncate(FILES_MAX);
+        // Largest first, then the rest interleaved: every kept seed at some point pushes one out.
+        failures.reverse();
+        let (first, second): (Vec<_>, Vec<_>) = failures.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let keeper = Keeper::new(&dir);
+        for (_, failure) in first.into_iter().chain(second) {
+            keeper.offer(failure);
+        }
+        let kept = keeper.into_kept();
+        let seeds: Vec<u64> = kept.iter().map(|one| one.failure.config.seed).collect();
+        assert_eq!(seeds, expected);
+        assert!(kept.iter().all(|one| one.written.is_ok()));
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        on_disk.sort();
+        let mut names: Vec<String> = kept.iter().map(|one| file_name(&one.failure.config)).collect();
+        names.sort();
+        assert_eq!(on_disk, names);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
