@@ -329,6 +329,28 @@ fn ensure_of(
 }
 
 /// The first message whose state differs between two records: the message, its state in `expected`, in `seen`.
+/// The messages and the spooler's work as they were before the step (R7, R8): `moved` names the first message that
+/// moved, `changed` the spooler's state before against after.
+fn unchanged(
+    invariant: Invariant,
+    moved: &'static str,
+    changed: &'static str,
+    before: &Model,
+    after: &Model,
+) -> Result<(), Violation> {
+    if before.messages() != after.messages() {
+        let (subject, expected, seen) = first_moved(before.messages(), after.messages());
+        fail(invariant, moved, expected, seen).map_err(|violation| violation.of(subject))?;
+    }
+    ensure(
+        before.spooler() == after.spooler(),
+        invariant,
+        changed,
+        Value::Spooler(*before.spooler()),
+        Value::Spooler(*after.spooler()),
+    )
+}
+
 fn first_moved(expected: &Messages, seen: &Messages) -> (Subject, Value, Value) {
     let moved = expected.iter().zip(seen.iter()).position(|(a, b)| a != b).unwrap_or(0);
     let m = MessageId(moved as u8);
@@ -1077,17 +1099,7 @@ impl Checker {
                     let what = "R7: the spooler changed its work for the store";
                     fail(I, what, Value::Text("no change"), Value::Effect(changed))?;
                 }
-                if before.messages() != after.messages() {
-                    let (subject, expected, seen) = first_moved(before.messages(), after.messages());
-                    fail(I, "R7: messages moved", expected, seen).map_err(|violation| violation.of(subject))?;
-                }
-                ensure(
-                    before.spooler() == after.spooler(),
-                    I,
-                    "R7: the spooler's work for the store changed",
-                    Value::Spooler(*before.spooler()),
-                    Value::Spooler(*after.spooler()),
-                )?;
+                unchanged(I, "R7: messages moved", "R7: the spooler's work for the store changed", before, after)?;
                 let guards = |model: &Model| Value::Guards {
                     sending: model.sending_allowed(),
                     reception: model.reception_enabled(),
@@ -1285,17 +1297,7 @@ impl Checker {
         let release = Value::Effect(Effect::StoreReleased);
         if refuses {
             ensure(!released_now, I, "a refused logoff released the store", Value::Text("no release"), release)?;
-            if before.messages() != after.messages() {
-                let (subject, expected, seen) = first_moved(before.messages(), after.messages());
-                fail(I, "a refused logoff moved messages", expected, seen).map_err(|v| v.of(subject))?;
-            }
-            ensure(
-                before.spooler() == after.spooler(),
-                I,
-                "a refused logoff changed the spooler",
-                Value::Spooler(*before.spooler()),
-                Value::Spooler(*after.spooler()),
-            )?;
+            unchanged(I, "a refused logoff moved messages", "a refused logoff changed the spooler", before, after)?;
             for t in TransportId::all(TRANSPORTS_MAX) {
                 ensure_of(
                     before.transport(t) == after.transport(t),

@@ -682,6 +682,9 @@ fn main() -> ExitCode {
             render_command(file.as_deref(), seed, profile, mutant, to, out.as_deref(), cmd)
         }
         Command::Diff { profile, knob, clients, transports, messages, other, references, out } => {
+            if let Err(code) = not_stdout("--out", out.as_deref(), "the witness already") {
+                return ExitCode::from(code);
+            }
             let bound = Bound::new(clients, transports, messages, other, references);
             diff_command(&profile, knob.as_deref(), bound, out.as_deref())
         }

@@ -95,8 +95,9 @@ pub fn progress(length: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar 
 /// rename, and no temporary file is left behind by an error.
 pub fn write_file(path: &Path, contents: &str) -> io::Result<()> {
     if path == Path::new("-") {
-        let mut handle = io::stdout().lock();
-        return handle.write_all(contents.as_bytes()).and_then(|()| handle.flush());
+        // As every write to standard output: a closed pipe ends the process with 141, a full one with 2.
+        write(Stream::Stdout, format_args!("{contents}"));
+        return Ok(());
     }
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,

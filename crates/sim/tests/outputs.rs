@@ -84,6 +84,10 @@ fn standard_output_by_name() {
     // `run` prints its trace on standard output: a script or seed file there would mix with it.
     let output = logoff_sim_in(&directory, &["run", "--seed", "1", "--emit-script", "-"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    // `diff` prints its witness on standard output already: `--out -` would print it twice.
+    let output = logoff_sim_in(&directory, &["diff", "--knob", "orderly", "--out", "-"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
 }
 
 /// `logoff-sim ARGS` in `directory` with a file-size limit of 1,000 bytes (SIGXFSZ ignored): a write past it fails
