@@ -758,6 +758,71 @@ pub fn explore(options: &Options) -> Report {
     report
 }
 
+/// Writes each counterexample of a report as NAME.scn and NAME.seed in `out`; returns those written with their
+/// script's path, and why each of the others could not be written.
+pub fn write_counterexamples<'a>(
+    report: &'a Report,
+    out: &std::path::Path,
+) -> (Vec<(&'a Counterexample, std::path::PathBuf)>, Vec<String>) {
+    let options = &report.options;
+    let mut written = Vec::new();
+    let mut errors = Vec::new();
+    for counterexample in report.first.iter().flatten() {
+        let invariant = counterexample.violation.invariant;
+        let name = format!("explore-{}-profile-{}-{}", options.mutant, options.profile.index(), invariant.name());
+        let scn = out.join(format!("{name}.scn"));
+        let script = report.script(counterexample, &scn.display().to_string());
+        let header = format!(
+            "# Shortest counterexample found by `logoff-sim explore` ({}, mutant {}).\n# breaks: {} ({})\n\
+             # replay: {COMMAND} script --mutant {} {}\n",
+            options.bound,
+            options.mutant,
+            invariant,
+            invariant.requirements(),
+            options.mutant,
+            scn.display()
+        );
+        let seed_file = crate::seedfile::SeedFile {
+            seed: 0,
+            expect: crate::seedfile::Expected::Violation(invariant),
+            why: format!("found by logoff-sim explore at {}: {}", options.bound, counterexample.violation),
+            script: script.clone(),
+        };
+        let result = std::fs::create_dir_all(out)
+            .map_err(|e| format!("cannot create {}: {e}", out.display()))
+            .and_then(|()| {
+                crate::output::write_file(&scn, &format!("{header}{script}"))
+                    .map_err(|e| format!("cannot write {}: {e}", scn.display()))
+            })
+            .and_then(|()| seed_file.save(&out.join(format!("{name}.seed"))));
+        match result {
+            Ok(()) => written.push((counterexample, scn)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (written, errors)
+}
+
+/// `explore --all-profiles`: explores under each of the [`Profile::COUNT`] profiles, on `jobs` threads, calling
+/// `done` after each; the reports in profile order (the same with any number of threads).
+pub fn explore_all_profiles(options: &Options, jobs: usize, done: &(dyn Fn() + Sync)) -> Result<Vec<Report>, String> {
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start the worker threads: {e}"))?;
+    Ok(pool.install(|| {
+        (0..Profile::COUNT)
+            .into_par_iter()
+            .map(|index| {
+                let report = explore(&Options { profile: Profile::from_index(index), ..*options });
+                done();
+                report
+            })
+            .collect()
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

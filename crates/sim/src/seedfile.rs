@@ -274,6 +274,32 @@ impl fmt::Display for SeedFile {
     }
 }
 
+/// Reads and parses a seed file (`-`: standard input); the error is the message to print (exit 2).
+pub fn read(path: &Path) -> Result<SeedFile, String> {
+    let name = text::input_name(path);
+    let source = text::read(path).map_err(|e| format!("{name}: error: {e}; expected a seed file"))?;
+    SeedFile::parse(&source, &name).map_err(|e| e.to_string())
+}
+
+/// The run a file holds, and its title: a seed file (`.seed`, which names its own mutant) or a scenario script
+/// (run with `mutant`); the error is the message to print (exit 2).
+pub fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(Script, String), String> {
+    let name = text::input_name(path);
+    if path.extension().is_some_and(|e| e == "seed") {
+        if mutant.is_some() {
+            return Err(format!("{name}: error: --mutant is for --seed or a script; a seed file names its own mutant"));
+        }
+        let seed_file = read(path)?;
+        let title = format!("{name} (seed {})", seed_file.seed);
+        return Ok((seed_file.script, title));
+    }
+    let source =
+        text::read(path).map_err(|e| format!("{name}: error: {e}; expected a scenario script or a seed file"))?;
+    let mut script = script::parse(&source, &name).map_err(|e| e.to_string())?;
+    script.mutant = mutant.unwrap_or(Mutant::None);
+    Ok((script, name))
+}
+
 /// The script of a generated run: its steps (a step a client attempted that was not enabled is followed by
 /// `expect rejected`), then expectations that pin down where the run ended, so that the script fails if the
 /// model's behaviour changes.

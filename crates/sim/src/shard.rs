@@ -427,6 +427,39 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
     })
 }
 
+/// The most bytes of one summary file `merge` and `sweep --resume` read (a summary shows at most a few thousand
+/// failures).
+pub const SUMMARY_BYTES_MAX: u64 = 64 << 20;
+
+/// Reads a sweep's JSON summary (for `--resume` and `merge`): at most [`SUMMARY_BYTES_MAX`] bytes, a UTF-8
+/// byte-order mark skipped, then checked whole ([`Document::check`]).
+pub fn read_document(path: &Path) -> Result<Document, String> {
+    use std::io::Read;
+    let name = crate::text::input_name(path);
+    let mut bytes = Vec::new();
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| format!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary"))?,
+        )
+    };
+    reader
+        .take(SUMMARY_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: error: cannot read the file ({e}); expected a sweep's JSON summary"))?;
+    if bytes.len() as u64 > SUMMARY_BYTES_MAX {
+        return Err(format!("{name}: error: longer than {SUMMARY_BYTES_MAX} bytes; expected a sweep's JSON summary"));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    let document = serde_json::from_slice::<Document>(body).map_err(|e| {
+        format!("{name}:{}:{}: error: {e}; expected a sweep's JSON summary (docs/JSON.md)", e.line(), e.column())
+    })?;
+    document.check().map_err(|e| format!("{name}: error: {e}"))?;
+    Ok(document)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

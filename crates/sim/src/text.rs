@@ -37,6 +37,15 @@ pub struct LineError {
     pub expected: String,
 }
 
+/// The name of an input in messages: its path, or `<stdin>` for `-`.
+pub fn input_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// Reads a file, or standard input for `-`, keeping at most [`FILE_BYTES_MAX`] + 1 bytes (enough for
 /// [`lines`] to tell that the file is too long). The error is a sentence for `FILE: error: ...`.
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {

@@ -171,3 +171,28 @@ pub fn run_script(played: &mut Played, script: &Script) -> Result<crate::script:
         (result, _) => result,
     }
 }
+
+/// `text` as one shell word in single quotes (a `'` inside written `'\''`), so that a printed command pastes.
+pub fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// The program of `--cmd` in `role`, started and greeted; or the exit code and the message to print: 2 for one
+/// that cannot start or does not answer `hello` (bad input), 130 when a signal came first.
+/// SIGINT or SIGTERM ends every wait for the program at once (the command then ends with exit 130, the program
+/// and everything it started killed).
+pub fn start_program(cmd: &str, timeout: std::time::Duration, role: &str) -> Result<Program, (u8, String)> {
+    let mut program = Program::new(cmd, timeout, role).map_err(|e| (2, format!("error: --cmd: {e}")))?;
+    // The first signal ends every wait for the program (the command stops with what it has); a second one ends
+    // the process at once, after killing the program and everything it started.
+    crate::interrupt::graceful();
+    crate::interrupt::on_exit(kill_every_program);
+    program.stop_when(crate::interrupt::flag());
+    program.handshake().map_err(|e| {
+        if crate::interrupt::requested() {
+            return (crate::interrupt::EXIT_INTERRUPTED, format!("interrupted: {e}"));
+        }
+        (2, format!("error: --cmd {}: {e}", shell_quoted(cmd)))
+    })?;
+    Ok(program)
+}

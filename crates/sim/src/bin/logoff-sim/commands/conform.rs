@@ -1,0 +1,391 @@
+//! `logoff-sim conform`: a program under test in one role, run through scripts and seeds.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::builder::PossibleValuesParser;
+use sim::failures;
+use sim::output::COMMAND;
+use sim::seedfile::{Expected, SeedFile};
+use sim::text::plural;
+use sim::{err, out};
+
+use super::{input_name, parse_seeds};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The role the program plays: the store provider, the MAPI spooler, or every transport provider.
+    #[arg(long, value_parser = PossibleValuesParser::new(sim::conform::ROLES))]
+    pub role: String,
+    /// The program and its arguments, one string split as a shell splits words ('python3 store.py').
+    #[arg(long, value_name = "PROGRAM ARGS")]
+    pub cmd: String,
+    /// `A..B`: the seeds to run after the scripts (each drawing its setup, workload, faults and, without
+    /// --profile, profile).
+    #[arg(long, value_parser = parse_seeds, default_value = "0..10000")]
+    pub seeds: std::ops::Range<u64>,
+    /// Run no seeds: only the scripts of --scripts.
+    #[arg(long, conflicts_with = "seeds", requires = "scripts")]
+    pub no_seeds: bool,
+    /// The knobs to fix, `knob=value` pairs (or `default`, all ten): each seed draws the others, and only the
+    /// scripts written for these values run. For a provider that implements one reading of the pages.
+    #[arg(long, value_name = "KNOB=VALUE,...", value_parser = sim::conform::FixedKnobs::parse)]
+    pub profile: Option<sim::conform::FixedKnobs>,
+    /// Scenario scripts to run first: `.scn` files, or directories whose `.scn` files are run in name order.
+    #[arg(long, value_name = "PATH")]
+    pub scripts: Vec<PathBuf>,
+    /// Instead of sweeping, replay one file against the program: a seed file or a shrunk script it wrote
+    /// (either fails, exit 1, while the program still does what was found, and passes once it is fixed), or
+    /// any scenario script.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scripts"])]
+    pub replay: Option<PathBuf>,
+    /// How long the program may take to answer one message (milliseconds).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub timeout_ms: u64,
+    /// Where failing runs are written (seed files and shrunk scripts) [default: $CARGO_TARGET_DIR/sim-failures,
+    /// or target/sim-failures].
+    #[arg(long, value_name = "DIR")]
+    pub failures: Option<PathBuf>,
+    /// Shrink and print at most this many failing seeds (all are counted).
+    #[arg(long, default_value_t = 3)]
+    pub show: usize,
+    /// No progress bar (it is drawn on standard error only when that is a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn exec(args: Args) -> u8 {
+    let Args { role, cmd, seeds, no_seeds, profile, scripts, replay, timeout_ms, failures, show, quiet } = args;
+    let request = ConformRequest {
+        role,
+        cmd,
+        seeds: if no_seeds { seeds.start..seeds.start } else { seeds },
+        fixed: profile.unwrap_or_default(),
+        scripts,
+        timeout: std::time::Duration::from_millis(timeout_ms),
+        failures: failures.unwrap_or_else(failures::default_dir),
+        show,
+        quiet,
+    };
+    match replay {
+        Some(file) => conform_replay(&request, &file),
+        None => conform_command(&request),
+    }
+}
+
+/// What `logoff-sim conform` was asked to do.
+struct ConformRequest {
+    role: String,
+    cmd: String,
+    seeds: std::ops::Range<u64>,
+    fixed: sim::conform::FixedKnobs,
+    scripts: Vec<PathBuf>,
+    timeout: std::time::Duration,
+    failures: PathBuf,
+    show: usize,
+    quiet: bool,
+}
+
+impl ConformRequest {
+    /// The command line that reruns part of this request, for messages.
+    fn command(&self) -> String {
+        let timeout = match self.timeout.as_millis() {
+            1000 => String::new(),
+            ms => format!(" --timeout-ms {ms}"),
+        };
+        format!("{COMMAND} conform --role {} --cmd {}{timeout}", self.role, sim::conform::shell_quoted(&self.cmd))
+    }
+
+    /// The command that replays a file `conform` wrote against the program.
+    fn replay(&self, path: &Path) -> String {
+        format!("{} --replay {}", self.command(), path.display())
+    }
+
+    /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
+    fn program(&self) -> Result<sim::conform::Program, u8> {
+        sim::conform::start_program(&self.cmd, self.timeout, &self.role).map_err(|(code, e)| {
+            err!("{e}");
+            code
+        })
+    }
+}
+
+/// The `.scn` files a `--scripts` path names: the file itself, or a directory's `.scn` files in name order.
+fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("{}: error: cannot list it: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// `logoff-sim conform`: scripts, then seeds, against the program; failures written, shrunk and printed. It stops
+/// at the first answer that did not come in time (the program is broken: every further run would pay the time
+/// limit again), and at SIGINT or SIGTERM (exit 130, with a summary of what ran).
+fn conform_command(request: &ConformRequest) -> u8 {
+    let files = match script_files(&request.scripts) {
+        Ok(files) => files,
+        Err(e) => {
+            err!("{e}");
+            return 2;
+        }
+    };
+    let mut program = match request.program() {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let interrupted = || sim::interrupt::requested();
+    let started = Instant::now();
+    let mut code = 0;
+    // Why the sweep stopped before its end, if it did.
+    let mut halted: Option<String> = None;
+    let (mut scripts_passed, mut scripts_run, mut scripts_skipped) = (0, 0, 0);
+    for (index, path) in files.iter().enumerate() {
+        let (script, _) = match sim::seedfile::read_run(path, None) {
+            Ok(read) => read,
+            Err(e) => {
+                err!("{e}");
+                return 2;
+            }
+        };
+        if !request.fixed.admits(script.profile) {
+            scripts_skipped += 1;
+            continue;
+        }
+        let result = sim::conform::run_script(&mut program.played(), &script);
+        if interrupted() {
+            halted = Some(format!("interrupted: scripts not run: {}", files.len() - index));
+            break;
+        }
+        scripts_run += 1;
+        match result {
+            Ok(_) => scripts_passed += 1,
+            Err(error) => {
+                err!("FAIL {error}");
+                err!("  rerun: {} --replay {}", request.command(), path.display());
+                code = 1;
+            }
+        }
+        if program.timed_out() {
+            let left = files.len() - index - 1;
+            halted = Some(format!(
+                "stopped at {}: the program did not answer in time; {} and the seeds not run",
+                path.display(),
+                plural(left as u64, "script", "scripts")
+            ));
+            break;
+        }
+    }
+    if !files.is_empty() {
+        let skipped = match scripts_skipped {
+            0 => String::new(),
+            n => format!(" ({} written for other values of the fixed knobs skipped)", plural(n, "script", "scripts")),
+        };
+        out!("scripts: {scripts_passed} of {scripts_run} passed{skipped}");
+    }
+    let seeds = request.seeds.clone();
+    let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
+    let mut runs = 0u64;
+    let mut steps = 0u64;
+    let mut failing = Vec::new();
+    for seed in seeds.clone().take_while(|_| halted.is_none()) {
+        let run = sim::conform::run_seed(&mut program.played(), seed, &request.fixed);
+        if interrupted() {
+            // The run the signal cut short is not counted.
+            halted = Some(format!("interrupted: seeds {seed}..{} not run", seeds.end));
+            break;
+        }
+        runs += 1;
+        steps += run.trace.steps.len() as u64;
+        bar.inc(1);
+        if let Some(verdict) = &run.verdict {
+            // Written before anything is reported, so that nothing found is lost.
+            let path =
+                request.failures.join(format!("conform-seed-{seed}-profile-{}.seed", run.config.profile.index()));
+            let found = format!("{}..{}", request.seeds.start, request.seeds.end);
+            let why = format!("found by {} --seeds {found} at seed {seed}: {verdict}", request.command());
+            let why: String = why.replace(['\n', '\r'], " ").trim().to_string();
+            let seed_file =
+                SeedFile { seed, expect: Expected::Clean, why, script: run.script(&path.display().to_string()) };
+            // As a sweep does, the files of the smallest 1,000 failing seeds are kept (they come in seed order).
+            let written = if failing.len() < 1000 {
+                save_conform_seed(&seed_file, &path, &request.replay(&path))
+            } else {
+                Err("not written: past 1,000".into())
+            };
+            failing.push((run, path, written));
+        }
+        if program.timed_out() {
+            halted = Some(format!(
+                "stopped at seed {seed}: the program did not answer in time; {} not run",
+                plural(seeds.end - seed - 1, "seed", "seeds")
+            ));
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    if !seeds.is_empty() {
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
+        out!(
+            "seeds {}..{}: {} runs, {} steps, {} failing; {} messages to the program; {:.0} steps/s, {:.0} messages/s",
+            seeds.start,
+            seeds.end,
+            runs,
+            steps,
+            failing.len(),
+            program.exchanges,
+            steps as f64 / seconds,
+            program.exchanges as f64 / seconds
+        );
+    }
+    if let Some(why) = &halted {
+        err!("{why}");
+        code = 1;
+    }
+    for (run, path, written) in failing.iter().take(request.show) {
+        let verdict = run.verdict.as_ref().expect("a failing run has a verdict");
+        err!("FAIL seed {} profile '{}': {verdict}", run.config.seed, run.config.profile);
+        match written {
+            Ok(()) => {
+                err!("  seed file: {} (replay: {})", path.display(), request.replay(path));
+                let page = path.with_extension("html");
+                let timeout = match request.timeout.as_millis() {
+                    1000 => String::new(),
+                    ms => format!(" --timeout-ms {ms}"),
+                };
+                err!(
+                    "  render: {COMMAND} render --cmd {}{timeout} {} -o {}",
+                    sim::conform::shell_quoted(&request.cmd),
+                    path.display(),
+                    page.display()
+                );
+            }
+            Err(e) => err!("  error: {e}"),
+        }
+        if interrupted() {
+            // Shown, not checked again nor shrunk: the program is gone.
+            continue;
+        }
+        // Run again in a fresh process, so that what an earlier run left in the program does not count.
+        let _ = program.handshake();
+        if !sim::conform::deterministic(&mut program.played(), run) && !interrupted() {
+            err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
+        }
+        let shrunk_path = path.with_extension("shrunk.scn");
+        let shrunk = sim::conform::shrink(&mut program.played(), run, &shrunk_path.display().to_string());
+        if let Some(shrunk) = shrunk.filter(|_| !interrupted()) {
+            let replay = request.replay(&shrunk_path);
+            let text = format!(
+                "# Shrunk by `logoff-sim conform` against `{}` from seed {}.\n# breaks: {verdict}\n\
+                 # It fails (exit 1) while the program does this, and passes once that is fixed; replay: {replay}\n\
+                 {shrunk}",
+                request.cmd, run.config.seed,
+            );
+            match sim::output::write_file(&shrunk_path, &text) {
+                Ok(()) => {
+                    let steps = plural(shrunk.steps() as u64, "step", "steps");
+                    err!("  shrunk to {steps}: {} (replay: {replay})", shrunk_path.display());
+                    for line in shrunk.to_string().lines() {
+                        err!("    {line}");
+                    }
+                }
+                Err(e) => err!("  error: cannot write {}: {e}", shrunk_path.display()),
+            }
+        }
+    }
+    if !failing.is_empty() {
+        code = 1;
+    }
+    if interrupted() {
+        return sim::interrupt::EXIT_INTERRUPTED;
+    }
+    if let Err(why) = program.close() {
+        err!("FAIL {why}");
+        code = 1;
+    }
+    code
+}
+
+/// Writes a seed file that `conform` found: `expect clean` (the run the program should have made, so that
+/// replaying it fails while the program still fails it), what was found in `why`, and a header naming the command
+/// that replays it against the program.
+fn save_conform_seed(seed_file: &SeedFile, path: &Path, replay: &str) -> Result<(), String> {
+    let name = path.display().to_string();
+    SeedFile::check_why(&seed_file.why).map_err(|e| format!("cannot save {name}: {e}"))?;
+    let text = seed_file.to_string();
+    let body = text.split_once('\n').map_or("", |(_, body)| body);
+    let text = format!(
+        "# logoff-sim conform seed file: it fails (exit 1) while the program does what `why` says, and passes once \
+         that is fixed; replay with `{replay}`\n{body}"
+    );
+    SeedFile::parse(text.as_bytes(), &name).map_err(|e| format!("cannot save {name}: it would not read back: {e}"))?;
+    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+    }
+    sim::output::write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
+}
+
+/// `logoff-sim conform --replay FILE`: one seed file or script against the program.
+fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
+    let mut program = match request.program() {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let name = input_name(path);
+    let result = if path.extension().is_some_and(|e| e == "seed") {
+        let seed_file = match sim::seedfile::read(path) {
+            Ok(seed_file) => seed_file,
+            Err(e) => {
+                err!("{e}");
+                return 2;
+            }
+        };
+        let mut played = program.played();
+        let mut provider = played.provider();
+        seed_file.replay_with(&mut provider).map(|what| format!("{name}: ok: {what}")).map_err(|what| {
+            err!("{name}: FAILED: {what}");
+            1
+        })
+    } else {
+        let (script, _) = match sim::seedfile::read_run(path, None) {
+            Ok(read) => read,
+            Err(e) => {
+                err!("{e}");
+                return 2;
+            }
+        };
+        sim::conform::run_script(&mut program.played(), &script)
+            .map(|outcome| format!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps")))
+            .map_err(|error| {
+                err!("{error}");
+                error.exit_code()
+            })
+    };
+    if sim::interrupt::requested() {
+        err!("interrupted");
+        return sim::interrupt::EXIT_INTERRUPTED;
+    }
+    let closed = program.close();
+    match (result, closed) {
+        (Err(code), _) => code,
+        (Ok(_), Err(why)) => {
+            err!("{name}: FAILED: {why}");
+            1
+        }
+        (Ok(what), Ok(())) => {
+            out!("{what}");
+            0
+        }
+    }
+}

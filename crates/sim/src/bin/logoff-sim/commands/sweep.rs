@@ -1,0 +1,321 @@
+//! `logoff-sim sweep`: a range of seeds in parallel, or the rest of an interrupted sweep; its summary.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use logoff_core::{Mutant, Profile};
+use sim::failures::{self, Keeper};
+use sim::output::{write, Stream, COMMAND};
+use sim::shard::{Document, FailureRecord, SeedRange, Shard};
+use sim::sweep::Report;
+use sim::text::plural;
+use sim::{err, out};
+
+use super::{input_name, mutant_parser, parse_seeds, peak_resident_kib, profile_help, Format};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// `A..B`: the seeds from A up to, not including, B (A < B).
+    #[arg(long, value_parser = parse_seeds, required_unless_present = "resume")]
+    pub seeds: Option<std::ops::Range<u64>>,
+    /// Go on with an interrupted sweep from the summary it wrote (its range, shard, profile, mutant and --show);
+    /// the summary printed is that of the whole sweep. SIGINT or SIGTERM stops a sweep between chunks of seeds:
+    /// the failing seeds found are already on disk, the partial summary is written and printed, exit code 130.
+    #[arg(long, value_name = "SUMMARY.json", conflicts_with_all = ["seeds", "profile", "mutant", "shard", "shard_from_env"])]
+    pub resume: Option<PathBuf>,
+    /// Worker threads (1 to 256); the summary is the same with any number.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    #[arg(long, long_help = profile_help(), help = "The reading of the pages (knobs A1-A10); drawn per seed without it")]
+    pub profile: Option<Profile>,
+    /// The mistake the model makes; `none` (the reference model) by default.
+    #[arg(long, default_value = "none", value_parser = mutant_parser())]
+    pub mutant: Mutant,
+    /// Where each failing run is written as a seed file before it is reported (the smallest 1,000 failing
+    /// seeds are kept) [default: $CARGO_TARGET_DIR/sim-failures, or target/sim-failures].
+    #[arg(long, value_name = "DIR")]
+    pub failures: Option<PathBuf>,
+    /// Print at most this many failing seeds, the smallest first (all are counted).
+    #[arg(long, default_value_t = 20)]
+    pub show: u64,
+    /// Run only part K of N of the range (from 0): disjoint, contiguous parts; `logoff-sim merge` adds their JSON
+    /// summaries up.
+    #[arg(long, value_name = "K/N", conflicts_with = "shard_from_env")]
+    pub shard: Option<Shard>,
+    /// Run part K of N, K read from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID (Slurm) or
+    /// LOGOFF_SIM_SHARD (a GitHub Actions matrix), the first that is set.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shard_from_env: Option<u64>,
+    /// Run a shard that has no seeds (more shards than seeds) and report it, instead of refusing it (exit 2):
+    /// for a job array of fixed size whose shards `merge` adds up.
+    #[arg(long)]
+    pub allow_empty_shard: bool,
+    /// `text` for people, `json` for programs (one document, docs/JSON.md).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// No progress bar (it is drawn on standard error only when that is a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn exec(args: Args) -> u8 {
+    let Args {
+        seeds,
+        resume,
+        jobs,
+        profile,
+        mutant,
+        failures,
+        show,
+        shard,
+        shard_from_env,
+        allow_empty_shard,
+        format,
+        quiet,
+    } = args;
+    let failures = failures.unwrap_or_else(failures::default_dir);
+    let jobs = usize::from(jobs);
+    let (Some(seeds), None) = (seeds, &resume) else {
+        let path = resume.unwrap_or_default();
+        return match resume_request(&path, jobs, format, quiet) {
+            Ok(request) => sweep_command(&request, &failures),
+            Err(e) => {
+                err!("{e}");
+                2
+            }
+        };
+    };
+    let shard = match (shard, shard_from_env) {
+        (Some(shard), _) => Some(shard),
+        (None, Some(count)) => match Shard::from_env(count, |name| std::env::var(name).ok()) {
+            Ok(shard) => Some(shard),
+            Err(e) => {
+                err!("error: --shard-from-env: {e}");
+                return 2;
+            }
+        },
+        (None, None) => None,
+    };
+    let sweep = SweepRequest {
+        seeds,
+        jobs,
+        profile,
+        mutant,
+        show,
+        shard,
+        allow_empty: allow_empty_shard,
+        format,
+        quiet,
+        previous: None,
+    };
+    sweep_command(&sweep, &failures)
+}
+
+/// What `logoff-sim sweep` was asked to do.
+struct SweepRequest {
+    seeds: std::ops::Range<u64>,
+    jobs: usize,
+    profile: Option<Profile>,
+    mutant: Mutant,
+    show: u64,
+    shard: Option<Shard>,
+    format: Format,
+    quiet: bool,
+    /// Whether a shard without seeds is run (and reported) rather than refused.
+    allow_empty: bool,
+    /// The summary of an interrupted sweep to go on with (`--resume`), and its file: its remaining seeds are run.
+    previous: Option<(PathBuf, Document)>,
+}
+
+/// The request that goes on with an interrupted sweep, from its summary (checked whole by [`read_document`]).
+fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Result<SweepRequest, String> {
+    let name = input_name(path);
+    let document = sim::shard::read_document(path)?;
+    if document.remaining.is_empty() {
+        return Err(format!("{name}: that sweep finished; nothing to resume"));
+    }
+    let (profile, mutant) = document.reading().map_err(|e| format!("{name}: {e}"))?;
+    Ok(SweepRequest {
+        seeds: document.seeds.start..document.seeds.end,
+        jobs,
+        profile,
+        mutant,
+        show: document.show,
+        shard: document.shard,
+        allow_empty: false,
+        format,
+        quiet,
+        previous: Some((path.to_path_buf(), document)),
+    })
+}
+
+fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
+    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, allow_empty, format, quiet, ref previous } =
+        *request;
+    let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
+    if covered.is_empty() && !allow_empty {
+        err!(
+            "error: shard {} of {}..{} has no seeds ({} shards of {} seeds); expected at most {} shards, or \
+             --allow-empty-shard",
+            shard.map_or(String::new(), |shard| shard.to_string()),
+            seeds.start,
+            seeds.end,
+            shard.map_or(1, |shard| shard.count),
+            seeds.end - seeds.start,
+            seeds.end - seeds.start
+        );
+        return 2;
+    }
+    let ranges: Vec<std::ops::Range<u64>> = match previous {
+        Some((_, document)) => document.remaining.iter().map(|r| r.start..r.end).collect(),
+        None if covered.is_empty() => Vec::new(),
+        None => vec![covered.clone()],
+    };
+    let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
+    if format == Format::Text {
+        let part = shard.map_or(String::new(), |shard| format!(" shard={shard} ({}..{})", covered.start, covered.end));
+        let resumed = if previous.is_some() { " (resumed)" } else { "" };
+        out!(
+            "sweep seeds={}..{}{part} jobs={jobs} profile={profile_text} mutant={mutant}{resumed}",
+            seeds.start,
+            seeds.end
+        );
+    }
+    // A signal stops the sweep between chunks; the seed files found so far are already on disk.
+    sim::interrupt::graceful();
+    let keeper = Keeper::new(failures);
+    // Disjoint ranges of u64 (checked when read): no overflow.
+    let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    let bar = sim::output::progress(total, "seeds", quiet);
+    let started = Instant::now();
+    let on_failure = |failure| keeper.offer(failure);
+    let part = sim::sweep::Part { ranges: &ranges, jobs, profile, mutant, stop: sim::interrupt::flag() };
+    let (summary, remaining) = match sim::sweep::sweep_part(&part, &on_failure, &|n| bar.inc(n)) {
+        Ok(result) => result,
+        Err(e) => {
+            err!("error: {e}");
+            return 2;
+        }
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    let summary = match previous {
+        Some((path, document)) => match document.summary.clone().merge(summary) {
+            Some(summary) => summary,
+            None => {
+                err!(
+                    "{}: error: its totals and this sweep's pass 2^64 - 1; expected a summary of fewer steps",
+                    path.display()
+                );
+                return 2;
+            }
+        },
+        None => summary,
+    };
+    let kept = keeper.into_kept();
+    let unwritten = kept.iter().filter(|one| one.written.is_err()).count() as u64;
+    let first_error = kept.iter().find_map(|one| one.written.as_ref().err().cloned()).unwrap_or_default();
+    let mut records: Vec<FailureRecord> = kept
+        .iter()
+        .map(|one| {
+            let written = one.written.as_ref().ok().map(|path| path.display().to_string());
+            FailureRecord::new(&one.failure, written, failures)
+        })
+        .chain(previous.iter().flat_map(|(_, document)| document.failures.iter().cloned()))
+        .collect();
+    records.sort_by_key(|record| record.seed);
+    records.truncate(usize::try_from(show).unwrap_or(usize::MAX).min(failures::FILES_MAX));
+    for record in &records {
+        let file = record.seed_file.as_deref().map_or("NOT written".to_string(), |path| format!("written to {path}"));
+        err!(
+            "FAIL seed {} step {}: {}: {} ({file})\n  reproduce: {}\n  render: {}",
+            record.seed,
+            record.step,
+            record.invariant,
+            record.what,
+            record.reproduce,
+            record.render
+        );
+    }
+    let mut code = u8::from(summary.failing_runs() > 0);
+    if unwritten > 0 {
+        // A failure that could not be written is not kept: the sweep did not do what was asked (exit 2).
+        err!(
+            "error: {} failing; the seed files of {} could NOT be written in {} ({}): those failures were not kept, \
+             only the commands above reproduce them",
+            plural(summary.failing_runs(), "run", "runs"),
+            plural(unwritten, "run", "runs"),
+            failures.display(),
+            first_error
+        );
+        code = 2;
+    } else if summary.failing_runs() > 0 {
+        err!(
+            "{} failing (their seed files in {}: the smallest seeds, at most {})",
+            plural(summary.failing_runs(), "run", "runs"),
+            failures.display(),
+            failures::FILES_MAX
+        );
+    }
+    let document = Document {
+        schema_version: 1,
+        command: "sweep".to_string(),
+        seeds: SeedRange { start: seeds.start, end: seeds.end },
+        shard,
+        covered: SeedRange { start: covered.start, end: covered.end },
+        remaining: remaining.iter().map(|r| SeedRange { start: r.start, end: r.end }).collect(),
+        profile: profile.map(|p| p.to_string()),
+        mutant: mutant.name().to_string(),
+        violations: Document::violations_of(&summary),
+        summary,
+        failures: records,
+        show,
+        jobs: jobs as u64,
+        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |(_, document)| document.seconds),
+    };
+    if !remaining.is_empty() {
+        code = sim::interrupt::EXIT_INTERRUPTED;
+        // The partial summary is written before it is reported, so that the sweep can go on from it. Its name holds
+        // the number of runs so far, so that it never replaces the summary it was resumed from.
+        let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
+        let path = failures.join(format!(
+            "sweep-{}-{}{part}-interrupted-after-{}.json",
+            seeds.start, seeds.end, document.summary.runs
+        ));
+        let text = serde_json::to_string_pretty(&document).expect("a summary always serialises");
+        let input = previous.as_ref().map(|(input, _)| input.as_path());
+        let written = match input {
+            // Resumed and stopped before a chunk ran: the input is still the whole truth.
+            Some(input) if sim::output::same_file(input, &path) => Ok(()),
+            _ => std::fs::create_dir_all(failures).and_then(|()| sim::output::write_file(&path, &format!("{text}\n"))),
+        };
+        let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
+        match written {
+            Ok(()) => err!(
+                "interrupted: {} of the range not run; partial summary in {}\n  go on: {COMMAND} sweep --resume {}",
+                plural(left, "seed", "seeds"),
+                path.display(),
+                path.display()
+            ),
+            Err(e) => {
+                err!("interrupted: {left} seeds not run; error: cannot write {}: {e}", path.display());
+                code = 2;
+            }
+        }
+    }
+    if format == Format::Json {
+        out!("{}", serde_json::to_string_pretty(&document).expect("a summary always serialises"));
+        return code;
+    }
+    if !remaining.is_empty() {
+        let ranges: Vec<String> = remaining.iter().map(|r| format!("{}..{}", r.start, r.end)).collect();
+        out!("interrupted: seeds not run: {}", ranges.join(", "));
+    }
+    let report = Report { summary: &document.summary, seeds: covered.end - covered.start, elapsed, jobs };
+    write(Stream::Stdout, format_args!("{report}"));
+    match peak_resident_kib() {
+        Some(kib) => out!("peak resident memory: {:.1} MiB", kib as f64 / 1024.0),
+        None => out!("peak resident memory: unknown on this system"),
+    }
+    code
+}
