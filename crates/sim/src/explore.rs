@@ -769,25 +769,17 @@ pub fn write_counterexamples<'a>(
     let mut errors = Vec::new();
     for counterexample in report.first.iter().flatten() {
         let invariant = counterexample.violation.invariant;
-        let name = format!("explore-{}-profile-{}-{}", options.mutant, options.profile.index(), invariant.name());
+        let name = crate::failures::explore_name(options.mutant, options.profile, invariant);
         let scn = out.join(format!("{name}.scn"));
         let script = report.script(counterexample, &scn.display().to_string());
-        let header = format!(
-            "# Shortest counterexample found by `logoff-sim explore` ({}, mutant {}).\n# breaks: {} ({})\n\
-             # replay: {COMMAND} script --mutant {} {}\n",
-            options.bound,
-            options.mutant,
-            invariant,
-            invariant.requirements(),
-            options.mutant,
-            scn.display()
+        let title = format!(
+            "Shortest counterexample found by `logoff-sim explore` ({}, mutant {}).",
+            options.bound, options.mutant
         );
-        let seed_file = crate::seedfile::SeedFile {
-            seed: 0,
-            expect: crate::seedfile::Expected::Violation(invariant),
-            why: format!("found by logoff-sim explore at {}: {}", options.bound, counterexample.violation),
-            script: script.clone(),
-        };
+        let header = crate::failures::script_header(&title, &[], invariant, options.mutant, &scn, false);
+        let bound = options.bound.to_string();
+        let origin = crate::failures::Origin::Explore { bound: &bound, violation: &counterexample.violation };
+        let seed_file = origin.seed_file(script.clone());
         let result = std::fs::create_dir_all(out)
             .map_err(|e| format!("cannot create {}: {e}", out.display()))
             .and_then(|()| {

@@ -6,6 +6,7 @@ pub mod check_trace;
 pub mod conform;
 pub mod coverage;
 pub mod diff;
+pub mod documents;
 pub mod explore;
 pub mod failures;
 pub mod interrupt;

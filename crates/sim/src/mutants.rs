@@ -3,17 +3,18 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::path::Path;
 
 use logoff_core::Mutant;
 
 use crate::explore::{self, Bound};
+use crate::failures;
 use crate::invariants::{Invariant, Violation};
-use crate::output::COMMAND;
 use crate::script::Script;
-use crate::seedfile::script_of;
+use crate::seedfile::Recorder;
 use crate::shrink::{applied_steps, shape, shrink};
 use crate::simulate::{Config, Simulator};
-use crate::trace::Trace;
+use crate::sweep::{sweep, Failure, Summary, SweepError};
 
 /// The most seeds `logoff-sim mutants` tries for each mutant by default (the target of the project).
 pub const HUNT_SEEDS_DEFAULT: u64 = 10_000;
@@ -76,24 +77,18 @@ impl Caught {
 
     /// The shrunk script as a `.scn` file, with a header saying where it comes from and what it shows.
     pub fn scenario_text(&self, path: &str) -> String {
-        format!(
-            "# Shrunk by `logoff-sim mutants` from seed {} ({} steps before shrinking).\n\
-             # mutant: {} -- {} ({})\n\
-             # breaks: {} ({})\n\
-             # replay: {COMMAND} script --mutant {} {path}\n\
-             # render: {COMMAND} render --mutant {} {path} -o {}\n{}",
-            self.seed,
-            self.steps_before,
+        let about = [format!(
+            "mutant: {} -- {} ({})",
             self.mutant,
             self.mutant.description(),
-            self.mutant.implementer().map_or("", |who| who.name()),
-            self.invariant,
-            self.invariant.requirements(),
-            self.mutant,
-            self.mutant,
-            std::path::Path::new(path).with_extension("html").display(),
-            self.shrunk
-        )
+            self.mutant.implementer().map_or("", |who| who.name())
+        )];
+        let title = format!(
+            "Shrunk by `logoff-sim mutants` from seed {} ({} steps before shrinking).",
+            self.seed, self.steps_before
+        );
+        let header = failures::script_header(&title, &about, self.invariant, self.mutant, Path::new(path), true);
+        format!("{header}{}", self.shrunk)
     }
 }
 
@@ -105,9 +100,9 @@ pub fn hunt(mutant: Mutant, seeds: Range<u64>) -> Option<Caught> {
         let mut config = Config::from_seed(seed, None);
         config.mutant = mutant;
         let Some((violation, _)) = simulator.run(&config, &mut ()).violation else { continue };
-        let mut trace = Trace::default();
-        simulator.run(&config, &mut trace);
-        let script = script_of(&config, &trace, &format!("{mutant}.scn"));
+        let mut recorder = Recorder::new(&config, &format!("{mutant}.scn"));
+        simulator.run(&config, &mut recorder);
+        let script = recorder.into_script();
         if let Some(shrunk) = shrink(&script, violation.invariant) {
             return Some(Caught {
                 mutant,
@@ -169,4 +164,10 @@ impl fmt::Display for Table<'_> {
         }
         Ok(())
     }
+}
+
+/// The reference model on the seeds the mutants were hunted on (`logoff-sim mutants` requires it clean), on two
+/// threads; `on_failure` hears of each failing run.
+pub fn reference(seeds: Range<u64>, on_failure: &(dyn Fn(Failure) + Sync)) -> Result<Summary, SweepError> {
+    sweep(seeds, 2, None, Mutant::None, on_failure)
 }

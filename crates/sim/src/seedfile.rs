@@ -31,7 +31,7 @@ use crate::observe::{ClientReturn, Observed};
 use crate::output::{write_file, COMMAND};
 use crate::role::Provider;
 use crate::script::{self, Expectation, MessagePhase, Script, TransportPhase, TransportsReturned};
-use crate::simulate::Config;
+use crate::simulate::{Config, Observer};
 use crate::text;
 use crate::trace::Trace;
 
@@ -230,6 +230,17 @@ impl SeedFile {
         write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
     }
 
+    /// Writes the seed file to `path`, whole or not at all, without reading it back: for a file built from a run
+    /// as it was recorded ([`Recorder`]), which reads back by construction.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let name = path.display().to_string();
+        SeedFile::check_why(&self.why).map_err(|e| format!("cannot save {name}: {e}"))?;
+        if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+        }
+        write_file(path, &self.to_string()).map_err(|e| format!("cannot write {name}: {e}"))
+    }
+
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
     /// Returns a one-line description of what happened, or of how it differs from what was expected.
     pub fn replay(&self) -> Result<String, String> {
@@ -298,6 +309,44 @@ pub fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(Script, String),
     let mut script = script::parse(&source, &name).map_err(|e| e.to_string())?;
     script.mutant = mutant.unwrap_or(Mutant::None);
     Ok((script, name))
+}
+
+/// Records a generated run as its script while it runs ([`script_of`] without a trace and without applying the
+/// steps again): the steps as they come, then, when it ends, the expectations that pin down where it ended.
+pub struct Recorder {
+    script: Script,
+    observed: Observed,
+}
+
+impl Recorder {
+    pub fn new(config: &Config, file: &str) -> Recorder {
+        let mut script = Script::new(file, config.profile, config.setup);
+        script.mutant = config.mutant;
+        Recorder { script, observed: Observed::new() }
+    }
+
+    /// The script recorded (with its final expectations once the run has ended).
+    pub fn into_script(self) -> Script {
+        self.script
+    }
+}
+
+impl Observer for Recorder {
+    fn step(&mut self, _: u64, action: Action, effects: &Effects) {
+        self.script.push_step(action);
+        self.observed.record(action, effects);
+    }
+
+    fn rejected(&mut self, _: u64, action: Action, _: NotEnabled) {
+        self.script.push_step(action);
+        self.script.push_expectation(Expectation::Rejected);
+    }
+
+    fn finish(&mut self, model: &Model) {
+        for expectation in final_expectations(model, &self.observed) {
+            self.script.push_expectation(expectation);
+        }
+    }
 }
 
 /// The script of a generated run: its steps (a step a client attempted that was not enabled is followed by

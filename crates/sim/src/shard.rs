@@ -427,6 +427,13 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
     })
 }
 
+/// The name of the partial summary of an interrupted sweep of `seeds` (its `shard`). It holds the number of runs so
+/// far, so that it never replaces the summary the sweep was resumed from.
+pub fn interrupted_name(seeds: &Range<u64>, shard: Option<Shard>, runs: u64) -> String {
+    let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
+    format!("sweep-{}-{}{part}-interrupted-after-{runs}.json", seeds.start, seeds.end)
+}
+
 /// The most bytes of one summary file `merge` and `sweep --resume` read (a summary shows at most a few thousand
 /// failures).
 pub const SUMMARY_BYTES_MAX: u64 = 64 << 20;

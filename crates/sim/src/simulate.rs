@@ -229,6 +229,8 @@ pub trait Observer {
     fn step(&mut self, tick: u64, action: Action, effects: &Effects);
     /// A step that a client attempted and that was not enabled (a misuse such as a Release too many).
     fn rejected(&mut self, tick: u64, action: Action, why: NotEnabled);
+    /// The run has ended in `model` (after its last step).
+    fn finish(&mut self, _model: &Model) {}
 }
 
 impl Observer for () {
@@ -317,6 +319,7 @@ impl Simulator {
         };
         run.plan();
         let violation = run.drive();
+        run.observer.finish(&run.model);
         Outcome { steps: run.steps, ticks: run.tick, violation, coverage: run.coverage }
     }
 }

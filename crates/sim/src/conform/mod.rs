@@ -10,12 +10,15 @@ pub use program::{kill_every_program, words, Program, LINE_BYTES_MAX, ROLES, VER
 
 use std::fmt;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use logoff_core::*;
 
+use crate::failures;
 use crate::invariants::Violation;
 use crate::role::{Played, Role};
 use crate::script::{Expectation, Script};
+use crate::seedfile::SeedFile;
 use crate::simulate::{Config, Simulator};
 use crate::trace::Trace;
 
@@ -172,11 +175,6 @@ pub fn run_script(played: &mut Played, script: &Script) -> Result<crate::script:
     }
 }
 
-/// `text` as one shell word in single quotes (a `'` inside written `'\''`), so that a printed command pastes.
-pub fn shell_quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
 /// The program of `--cmd` in `role`, started and greeted; or the exit code and the message to print: 2 for one
 /// that cannot start or does not answer `hello` (bad input), 130 when a signal came first.
 /// SIGINT or SIGTERM ends every wait for the program at once (the command then ends with exit 130, the program
@@ -192,7 +190,128 @@ pub fn start_program(cmd: &str, timeout: std::time::Duration, role: &str) -> Res
         if crate::interrupt::requested() {
             return (crate::interrupt::EXIT_INTERRUPTED, format!("interrupted: {e}"));
         }
-        (2, format!("error: --cmd {}: {e}", shell_quoted(cmd)))
+        (2, format!("error: --cmd {}: {e}", failures::shell_quoted(cmd)))
     })?;
     Ok(program)
+}
+
+/// The command that replays a file `conform` wrote against the program (`command`: [`failures::conform_command`]).
+pub fn replay_command(command: &str, path: &Path) -> String {
+    format!("{command} --replay {}", path.display())
+}
+
+/// A failing seed `conform` found, its seed file's path, and whether that file was written.
+pub struct Found {
+    pub run: SeedRun,
+    pub path: PathBuf,
+    pub written: Result<(), String>,
+}
+
+/// The failing seeds of one `conform` sweep, in seed order: the seed files of the first [`failures::FILES_MAX`]
+/// are written as they are offered (as a sweep keeps those of its smallest seeds), the others only counted.
+pub struct Failing {
+    dir: PathBuf,
+    /// The command line of the sweep ([`failures::conform_command`]), for the `why` line and the replay command.
+    command: String,
+    seeds: Range<u64>,
+    pub found: Vec<Found>,
+}
+
+impl Failing {
+    pub fn new(dir: &Path, command: String, seeds: Range<u64>) -> Failing {
+        Failing { dir: dir.to_path_buf(), command, seeds, found: Vec::new() }
+    }
+
+    /// Writes the seed file of a failing run (before anything is reported, so that nothing found is lost) while
+    /// fewer than [`failures::FILES_MAX`] are kept; a run without a verdict is not a failure and is not kept.
+    pub fn offer(&mut self, run: SeedRun) {
+        let Some(verdict) = &run.verdict else { return };
+        let seed = run.config.seed;
+        let path = self.dir.join(failures::conform_file_name(seed, run.config.profile));
+        let written = if self.found.len() < failures::FILES_MAX {
+            let verdict = verdict.to_string();
+            let origin =
+                failures::Origin::Conform { seed, command: &self.command, seeds: &self.seeds, verdict: &verdict };
+            let seed_file = origin.seed_file(run.script(&path.display().to_string()));
+            save_seed(&seed_file, &path, &replay_command(&self.command, &path))
+        } else {
+            Err(format!("not written: past {}", failures::files_max_text()))
+        };
+        self.found.push(Found { run, path, written });
+    }
+}
+
+/// Writes a seed file that `conform` found: `expect clean` (the run the program should have made, so that
+/// replaying it fails while the program still fails it), what was found in `why`, and a header naming the command
+/// that replays it against the program.
+fn save_seed(seed_file: &SeedFile, path: &Path, replay: &str) -> Result<(), String> {
+    let name = path.display().to_string();
+    SeedFile::check_why(&seed_file.why).map_err(|e| format!("cannot save {name}: {e}"))?;
+    let text = seed_file.to_string();
+    let body = text.split_once('\n').map_or("", |(_, body)| body);
+    let text = format!("{}{body}", failures::conform_seed_header(replay));
+    SeedFile::parse(text.as_bytes(), &name).map_err(|e| format!("cannot save {name}: it would not read back: {e}"))?;
+    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+    }
+    crate::output::write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
+}
+
+/// The `.scn` files `--scripts` paths name: a file itself, or a directory's `.scn` files in name order.
+pub fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("{}: error: cannot list it: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shows conform's cap on failure files: offered more failing seeds than [`failures::FILES_MAX`] (in seed
+    /// order, as `conform` finds them), it writes exactly the first `FILES_MAX` files, counts the others, and the
+    /// files on disk are exactly those written (the test fails if the cap lets one more through, or one fewer).
+    #[test]
+    fn conform_keeps_the_files_of_the_first_failing_seeds() {
+        let dir = std::env::temp_dir().join(format!("logoff-sim-conform-cap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let base = Config::from_seed(0, None);
+        let mut trace = Trace::default();
+        Simulator::new().run(&base, &mut trace);
+        assert!(!trace.steps.is_empty(), "a run with steps, so that its seed file reads back");
+        let offered = failures::FILES_MAX + 20;
+        let mut failing = Failing::new(&dir, "logoff-sim conform --role store --cmd 'x'".to_string(), 0..10_000);
+        for seed in 0..offered as u64 {
+            let verdict = Some(Verdict::Harness { why: "a test failure".to_string(), step: 1 });
+            failing.offer(SeedRun { config: Config { seed, ..base }, trace: trace.clone(), verdict });
+        }
+        // A run without a verdict is not kept.
+        failing.offer(SeedRun { config: base, trace: trace.clone(), verdict: None });
+        assert_eq!(failing.found.len(), offered);
+        let written: Vec<&Found> = failing.found.iter().filter(|found| found.written.is_ok()).collect();
+        assert_eq!(written.len(), failures::FILES_MAX);
+        assert!(failing.found[..failures::FILES_MAX].iter().all(|found| found.written.is_ok()));
+        assert!(failing.found[failures::FILES_MAX..]
+            .iter()
+            .all(|found| found.written == Err("not written: past 1,000".to_string())));
+        let mut on_disk: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        on_disk.sort();
+        let mut expected: Vec<PathBuf> = written.iter().map(|found| found.path.clone()).collect();
+        expected.sort();
+        assert_eq!(on_disk, expected);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

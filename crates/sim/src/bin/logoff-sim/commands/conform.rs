@@ -4,9 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
+use sim::conform::{Failing, Found};
 use sim::failures;
-use sim::output::COMMAND;
-use sim::seedfile::{Expected, SeedFile};
 use sim::text::plural;
 use sim::{err, out};
 
@@ -89,16 +88,12 @@ struct ConformRequest {
 impl ConformRequest {
     /// The command line that reruns part of this request, for messages.
     fn command(&self) -> String {
-        let timeout = match self.timeout.as_millis() {
-            1000 => String::new(),
-            ms => format!(" --timeout-ms {ms}"),
-        };
-        format!("{COMMAND} conform --role {} --cmd {}{timeout}", self.role, sim::conform::shell_quoted(&self.cmd))
+        failures::conform_command(&self.role, &self.cmd, self.timeout.as_millis())
     }
 
     /// The command that replays a file `conform` wrote against the program.
     fn replay(&self, path: &Path) -> String {
-        format!("{} --replay {}", self.command(), path.display())
+        sim::conform::replay_command(&self.command(), path)
     }
 
     /// The program, started and greeted: one that cannot start or does not answer `hello` is bad input (exit 2).
@@ -110,31 +105,11 @@ impl ConformRequest {
     }
 }
 
-/// The `.scn` files a `--scripts` path names: the file itself, or a directory's `.scn` files in name order.
-fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let entries =
-                std::fs::read_dir(path).map_err(|e| format!("{}: error: cannot list it: {e}", path.display()))?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "scn"))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
 /// `logoff-sim conform`: scripts, then seeds, against the program; failures written, shrunk and printed. It stops
 /// at the first answer that did not come in time (the program is broken: every further run would pay the time
 /// limit again), and at SIGINT or SIGTERM (exit 130, with a summary of what ran).
 fn conform_command(request: &ConformRequest) -> u8 {
-    let files = match script_files(&request.scripts) {
+    let files = match sim::conform::script_files(&request.scripts) {
         Ok(files) => files,
         Err(e) => {
             err!("{e}");
@@ -198,7 +173,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
     let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
     let mut runs = 0u64;
     let mut steps = 0u64;
-    let mut failing = Vec::new();
+    let mut failing = Failing::new(&request.failures, request.command(), seeds.clone());
     for seed in seeds.clone().take_while(|_| halted.is_none()) {
         let run = sim::conform::run_seed(&mut program.played(), seed, &request.fixed);
         if interrupted() {
@@ -209,23 +184,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
         runs += 1;
         steps += run.trace.steps.len() as u64;
         bar.inc(1);
-        if let Some(verdict) = &run.verdict {
-            // Written before anything is reported, so that nothing found is lost.
-            let path =
-                request.failures.join(format!("conform-seed-{seed}-profile-{}.seed", run.config.profile.index()));
-            let found = format!("{}..{}", request.seeds.start, request.seeds.end);
-            let why = format!("found by {} --seeds {found} at seed {seed}: {verdict}", request.command());
-            let why: String = why.replace(['\n', '\r'], " ").trim().to_string();
-            let seed_file =
-                SeedFile { seed, expect: Expected::Clean, why, script: run.script(&path.display().to_string()) };
-            // As a sweep does, the files of the smallest 1,000 failing seeds are kept (they come in seed order).
-            let written = if failing.len() < 1000 {
-                save_conform_seed(&seed_file, &path, &request.replay(&path))
-            } else {
-                Err("not written: past 1,000".into())
-            };
-            failing.push((run, path, written));
-        }
+        failing.offer(run);
         if program.timed_out() {
             halted = Some(format!(
                 "stopped at seed {seed}: the program did not answer in time; {} not run",
@@ -243,7 +202,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
             seeds.end,
             runs,
             steps,
-            failing.len(),
+            failing.found.len(),
             program.exchanges,
             steps as f64 / seconds,
             program.exchanges as f64 / seconds
@@ -253,23 +212,13 @@ fn conform_command(request: &ConformRequest) -> u8 {
         err!("{why}");
         code = 1;
     }
-    for (run, path, written) in failing.iter().take(request.show) {
+    for Found { run, path, written } in failing.found.iter().take(request.show) {
         let verdict = run.verdict.as_ref().expect("a failing run has a verdict");
         err!("FAIL seed {} profile '{}': {verdict}", run.config.seed, run.config.profile);
         match written {
             Ok(()) => {
                 err!("  seed file: {} (replay: {})", path.display(), request.replay(path));
-                let page = path.with_extension("html");
-                let timeout = match request.timeout.as_millis() {
-                    1000 => String::new(),
-                    ms => format!(" --timeout-ms {ms}"),
-                };
-                err!(
-                    "  render: {COMMAND} render --cmd {}{timeout} {} -o {}",
-                    sim::conform::shell_quoted(&request.cmd),
-                    path.display(),
-                    page.display()
-                );
+                err!("  render: {}", failures::conform_render(&request.cmd, request.timeout.as_millis(), path));
             }
             Err(e) => err!("  error: {e}"),
         }
@@ -282,16 +231,12 @@ fn conform_command(request: &ConformRequest) -> u8 {
         if !sim::conform::deterministic(&mut program.played(), run) && !interrupted() {
             err!("  NOT DETERMINISTIC: the program did something else when the seed ran again (same lines in)");
         }
-        let shrunk_path = path.with_extension("shrunk.scn");
+        let shrunk_path = request.failures.join(failures::shrunk_name(path));
         let shrunk = sim::conform::shrink(&mut program.played(), run, &shrunk_path.display().to_string());
         if let Some(shrunk) = shrunk.filter(|_| !interrupted()) {
             let replay = request.replay(&shrunk_path);
-            let text = format!(
-                "# Shrunk by `logoff-sim conform` against `{}` from seed {}.\n# breaks: {verdict}\n\
-                 # It fails (exit 1) while the program does this, and passes once that is fixed; replay: {replay}\n\
-                 {shrunk}",
-                request.cmd, run.config.seed,
-            );
+            let header = failures::conform_shrunk_header(&request.cmd, run.config.seed, &verdict.to_string(), &replay);
+            let text = format!("{header}{shrunk}");
             match sim::output::write_file(&shrunk_path, &text) {
                 Ok(()) => {
                     let steps = plural(shrunk.steps() as u64, "step", "steps");
@@ -304,7 +249,7 @@ fn conform_command(request: &ConformRequest) -> u8 {
             }
         }
     }
-    if !failing.is_empty() {
+    if !failing.found.is_empty() {
         code = 1;
     }
     if interrupted() {
@@ -315,25 +260,6 @@ fn conform_command(request: &ConformRequest) -> u8 {
         code = 1;
     }
     code
-}
-
-/// Writes a seed file that `conform` found: `expect clean` (the run the program should have made, so that
-/// replaying it fails while the program still fails it), what was found in `why`, and a header naming the command
-/// that replays it against the program.
-fn save_conform_seed(seed_file: &SeedFile, path: &Path, replay: &str) -> Result<(), String> {
-    let name = path.display().to_string();
-    SeedFile::check_why(&seed_file.why).map_err(|e| format!("cannot save {name}: {e}"))?;
-    let text = seed_file.to_string();
-    let body = text.split_once('\n').map_or("", |(_, body)| body);
-    let text = format!(
-        "# logoff-sim conform seed file: it fails (exit 1) while the program does what `why` says, and passes once \
-         that is fixed; replay with `{replay}`\n{body}"
-    );
-    SeedFile::parse(text.as_bytes(), &name).map_err(|e| format!("cannot save {name}: it would not read back: {e}"))?;
-    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
-    }
-    sim::output::write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
 }
 
 /// `logoff-sim conform --replay FILE`: one seed file or script against the program.

@@ -7,7 +7,6 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use logoff_core::{Mutant, Profile};
 use sim::explore::{explore, explore_all_profiles, write_counterexamples, Bound, Options as ExploreOptions};
 use sim::invariants::Invariant;
-use sim::output::COMMAND;
 use sim::text::plural;
 use sim::{err, out};
 
@@ -148,40 +147,8 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
         code = code.max(1);
     }
     if json {
-        let violations: serde_json::Map<String, serde_json::Value> = Invariant::ALL
-            .iter()
-            .map(|invariant| (invariant.name().to_string(), report.violations[invariant.index()].into()))
-            .collect();
-        let counterexamples: Vec<serde_json::Value> = written
-            .iter()
-            .map(|(counterexample, scn)| {
-                serde_json::json!({
-                    "invariant": counterexample.violation.invariant.name(),
-                    "what": counterexample.violation.detail().to_string(),
-                    "steps": counterexample.steps.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-                    "script": scn.display().to_string(),
-                })
-            })
-            .collect();
-        let document = serde_json::json!({
-            "schema_version": 1,
-            "command": "explore",
-            "bound": options.bound.to_string(),
-            "profile": options.profile.to_string(),
-            "mutant": options.mutant.name(),
-            "symmetry": options.symmetry,
-            "liveness": options.liveness,
-            "unique_states": report.unique,
-            "transitions": report.transitions,
-            "depth": report.depth,
-            "blocked_states_checked": report.blocked,
-            "exhaustive": report.complete,
-            "violations": violations,
-            "counterexamples": counterexamples,
-            "seconds": seconds,
-            "bytes_per_state": report.bytes_per_state,
-        });
-        out!("{}", serde_json::to_string_pretty(&document).expect("a report always serialises"));
+        let document = sim::documents::Explore::of(&report, &written, seconds);
+        out!("{}", sim::documents::pretty(&document));
         return code;
     }
     out!(
@@ -230,7 +197,7 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
             plural(report.script(counterexample, "").steps() as u64, "step", "steps"),
             counterexample.violation
         );
-        err!("  script: {} (replay: {COMMAND} script --mutant {} {})", scn.display(), options.mutant, scn.display());
+        err!("  script: {} (replay: {})", scn.display(), sim::failures::script_replay(options.mutant, scn));
     }
     code
 }

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use logoff_core::Mutant;
+use sim::documents::{pretty, MutantRow, Mutants, Reference, SCHEMA_VERSION};
+use sim::failures;
 use sim::invariants::Invariant;
-use sim::mutants::{hunt, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
+use sim::mutants::{hunt, reference, Table, HUNT_SEEDS_DEFAULT, SHRUNK_STEPS_MAX};
 use sim::output::{write, Stream, COMMAND};
-use sim::sweep::sweep;
 use sim::text::plural;
 use sim::{err, out};
 
@@ -55,7 +56,6 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
     let mut entries = Vec::new();
     for (mutant, caught) in &rows {
         let path = out.join(format!("{mutant}.scn"));
-        let page = path.with_extension("html");
         match caught {
             Some(caught) => {
                 if let Err(e) = sim::output::write_file(&path, &caught.scenario_text(&path.display().to_string())) {
@@ -69,34 +69,30 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
             None => code = code.max(1),
         }
         let explored = caught.as_ref().and_then(|c| c.explored.as_ref());
-        entries.push(serde_json::json!({
-            "mutant": mutant.name(),
-            "implementer": mutant.implementer().map(|who| who.name()),
-            "description": mutant.description(),
-            "caught": caught.is_some(),
-            "invariant": caught.as_ref().map(|c| c.invariant.name()),
-            "requirements": caught.as_ref().map(|c| c.invariant.requirements()),
-            "seed": caught.as_ref().map(|c| c.seed),
-            "seeds_needed": caught.as_ref().map(|c| c.seeds_needed),
-            "steps_before": caught.as_ref().map(|c| c.steps_before),
-            "shrunk_steps": caught.as_ref().map(|c| c.shrunk_steps()),
-            "explored_steps": explored.map(|(script, _, _)| script.steps()),
-            "explored_bound": explored.map(|(_, _, bound)| bound.short()),
-            "explored_invariant": explored.map(|(_, violation, _)| violation.invariant.name()),
-            "explore_command": caught.as_ref().and_then(|c| c.explore_command()),
-            "script": caught.as_ref().map(|_| path.display().to_string()),
-            "replay": caught.as_ref().map(|_| format!("{COMMAND} script --mutant {mutant} {}", path.display())),
-            "render": caught.as_ref().map(|_| format!(
-                "{COMMAND} render --mutant {mutant} {} -o {}",
-                path.display(),
-                page.display()
-            )),
-        }));
+        entries.push(MutantRow {
+            caught: caught.is_some(),
+            description: mutant.description(),
+            explore_command: caught.as_ref().and_then(|c| c.explore_command()),
+            explored_bound: explored.map(|(_, _, bound)| bound.short()),
+            explored_invariant: explored.map(|(_, violation, _)| violation.invariant.name()),
+            explored_steps: explored.map(|(script, _, _)| script.steps()),
+            implementer: mutant.implementer().map(|who| who.name()),
+            invariant: caught.as_ref().map(|c| c.invariant.name()),
+            mutant: mutant.name(),
+            render: caught.as_ref().map(|_| failures::script_render(*mutant, &path)),
+            replay: caught.as_ref().map(|_| failures::script_replay(*mutant, &path)),
+            requirements: caught.as_ref().map(|c| c.invariant.requirements()),
+            script: caught.as_ref().map(|_| path.display().to_string()),
+            seed: caught.as_ref().map(|c| c.seed),
+            seeds_needed: caught.as_ref().map(|c| c.seeds_needed),
+            shrunk_steps: caught.as_ref().map(|c| c.shrunk_steps()),
+            steps_before: caught.as_ref().map(|c| c.steps_before),
+        });
     }
     if format == Format::Text {
         write(Stream::Stdout, format_args!("{}", Table(&rows)));
     }
-    let reference = sweep(0..seeds, 2, None, Mutant::None, &|failure| {
+    let reference = reference(0..seeds, &|failure| {
         err!("the reference model broke {} at seed {}", failure.violation, failure.config.seed);
     });
     let reference_failing = match reference {
@@ -121,18 +117,18 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
     let liveness_only =
         rows.iter().filter(|(_, caught)| caught.as_ref().is_some_and(|c| c.invariant == Invariant::Liveness)).count();
     if format == Format::Json {
-        let document = serde_json::json!({
-            "schema_version": 1,
-            "command": "mutants",
-            "seeds": seeds,
-            "out": out.display().to_string(),
-            "shrunk_steps_max": SHRUNK_STEPS_MAX,
-            "mutants": entries,
-            "reference": { "seeds": seeds, "failing_runs": reference_failing },
-            "caught_by_liveness": liveness_only,
-            "exit_code": code,
-        });
-        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
+        let document = Mutants {
+            caught_by_liveness: liveness_only,
+            command: "mutants",
+            exit_code: code,
+            mutants: entries,
+            out: out.display().to_string(),
+            reference: Reference { failing_runs: reference_failing, seeds },
+            schema_version: SCHEMA_VERSION,
+            seeds,
+            shrunk_steps_max: SHRUNK_STEPS_MAX,
+        };
+        out!("{}", pretty(&document));
     } else {
         out!("mutants caught by liveness: {liveness_only}; shrunk scripts written to {}", out.display());
         out!("draw one: {COMMAND} render --mutant NAME {}/NAME.scn -o {}/NAME.html", out.display(), out.display());

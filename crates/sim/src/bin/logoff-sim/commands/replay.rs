@@ -1,8 +1,8 @@
 //! `logoff-sim replay`: seed files replayed, each checked against its `expect` line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use sim::output::COMMAND;
+use sim::documents::{pretty, Replay, ReplayFile, SCHEMA_VERSION};
 use sim::{err, out};
 
 use super::{input_name, stdin_at_most_once, Format};
@@ -47,23 +47,18 @@ fn replay(files: &[PathBuf], quiet: bool, format: Format) -> u8 {
                 }
                 Err(what) => {
                     err!("{name}: FAILED: {what}");
-                    err!("  rerun: {COMMAND} replay {name}");
+                    err!("  rerun: {}", sim::failures::replay_command(Path::new(&name)));
                     code = code.max(1);
                     ("failed", what)
                 }
             },
         };
-        results.push(serde_json::json!({ "file": name, "status": status, "what": what }));
+        results.push(ReplayFile { file: name, status, what });
     }
     bar.finish_and_clear();
     if format == Format::Json {
-        let document = serde_json::json!({
-            "schema_version": 1,
-            "command": "replay",
-            "files": results,
-            "exit_code": code,
-        });
-        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
+        let document = Replay { command: "replay", exit_code: code, files: results, schema_version: SCHEMA_VERSION };
+        out!("{}", pretty(&document));
     }
     code
 }

@@ -111,7 +111,7 @@ fn run(
         let expect =
             outcome.violation.map_or(Expected::Clean, |(violation, _)| Expected::Violation(violation.invariant));
         let script = script_of(&config, &trace, &path.display().to_string());
-        let seed_file = SeedFile { seed: config.seed, expect, why: why.to_string(), script };
+        let seed_file = failures::Origin::Kept { seed: config.seed, expect, why }.seed_file(script);
         if let Err(e) = seed_file.save(path) {
             err!("error: {e}");
             code = 2;

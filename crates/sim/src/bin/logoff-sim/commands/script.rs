@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use logoff_core::Mutant;
+use sim::documents::{pretty, ScriptFile, Scripts, SCHEMA_VERSION};
 use sim::text::{self, plural};
 use sim::{err, out};
 
@@ -61,25 +62,25 @@ fn script_command(paths: &[PathBuf], mutant: Mutant, format: Format) -> u8 {
             _ => {}
         }
         let status = ["ok", "failed", "malformed"][usize::from(code.min(2))];
-        results.push(serde_json::json!({
-            "file": file,
-            "status": status,
-            "exit_code": code,
-            "steps": counts.map(|(steps, _)| steps),
-            "expectations": counts.map(|(_, expectations)| expectations),
-            "message": message,
-        }));
+        results.push(ScriptFile {
+            exit_code: code,
+            expectations: counts.map(|(_, expectations)| expectations),
+            file,
+            message,
+            status,
+            steps: counts.map(|(steps, _)| steps),
+        });
         exit_code = exit_code.max(code);
     }
     if format == Format::Json {
-        let document = serde_json::json!({
-            "schema_version": 1,
-            "command": "script",
-            "mutant": mutant.name(),
-            "files": results,
-            "exit_code": exit_code,
-        });
-        out!("{}", serde_json::to_string_pretty(&document).expect("a result always serialises"));
+        let document = Scripts {
+            command: "script",
+            exit_code,
+            files: results,
+            mutant: mutant.name(),
+            schema_version: SCHEMA_VERSION,
+        };
+        out!("{}", pretty(&document));
     }
     exit_code
 }

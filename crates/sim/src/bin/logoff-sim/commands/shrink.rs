@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use sim::documents::{pretty, Shrink, SCHEMA_VERSION};
 use sim::failures;
-use sim::output::{write, Stream, COMMAND};
+use sim::output::{write, Stream};
 use sim::seedfile::Expected;
 use sim::text::plural;
 use sim::{err, out};
@@ -36,10 +37,7 @@ fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
             err!("error: reading the seed file from standard input; expected --out FILE for the shrunk script");
             return 2;
         }
-        None => {
-            let stem = path.file_stem().map_or("shrunk".into(), |stem| stem.to_string_lossy());
-            failures::default_dir().join(format!("{stem}.shrunk.scn"))
-        }
+        None => failures::default_dir().join(failures::shrunk_name(path)),
     };
     if let Err(e) = sim::output::refuse_input("--out", &out, &[path]) {
         err!("{e}");
@@ -62,53 +60,37 @@ fn shrink_command(path: &Path, out: Option<PathBuf>, format: Format) -> u8 {
         return 2;
     };
     let before = sim::shrink::applied_steps(&seed_file.script).len() as u64;
-    let document = |shrunk: Option<&sim::script::Script>, code: u8| {
-        serde_json::json!({
-            "schema_version": 1,
-            "command": "shrink",
-            "input": name,
-            "seed": seed_file.seed,
-            "mutant": seed_file.script.mutant.name(),
-            "invariant": invariant.name(),
-            "requirements": invariant.requirements(),
-            "steps_before": before,
-            "steps_after": shrunk.map(|s| s.steps()),
-            "out": shrunk.map(|_| out.display().to_string()),
-            "script": shrunk.map(|s| s.to_string()),
-            "replay": shrunk.map(|s| format!("{COMMAND} script --mutant {} {}", s.mutant, out.display())),
-            "render": shrunk.map(|s| format!(
-                "{COMMAND} render --mutant {} {} -o {}",
-                s.mutant,
-                out.display(),
-                out.with_extension("html").display()
-            )),
-            "exit_code": code,
-        })
+    let document = |shrunk: Option<&sim::script::Script>, exit_code: u8| Shrink {
+        command: "shrink",
+        exit_code,
+        input: name.clone(),
+        invariant: invariant.name(),
+        mutant: seed_file.script.mutant.name(),
+        out: shrunk.map(|_| out.display().to_string()),
+        render: shrunk.map(|s| failures::script_render(s.mutant, &out)),
+        replay: shrunk.map(|s| failures::script_replay(s.mutant, &out)),
+        requirements: invariant.requirements(),
+        schema_version: SCHEMA_VERSION,
+        script: shrunk.map(|s| s.to_string()),
+        seed: seed_file.seed,
+        steps_after: shrunk.map(|s| s.steps()),
+        steps_before: before,
     };
     let Some(shrunk) = sim::shrink::shrink(&seed_file.script, invariant) else {
         err!("{name}: its steps do not break {invariant}: nothing to shrink");
         if format == Format::Json {
-            out!("{}", serde_json::to_string_pretty(&document(None, 1)).expect("a result always serialises"));
+            out!("{}", pretty(&document(None, 1)));
         }
         return 1;
     };
-    let text = format!(
-        "# Shrunk by `logoff-sim shrink` from {name} (seed {}).\n# breaks: {invariant} ({})\n\
-         # replay: {COMMAND} script --mutant {} {}\n# render: {COMMAND} render --mutant {} {} -o {}\n{shrunk}",
-        seed_file.seed,
-        invariant.requirements(),
-        shrunk.mutant,
-        out.display(),
-        shrunk.mutant,
-        out.display(),
-        out.with_extension("html").display()
-    );
+    let title = format!("Shrunk by `logoff-sim shrink` from {name} (seed {}).", seed_file.seed);
+    let text = format!("{}{shrunk}", failures::script_header(&title, &[], invariant, shrunk.mutant, &out, true));
     if let Err(e) = sim::output::write_file(&out, &text) {
         err!("error: cannot write {}: {e}", out.display());
         return 2;
     }
     if format == Format::Json {
-        out!("{}", serde_json::to_string_pretty(&document(Some(&shrunk), 0)).expect("a result always serialises"));
+        out!("{}", pretty(&document(Some(&shrunk), 0)));
     } else {
         // With `--out -` the script is standard output, and this line goes to standard error.
         let stream = if to_stdout { Stream::Stderr } else { Stream::Stdout };
