@@ -173,8 +173,8 @@ pub fn conform_seed_header(replay: &str) -> String {
 
 /// Where a seed file comes from, which says what its `why` line holds.
 pub enum Origin<'a> {
-    /// A run of the simulator that broke an invariant (`sweep`, `run`).
-    Simulator { config: &'a Config, violation: &'a Violation },
+    /// A run of the simulator that broke an invariant (`sweep`, `run`), and the command that reruns it.
+    Simulator { config: &'a Config, violation: &'a Violation, reproduce: &'a str },
     /// A run kept by hand (`run --save-seed --why`).
     Kept { seed: u64, expect: Expected, why: &'a str },
     /// An explorer's counterexample within a bound.
@@ -187,10 +187,10 @@ impl Origin<'_> {
     /// The seed file of `script` from this origin: the one place a seed file is built.
     pub fn seed_file(&self, script: Script) -> SeedFile {
         let (seed, expect, why) = match *self {
-            Origin::Simulator { config, violation } => (
+            Origin::Simulator { config, violation, reproduce } => (
                 config.seed,
                 Expected::Violation(violation.invariant),
-                format!("found by the simulator: {violation}; reproduce: {}", reproduce(config)),
+                format!("found by the simulator: {violation}; reproduce: {reproduce}"),
             ),
             Origin::Kept { seed, expect, why } => (seed, expect, why.to_string()),
             Origin::Explore { bound, violation } => (
@@ -208,13 +208,14 @@ impl Origin<'_> {
     }
 }
 
-/// Runs the configuration again, recording its script as it goes, and writes it as a seed file in `dir`; returns
-/// the file's path.
-pub fn write(config: &Config, violation: Violation, dir: &Path) -> Result<PathBuf, String> {
+/// Runs the configuration again, recording its script as it goes, and writes it as a seed file in `dir`, its
+/// `why` naming `reproduce` (the command [`reproduce`] gives, built once by the caller, which prints it too);
+/// returns the file's path.
+pub fn write(config: &Config, violation: Violation, reproduce: &str, dir: &Path) -> Result<PathBuf, String> {
     let path = dir.join(file_name(config));
     let mut recorder = Recorder::new(config, &path.display().to_string());
     Simulator::new().run(config, &mut recorder);
-    let seed_file = Origin::Simulator { config, violation: &violation }.seed_file(recorder.into_script());
+    let seed_file = Origin::Simulator { config, violation: &violation, reproduce }.seed_file(recorder.into_script());
     seed_file.write(&path)?;
     Ok(path)
 }
@@ -222,6 +223,8 @@ pub fn write(config: &Config, violation: Violation, dir: &Path) -> Result<PathBu
 /// A failure of a sweep and what became of its seed file.
 pub struct Kept {
     pub failure: Failure,
+    /// The command that reruns it ([`reproduce`]).
+    pub reproduce: String,
     pub written: Result<PathBuf, String>,
 }
 
@@ -245,8 +248,9 @@ impl<'a> Keeper<'a> {
         if kept.len() >= FILES_MAX && largest.is_some_and(|largest| seed > largest) {
             return;
         }
-        let written = write(&failure.config, failure.violation, self.dir);
-        kept.insert(seed, Kept { failure, written });
+        let reproduce = reproduce(&failure.config);
+        let written = write(&failure.config, failure.violation, &reproduce, self.dir);
+        kept.insert(seed, Kept { failure, reproduce, written });
         if kept.len() > FILES_MAX {
             if let Some((_, pushed_out)) = kept.pop_last() {
                 if let Ok(path) = pushed_out.written {

@@ -83,27 +83,48 @@ pub fn verify_script(script: &Script) -> Result<script::Outcome, RunError> {
 
 /// [`verify_script`] with `provider` in the store provider's role (started first, named after the script).
 pub fn verify_script_with(script: &Script, provider: &mut Provider) -> Result<script::Outcome, RunError> {
+    verify_script_typed(script, provider).map_err(|failed| failed.error)
+}
+
+/// Why a script failed, and the invariant it broke when it broke one: kept typed for a seed file's `expect`.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: RunError,
+    pub broken: Option<Invariant>,
+}
+
+/// [`verify_script_with`], saying which invariant broke, if one did.
+pub fn verify_script_typed(script: &Script, provider: &mut Provider) -> Result<script::Outcome, Failed> {
     let mut checker: Option<Checker> = None;
+    let mut broken = None;
     let mut check = |before: &Model, action: &Action, effects: &Effects, after: &Model| {
         let checker = checker.get_or_insert_with(|| Checker::new(before));
-        checker.after_step(before, *action, effects, after).map_err(|violation| violation.to_string())
+        checker.after_step(before, *action, effects, after).map_err(|violation| {
+            broken = Some(violation.invariant);
+            violation.to_string()
+        })
     };
-    let outcome = script::run_checked_with(script, &mut check, provider.reborrow())?;
+    let run = script::run_checked_with(script, &mut check, provider.reborrow());
+    let outcome = run.map_err(|error| Failed { error, broken })?;
     let mut model = outcome.model;
     let mut checker = checker.unwrap_or_else(|| Checker::new(&outcome.model));
     let settled = settle_with(&mut model, &mut checker, provider);
     if let Some(why) = provider.failure() {
         let line = script.items.last().map_or(1, |item| item.line);
-        return Err(RunError {
+        let error = RunError {
             file: script.file.clone(),
             line,
             kind: RunErrorKind::Harness(format!("after the last line: {why}")),
-        });
+        };
+        return Err(Failed { error, broken: None });
     }
-    settled.map_err(|violation| RunError {
-        file: script.file.clone(),
-        line: script.items.last().map_or(1, |item| item.line),
-        kind: RunErrorKind::InvariantViolated(format!("after the last line: {violation}")),
+    settled.map_err(|violation| Failed {
+        error: RunError {
+            file: script.file.clone(),
+            line: script.items.last().map_or(1, |item| item.line),
+            kind: RunErrorKind::InvariantViolated(format!("after the last line: {violation}")),
+        },
+        broken: Some(violation.invariant),
     })?;
     Ok(outcome)
 }

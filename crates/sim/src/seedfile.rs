@@ -26,7 +26,7 @@ use std::path::Path;
 use logoff_core::*;
 
 use crate::invariants::Invariant;
-use crate::liveness::verify_script_with;
+use crate::liveness::verify_script_typed;
 use crate::observe::{ClientReturn, Observed};
 use crate::output::{write_file, COMMAND};
 use crate::role::Provider;
@@ -249,18 +249,17 @@ impl SeedFile {
 
     /// [`replay`](SeedFile::replay) with `provider` in the store provider's role.
     pub fn replay_with(&self, provider: &mut Provider) -> Result<String, String> {
-        let result =
-            verify_script_with(&self.script, provider).map(|outcome| outcome.steps as u64).map_err(|e| e.to_string());
+        let result = verify_script_typed(&self.script, provider).map(|outcome| outcome.steps as u64);
         match (self.expect, result) {
             (Expected::Clean, Ok(steps)) => {
                 Ok(format!("clean ({}), as expected", text::plural(steps, "step", "steps")))
             }
-            (Expected::Clean, Err(failure)) => Err(format!("expected a clean run; {failure}")),
-            (Expected::Violation(expected), Err(failure)) if failure.contains(&format!(": {} (", expected.name())) => {
-                Ok(format!("violation of {expected}, as expected: {failure}"))
+            (Expected::Clean, Err(failed)) => Err(format!("expected a clean run; {}", failed.error)),
+            (Expected::Violation(expected), Err(failed)) if failed.broken == Some(expected) => {
+                Ok(format!("violation of {expected}, as expected: {}", failed.error))
             }
-            (Expected::Violation(expected), Err(failure)) => {
-                Err(format!("expected a violation of {expected}; {failure}"))
+            (Expected::Violation(expected), Err(failed)) => {
+                Err(format!("expected a violation of {expected}; {}", failed.error))
             }
             (Expected::Violation(expected), Ok(steps)) => Err(format!(
                 "expected a violation of {expected}; the run was clean ({})",

@@ -152,17 +152,23 @@ pub const SHARDS_MAX: u64 = 1 << 20;
 const JOBS_MAX: u64 = 256;
 
 impl FailureRecord {
-    /// The record of a failing run, from its configuration and what broke.
-    pub fn new(failure: &Failure, seed_file: Option<String>, failures_dir: &Path) -> FailureRecord {
+    /// The record of a failing run, from its configuration and what broke, and the command that reruns it.
+    pub fn new(failure: &Failure, reproduce: String, seed_file: Option<String>, failures_dir: &Path) -> FailureRecord {
         FailureRecord {
             seed: failure.config.seed,
             step: failure.step,
             invariant: failure.violation.invariant.name().to_string(),
             what: failure.violation.detail().to_string(),
             seed_file,
-            reproduce: failures::reproduce(&failure.config),
+            reproduce,
             render: failures::render_command(&failure.config, failures_dir),
         }
+    }
+
+    /// The record of a failure a sweep kept, its seed file written or not.
+    pub fn of_kept(kept: &failures::Kept, failures_dir: &Path) -> FailureRecord {
+        let written = kept.written.as_ref().ok().map(|path| path.display().to_string());
+        FailureRecord::new(&kept.failure, kept.reproduce.clone(), written, failures_dir)
     }
 
     /// Runs the record's seed again (under the document's profile and mutant) and checks that the record is what
@@ -175,7 +181,8 @@ impl FailureRecord {
         let Some((violation, step)) = outcome.violation else {
             return Err(format!("failures: seed {} runs clean; expected the failure it names", self.seed));
         };
-        let expected = FailureRecord::new(&Failure { config, violation, step }, None, Path::new(""));
+        let failure = Failure { config, violation, step };
+        let expected = FailureRecord::new(&failure, failures::reproduce(&config), None, Path::new(""));
         let file = failures::file_name(&config);
         if let Some(seed_file) = &self.seed_file {
             if Path::new(seed_file).file_name().is_none_or(|name| *name != *file) {

@@ -78,9 +78,10 @@ fn run(
     let mut trace = Trace::default();
     let outcome = Simulator::new().run(&config, &mut trace);
     let mut code = 0;
+    let reproduce = failures::reproduce(&config);
     if let Some((violation, _)) = outcome.violation {
         // Written before anything is reported, so that nothing found is lost.
-        let written = failures::write(&config, violation, failures);
+        let written = failures::write(&config, violation, &reproduce, failures);
         match written {
             Ok(path) => err!("seed file: {} (replay: {})", path.display(), failures::replay_command(&path)),
             Err(e) => {
@@ -126,7 +127,7 @@ fn run(
         }
         Some((violation, step)) => {
             err!("violation at step {step}: {violation}");
-            err!("reproduce: {}", failures::reproduce(&config));
+            err!("reproduce: {reproduce}");
             err!("render: {}", failures::render_command(&config, failures));
             code.max(1)
         }

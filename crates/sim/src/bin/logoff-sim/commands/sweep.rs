@@ -217,10 +217,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let first_error = kept.iter().find_map(|one| one.written.as_ref().err().cloned()).unwrap_or_default();
     let mut records: Vec<FailureRecord> = kept
         .iter()
-        .map(|one| {
-            let written = one.written.as_ref().ok().map(|path| path.display().to_string());
-            FailureRecord::new(&one.failure, written, failures)
-        })
+        .map(|one| FailureRecord::of_kept(one, failures))
         .chain(previous.iter().flat_map(|(_, document)| document.failures.iter().cloned()))
         .collect();
     records.sort_by_key(|record| record.seed);
