@@ -15,7 +15,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use logoff_core::{Mutant, Profile};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,25 @@ pub struct Shard {
 pub const INDEX_VARIABLES: [&str; 3] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "LOGOFF_SIM_SHARD"];
 
 impl Shard {
+    /// The seeds a sweep of `seeds` runs, all or its `shard`'s; none only with `allow_empty` (a shard of a job
+    /// array of fixed size with more shards than seeds), else an error saying why.
+    pub fn covered(shard: Option<Shard>, seeds: &Range<u64>, allow_empty: bool) -> Result<Range<u64>, String> {
+        let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
+        if covered.is_empty() && !allow_empty {
+            return Err(format!(
+                "shard {} of {}..{} has no seeds ({} shards of {} seeds); expected at most {} shards, or \
+                 --allow-empty-shard",
+                shard.map_or(String::new(), |shard| shard.to_string()),
+                seeds.start,
+                seeds.end,
+                shard.map_or(1, |shard| shard.count),
+                seeds.end - seeds.start,
+                seeds.end - seeds.start
+            ));
+        }
+        Ok(covered)
+    }
+
     /// The seeds of this shard of `seeds`.
     pub fn range(&self, seeds: &Range<u64>) -> Range<u64> {
         let length = u128::from(seeds.end - seeds.start);
@@ -439,6 +458,70 @@ pub fn merge(documents: &[(String, Document)]) -> Result<Document, String> {
 pub fn interrupted_name(seeds: &Range<u64>, shard: Option<Shard>, runs: u64) -> String {
     let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
     format!("sweep-{}-{}{part}-interrupted-after-{runs}.json", seeds.start, seeds.end)
+}
+
+/// Writes the partial summary of an interrupted sweep in `dir` (before it is reported, so that the sweep can go
+/// on from it), unless that is `input`, the summary it was resumed from, unchanged (stopped before a chunk ran:
+/// the input is still the whole truth). Returns its path, and whether it could be written.
+pub fn write_interrupted(document: &Document, dir: &Path, input: Option<&Path>) -> (PathBuf, std::io::Result<()>) {
+    let seeds = document.seeds.start..document.seeds.end;
+    let path = dir.join(interrupted_name(&seeds, document.shard, document.summary.runs));
+    let text = serde_json::to_string_pretty(document).expect("a summary always serialises");
+    let written = match input {
+        Some(input) if crate::output::same_file(input, &path) => Ok(()),
+        _ => std::fs::create_dir_all(dir).and_then(|()| crate::output::write_file(&path, &format!("{text}\n"))),
+    };
+    (path, written)
+}
+
+/// An interrupted sweep to go on with (`sweep --resume`): its summary's file, the summary, and its reading.
+pub struct Resumed {
+    pub path: PathBuf,
+    pub document: Document,
+    pub profile: Option<Profile>,
+    pub mutant: Mutant,
+}
+
+impl Resumed {
+    /// The summary of the whole sweep: the resumed one's totals and this run's.
+    pub fn merged(&self, summary: Summary) -> Result<Summary, String> {
+        self.document.summary.clone().merge(summary).ok_or_else(|| {
+            format!(
+                "{}: error: its totals and this sweep's pass 2^64 - 1; expected a summary of fewer steps",
+                self.path.display()
+            )
+        })
+    }
+}
+
+/// Reads the summary of an interrupted sweep (checked whole by [`read_document`]) to go on with; refuses one
+/// with nothing left to run.
+pub fn resume(path: &Path) -> Result<Resumed, String> {
+    let name = crate::text::input_name(path);
+    let document = read_document(path)?;
+    if document.remaining.is_empty() {
+        return Err(format!("{name}: that sweep finished; nothing to resume"));
+    }
+    let (profile, mutant) = document.reading().map_err(|e| format!("{name}: {e}"))?;
+    Ok(Resumed { path: path.to_path_buf(), document, profile, mutant })
+}
+
+/// The failures a sweep shows and its summary holds: those it kept and those of the sweep it resumed, smallest
+/// seed first, at most `show` (and at most [`failures::FILES_MAX`]).
+pub fn shown_failures(
+    kept: &[failures::Kept],
+    previous: Option<&Document>,
+    show: u64,
+    failures_dir: &Path,
+) -> Vec<FailureRecord> {
+    let mut records: Vec<FailureRecord> = kept
+        .iter()
+        .map(|one| FailureRecord::of_kept(one, failures_dir))
+        .chain(previous.iter().flat_map(|document| document.failures.iter().cloned()))
+        .collect();
+    records.sort_by_key(|record| record.seed);
+    records.truncate(usize::try_from(show).unwrap_or(usize::MAX).min(failures::FILES_MAX));
+    records
 }
 
 /// The most bytes of one summary file `merge` and `sweep --resume` read (a summary shows at most a few thousand

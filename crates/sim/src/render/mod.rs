@@ -400,3 +400,19 @@ fn rejected_events(action: Action, why: NotEnabled) -> Vec<Event> {
         }
     }
 }
+
+/// What to draw: `to` when given, else what the extension of the output `out` names (`.mmd` or `.md`, `.svg`,
+/// `.html`, `.log`), mermaid on standard output; an error when the name tells nothing.
+pub fn picture_for(to: Option<Picture>, out: Option<&std::path::Path>) -> Result<Picture, String> {
+    let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
+        (Some(picture), _, _) | (None, _, Some(picture)) => Ok(picture),
+        (None, None, None) => Ok(Picture::Mermaid),
+        (None, Some(path), None) if path == std::path::Path::new("-") => Ok(Picture::Mermaid),
+        (None, Some(path), None) => Err(format!(
+            "cannot tell what to draw from the name {}; expected --to mermaid|svg|html|log, or an output ending in \
+             .mmd, .md, .svg, .html or .log",
+            path.display()
+        )),
+    }
+}

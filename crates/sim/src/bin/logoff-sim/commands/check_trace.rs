@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use logoff_core::Profile;
-use sim::text::{self, plural};
+use sim::text::{self, input_name, plural};
 use sim::{err, out};
-
-use super::input_name;
 
 #[derive(clap::Args)]
 pub struct Args {

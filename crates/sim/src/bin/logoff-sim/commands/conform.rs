@@ -6,10 +6,11 @@ use std::time::Instant;
 use clap::builder::PossibleValuesParser;
 use sim::conform::{Failing, Found};
 use sim::failures;
+use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{input_name, parse_seeds};
+use super::parse_seeds;
 
 #[derive(clap::Args)]
 pub struct Args {

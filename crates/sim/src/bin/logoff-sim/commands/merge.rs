@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use sim::output::{write, Stream};
 use sim::sweep::Report;
+use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{input_name, Format};
+use super::Format;
 
 #[derive(clap::Args)]
 pub struct Args {

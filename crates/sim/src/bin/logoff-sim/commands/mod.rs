@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use logoff_core::{Mutant, Profile};
 use sim::err;
 use sim::output::{write, Stream};
-use sim::text::input_name;
 
 mod check_trace;
 mod conform;

@@ -62,17 +62,10 @@ fn render_command(
     out: Option<&Path>,
     cmd: Option<(String, std::time::Duration, String)>,
 ) -> u8 {
-    let extension = out.and_then(|path| path.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let picture = match (to, out, extension.as_deref().and_then(Picture::from_extension)) {
-        (Some(picture), _, _) | (None, _, Some(picture)) => picture,
-        (None, None, None) => Picture::Mermaid,
-        (None, Some(path), None) if path == Path::new("-") => Picture::Mermaid,
-        (None, Some(path), None) => {
-            err!(
-                "error: cannot tell what to draw from the name {}; expected --to mermaid|svg|html|log, or an \
-                 output ending in .mmd, .md, .svg, .html or .log",
-                path.display()
-            );
+    let picture = match sim::render::picture_for(to, out) {
+        Ok(picture) => picture,
+        Err(e) => {
+            err!("error: {e}");
             return 2;
         }
     };

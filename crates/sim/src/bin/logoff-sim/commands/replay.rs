@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use sim::documents::{pretty, Replay, ReplayFile, SCHEMA_VERSION};
+use sim::text::input_name;
 use sim::{err, out};
 
-use super::{input_name, stdin_at_most_once, Format};
+use super::{stdin_at_most_once, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

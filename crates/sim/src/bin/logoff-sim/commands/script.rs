@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use logoff_core::Mutant;
 use sim::documents::{pretty, ScriptFile, Scripts, SCHEMA_VERSION};
-use sim::text::{self, plural};
+use sim::text::{self, input_name, plural};
 use sim::{err, out};
 
-use super::{input_name, mutant_parser, stdin_at_most_once, Format};
+use super::{mutant_parser, stdin_at_most_once, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,10 +6,11 @@ use sim::documents::{pretty, Shrink, SCHEMA_VERSION};
 use sim::failures;
 use sim::output::{write, Stream};
 use sim::seedfile::Expected;
+use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{input_name, parse_output_path, Format};
+use super::{parse_output_path, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,12 +6,12 @@ use std::time::Instant;
 use logoff_core::{Mutant, Profile};
 use sim::failures::{self, Keeper};
 use sim::output::{write, Stream, COMMAND};
-use sim::shard::{Document, FailureRecord, SeedRange, Shard};
+use sim::shard::{shown_failures, write_interrupted, Document, Resumed, SeedRange, Shard};
 use sim::sweep::Report;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{input_name, mutant_parser, parse_seeds, peak_resident_kib, profile_help, Format};
+use super::{mutant_parser, parse_seeds, peak_resident_kib, profile_help, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -124,50 +124,38 @@ struct SweepRequest {
     /// Whether a shard without seeds is run (and reported) rather than refused.
     allow_empty: bool,
     /// The summary of an interrupted sweep to go on with (`--resume`), and its file: its remaining seeds are run.
-    previous: Option<(PathBuf, Document)>,
+    previous: Option<Resumed>,
 }
 
-/// The request that goes on with an interrupted sweep, from its summary (checked whole by [`read_document`]).
+/// The request that goes on with an interrupted sweep, from its summary.
 fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Result<SweepRequest, String> {
-    let name = input_name(path);
-    let document = sim::shard::read_document(path)?;
-    if document.remaining.is_empty() {
-        return Err(format!("{name}: that sweep finished; nothing to resume"));
-    }
-    let (profile, mutant) = document.reading().map_err(|e| format!("{name}: {e}"))?;
+    let resumed = sim::shard::resume(path)?;
     Ok(SweepRequest {
-        seeds: document.seeds.start..document.seeds.end,
+        seeds: resumed.document.seeds.start..resumed.document.seeds.end,
         jobs,
-        profile,
-        mutant,
-        show: document.show,
-        shard: document.shard,
+        profile: resumed.profile,
+        mutant: resumed.mutant,
+        show: resumed.document.show,
+        shard: resumed.document.shard,
         allow_empty: false,
         format,
         quiet,
-        previous: Some((path.to_path_buf(), document)),
+        previous: Some(resumed),
     })
 }
 
 fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, allow_empty, format, quiet, ref previous } =
         *request;
-    let covered = shard.map_or(seeds.clone(), |shard| shard.range(seeds));
-    if covered.is_empty() && !allow_empty {
-        err!(
-            "error: shard {} of {}..{} has no seeds ({} shards of {} seeds); expected at most {} shards, or \
-             --allow-empty-shard",
-            shard.map_or(String::new(), |shard| shard.to_string()),
-            seeds.start,
-            seeds.end,
-            shard.map_or(1, |shard| shard.count),
-            seeds.end - seeds.start,
-            seeds.end - seeds.start
-        );
-        return 2;
-    }
+    let covered = match Shard::covered(shard, seeds, allow_empty) {
+        Ok(covered) => covered,
+        Err(e) => {
+            err!("error: {e}");
+            return 2;
+        }
+    };
     let ranges: Vec<std::ops::Range<u64>> = match previous {
-        Some((_, document)) => document.remaining.iter().map(|r| r.start..r.end).collect(),
+        Some(resumed) => resumed.document.remaining.iter().map(|r| r.start..r.end).collect(),
         None if covered.is_empty() => Vec::new(),
         None => vec![covered.clone()],
     };
@@ -200,13 +188,10 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let summary = match previous {
-        Some((path, document)) => match document.summary.clone().merge(summary) {
-            Some(summary) => summary,
-            None => {
-                err!(
-                    "{}: error: its totals and this sweep's pass 2^64 - 1; expected a summary of fewer steps",
-                    path.display()
-                );
+        Some(resumed) => match resumed.merged(summary) {
+            Ok(summary) => summary,
+            Err(e) => {
+                err!("{e}");
                 return 2;
             }
         },
@@ -215,13 +200,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
     let kept = keeper.into_kept();
     let unwritten = kept.iter().filter(|one| one.written.is_err()).count() as u64;
     let first_error = kept.iter().find_map(|one| one.written.as_ref().err().cloned()).unwrap_or_default();
-    let mut records: Vec<FailureRecord> = kept
-        .iter()
-        .map(|one| FailureRecord::of_kept(one, failures))
-        .chain(previous.iter().flat_map(|(_, document)| document.failures.iter().cloned()))
-        .collect();
-    records.sort_by_key(|record| record.seed);
-    records.truncate(usize::try_from(show).unwrap_or(usize::MAX).min(failures::FILES_MAX));
+    let records = shown_failures(&kept, previous.as_ref().map(|resumed| &resumed.document), show, failures);
     for record in &records {
         let file = record.seed_file.as_deref().map_or("NOT written".to_string(), |path| format!("written to {path}"));
         err!(
@@ -268,24 +247,12 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         failures: records,
         show,
         jobs: jobs as u64,
-        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |(_, document)| document.seconds),
+        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |resumed| resumed.document.seconds),
     };
     if !remaining.is_empty() {
         code = sim::interrupt::EXIT_INTERRUPTED;
-        // The partial summary is written before it is reported, so that the sweep can go on from it. Its name holds
-        // the number of runs so far, so that it never replaces the summary it was resumed from.
-        let part = shard.map_or(String::new(), |shard| format!("-shard-{}-of-{}", shard.index, shard.count));
-        let path = failures.join(format!(
-            "sweep-{}-{}{part}-interrupted-after-{}.json",
-            seeds.start, seeds.end, document.summary.runs
-        ));
-        let text = serde_json::to_string_pretty(&document).expect("a summary always serialises");
-        let input = previous.as_ref().map(|(input, _)| input.as_path());
-        let written = match input {
-            // Resumed and stopped before a chunk ran: the input is still the whole truth.
-            Some(input) if sim::output::same_file(input, &path) => Ok(()),
-            _ => std::fs::create_dir_all(failures).and_then(|()| sim::output::write_file(&path, &format!("{text}\n"))),
-        };
+        let input = previous.as_ref().map(|resumed| resumed.path.as_path());
+        let (path, written) = write_interrupted(&document, failures, input);
         let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
         match written {
             Ok(()) => err!(
