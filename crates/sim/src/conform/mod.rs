@@ -277,6 +277,94 @@ pub fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// What `conform` did with its scripts, and why it stopped before their end if it did.
+#[derive(Debug, Default)]
+pub struct ScriptsRun {
+    pub passed: u64,
+    pub run: u64,
+    /// Scripts written for other values of the fixed knobs, not run.
+    pub skipped: u64,
+    pub halted: Option<String>,
+}
+
+/// Runs the scripts `files` against the program in order (those the fixed knobs admit), telling `failed` of each
+/// failure; stops at a signal or at the first answer that did not come in time. A file that cannot be read is an
+/// error (exit 2).
+pub fn run_scripts(
+    program: &mut Program,
+    files: &[PathBuf],
+    fixed: &FixedKnobs,
+    failed: &mut dyn FnMut(&Path, &crate::script::RunError),
+) -> Result<ScriptsRun, String> {
+    let mut done = ScriptsRun::default();
+    for (index, path) in files.iter().enumerate() {
+        let (script, _) = crate::seedfile::read_run(path, None)?;
+        if !fixed.admits(script.profile) {
+            done.skipped += 1;
+            continue;
+        }
+        let result = run_script(&mut program.played(), &script);
+        if crate::interrupt::requested() {
+            done.halted = Some(format!("interrupted: scripts not run: {}", files.len() - index));
+            break;
+        }
+        done.run += 1;
+        match result {
+            Ok(_) => done.passed += 1,
+            Err(error) => failed(path, &error),
+        }
+        if program.timed_out() {
+            let left = files.len() - index - 1;
+            done.halted = Some(format!(
+                "stopped at {}: the program did not answer in time; {} and the seeds not run",
+                path.display(),
+                crate::text::plural(left as u64, "script", "scripts")
+            ));
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// What `conform` did with its seeds, and why it stopped before their end if it did.
+#[derive(Debug, Default)]
+pub struct SeedsRun {
+    pub runs: u64,
+    pub steps: u64,
+    pub halted: Option<String>,
+}
+
+/// Runs `seeds` against the program in order, offering each run to `failing` and calling `done` after each;
+/// stops at a signal (the run it cut short is not counted) or at the first answer that did not come in time.
+pub fn run_seeds(
+    program: &mut Program,
+    seeds: Range<u64>,
+    fixed: &FixedKnobs,
+    failing: &mut Failing,
+    done: &dyn Fn(),
+) -> SeedsRun {
+    let mut swept = SeedsRun::default();
+    for seed in seeds.clone() {
+        let run = run_seed(&mut program.played(), seed, fixed);
+        if crate::interrupt::requested() {
+            swept.halted = Some(format!("interrupted: seeds {seed}..{} not run", seeds.end));
+            break;
+        }
+        swept.runs += 1;
+        swept.steps += run.trace.steps.len() as u64;
+        done();
+        failing.offer(run);
+        if program.timed_out() {
+            swept.halted = Some(format!(
+                "stopped at seed {seed}: the program did not answer in time; {} not run",
+                crate::text::plural(seeds.end - seed - 1, "seed", "seeds")
+            ));
+            break;
+        }
+    }
+    swept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,76 +124,36 @@ fn conform_command(request: &ConformRequest) -> u8 {
     let interrupted = || sim::interrupt::requested();
     let started = Instant::now();
     let mut code = 0;
+    let mut failed = |path: &Path, error: &sim::script::RunError| {
+        err!("FAIL {error}");
+        err!("  rerun: {}", request.replay(path));
+        code = 1;
+    };
+    let scripts = match sim::conform::run_scripts(&mut program, &files, &request.fixed, &mut failed) {
+        Ok(scripts) => scripts,
+        Err(e) => {
+            err!("{e}");
+            return 2;
+        }
+    };
     // Why the sweep stopped before its end, if it did.
-    let mut halted: Option<String> = None;
-    let (mut scripts_passed, mut scripts_run, mut scripts_skipped) = (0, 0, 0);
-    for (index, path) in files.iter().enumerate() {
-        let (script, _) = match sim::seedfile::read_run(path, None) {
-            Ok(read) => read,
-            Err(e) => {
-                err!("{e}");
-                return 2;
-            }
-        };
-        if !request.fixed.admits(script.profile) {
-            scripts_skipped += 1;
-            continue;
-        }
-        let result = sim::conform::run_script(&mut program.played(), &script);
-        if interrupted() {
-            halted = Some(format!("interrupted: scripts not run: {}", files.len() - index));
-            break;
-        }
-        scripts_run += 1;
-        match result {
-            Ok(_) => scripts_passed += 1,
-            Err(error) => {
-                err!("FAIL {error}");
-                err!("  rerun: {} --replay {}", request.command(), path.display());
-                code = 1;
-            }
-        }
-        if program.timed_out() {
-            let left = files.len() - index - 1;
-            halted = Some(format!(
-                "stopped at {}: the program did not answer in time; {} and the seeds not run",
-                path.display(),
-                plural(left as u64, "script", "scripts")
-            ));
-            break;
-        }
-    }
+    let mut halted = scripts.halted;
     if !files.is_empty() {
-        let skipped = match scripts_skipped {
+        let skipped = match scripts.skipped {
             0 => String::new(),
             n => format!(" ({} written for other values of the fixed knobs skipped)", plural(n, "script", "scripts")),
         };
-        out!("scripts: {scripts_passed} of {scripts_run} passed{skipped}");
+        out!("scripts: {} of {} passed{skipped}", scripts.passed, scripts.run);
     }
     let seeds = request.seeds.clone();
     let bar = sim::output::progress(seeds.end - seeds.start, "seeds", request.quiet);
-    let mut runs = 0u64;
-    let mut steps = 0u64;
     let mut failing = Failing::new(&request.failures, request.command(), seeds.clone());
-    for seed in seeds.clone().take_while(|_| halted.is_none()) {
-        let run = sim::conform::run_seed(&mut program.played(), seed, &request.fixed);
-        if interrupted() {
-            // The run the signal cut short is not counted.
-            halted = Some(format!("interrupted: seeds {seed}..{} not run", seeds.end));
-            break;
-        }
-        runs += 1;
-        steps += run.trace.steps.len() as u64;
-        bar.inc(1);
-        failing.offer(run);
-        if program.timed_out() {
-            halted = Some(format!(
-                "stopped at seed {seed}: the program did not answer in time; {} not run",
-                plural(seeds.end - seed - 1, "seed", "seeds")
-            ));
-            break;
-        }
-    }
+    let swept = match halted {
+        None => sim::conform::run_seeds(&mut program, seeds.clone(), &request.fixed, &mut failing, &|| bar.inc(1)),
+        Some(_) => sim::conform::SeedsRun::default(),
+    };
+    let (runs, steps) = (swept.runs, swept.steps);
+    halted = halted.or(swept.halted);
     bar.finish_and_clear();
     if !seeds.is_empty() {
         let seconds = started.elapsed().as_secs_f64().max(1e-9);
