@@ -1,5 +1,6 @@
-//! `logoff-sim script` through the binary (SPEC.md section 6): exit codes, messages, and the malformed inputs;
-//! and, in-process, that no input makes the parser or the runner panic.
+//! `logoff-sim script` (SPEC.md section 6): through the binary, its wiring (exit codes, messages, standard input,
+//! several files); in-process, the malformed inputs (the library's parser, the same messages) and that no input
+//! makes the parser or the runner panic.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,23 +40,35 @@ fn script(text: &str) -> Ran {
     script_files(&[("test.scn", text.as_bytes())])
 }
 
-/// Asserts that a file is malformed: exit 2, nothing on stdout, and exactly one message of the form
-/// `test.scn:LINE:COLUMN: error: ...; expected ...` that contains `fragment`.
+/// What `logoff-sim script` does with one file named `test.scn`, in-process: the library's parser, then, for a file
+/// that parses, the run with every invariant after every step and liveness after the last (as the command does);
+/// the exit code and the message (empty for a pass). The command's wiring is tested through the binary above.
+fn script_in_process(source: &[u8]) -> (u8, String) {
+    match sim::script::parse(source, "test.scn") {
+        Err(error) => (2, error.to_string()),
+        Ok(script) => match sim::liveness::verify_script(&script) {
+            Ok(_) => (0, String::new()),
+            Err(error) => (error.exit_code(), error.to_string()),
+        },
+    }
+}
+
+/// Asserts that a file is malformed: exit 2 (so nothing on stdout), and exactly one message of the form
+/// `test.scn:LINE:COLUMN: error: ...; expected ...` that contains `fragment`. In-process: no binary is started.
 fn assert_malformed(text: &str, line: usize, column: usize, fragment: &str) {
     assert_malformed_bytes(text.as_bytes(), line, column, fragment);
 }
 
 fn assert_malformed_bytes(source: &[u8], line: usize, column: usize, fragment: &str) {
-    let ran = script_files(&[("test.scn", source)]);
+    let (code, message) = script_in_process(source);
     // Only the start of the file is shown: some fixtures are a megabyte long.
     let shown: String = String::from_utf8_lossy(source).chars().take(200).collect();
-    assert_eq!(ran.code, 2, "for:\n{shown}\nstderr: {}", ran.stderr);
-    assert_eq!(ran.stdout, "", "for:\n{shown}");
-    assert_eq!(ran.stderr.lines().count(), 1, "one message for:\n{shown}\nstderr: {}", ran.stderr);
+    assert_eq!(code, 2, "for:\n{shown}\nmessage: {message}");
+    assert_eq!(message.lines().count(), 1, "one message for:\n{shown}\nmessage: {message}");
     let prefix = format!("test.scn:{line}:{column}: error: ");
-    assert!(ran.stderr.starts_with(&prefix), "{prefix:?} for:\n{shown}\nstderr: {}", ran.stderr);
-    assert!(ran.stderr.contains("; expected "), "says what was expected: {}", ran.stderr);
-    assert!(ran.stderr.contains(fragment), "{fragment:?} in: {}", ran.stderr);
+    assert!(message.starts_with(&prefix), "{prefix:?} for:\n{shown}\nmessage: {message}");
+    assert!(message.contains("; expected "), "says what was expected: {message}");
+    assert!(message.contains(fragment), "{fragment:?} in: {message}");
 }
 
 /// Shows a passing file: exit 0 and one `ok` line on stdout counting steps and expectations.
