@@ -815,6 +815,63 @@ pub fn explore_all_profiles(options: &Options, jobs: usize, done: &(dyn Fn() + S
     }))
 }
 
+/// A report as `logoff-sim explore` prints it for people, with the time it took and the peak memory (`unknown`
+/// where the system does not say).
+pub struct Text<'a> {
+    pub report: &'a Report,
+    pub seconds: f64,
+    pub peak: String,
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Text { report, seconds, ref peak } = *self;
+        let options = &report.options;
+        let yes_no = |yes: bool| if yes { "yes" } else { "no" };
+        writeln!(
+            f,
+            "explore {} profile='{}' mutant={} symmetry={} liveness={}",
+            options.bound,
+            options.profile,
+            options.mutant,
+            yes_no(options.symmetry),
+            yes_no(options.liveness)
+        )?;
+        writeln!(f, "states generated: {} (one a transition, before deduplication)", report.transitions + 1)?;
+        writeln!(f, "unique states: {}", report.unique)?;
+        writeln!(f, "transitions: {}", report.transitions)?;
+        writeln!(f, "depth: {}", report.depth)?;
+        writeln!(f, "terminal states (nothing enabled within the bound): {}", report.terminal)?;
+        writeln!(f, "states with a blocked call, liveness checked: {}", report.blocked)?;
+        if report.complete {
+            writeln!(f, "exhaustive: yes")?;
+        } else {
+            writeln!(
+                f,
+                "exhaustive: no, stopped by --max-states {} with {} states stored",
+                options.states_max, report.unique
+            )?;
+        }
+        writeln!(f, "violations by invariant:")?;
+        for invariant in Invariant::ALL {
+            let count = report.violations[invariant.index()];
+            let label = format!("{} ({})", invariant.name(), invariant.requirements());
+            writeln!(f, "  {label:<62} {count:>10}")?;
+        }
+        writeln!(
+            f,
+            "time: {seconds:.2} s; {:.0} states/s; {:.0} transitions/s",
+            report.unique as f64 / seconds,
+            report.transitions as f64 / seconds
+        )?;
+        writeln!(
+            f,
+            "memory: {:.1} bytes per state held (fingerprint and parent link); peak resident {peak}",
+            report.bytes_per_state
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -466,7 +466,7 @@ pub fn interrupted_name(seeds: &Range<u64>, shard: Option<Shard>, runs: u64) -> 
 pub fn write_interrupted(document: &Document, dir: &Path, input: Option<&Path>) -> (PathBuf, std::io::Result<()>) {
     let seeds = document.seeds.start..document.seeds.end;
     let path = dir.join(interrupted_name(&seeds, document.shard, document.summary.runs));
-    let text = serde_json::to_string_pretty(document).expect("a summary always serialises");
+    let text = crate::documents::pretty(document);
     let written = match input {
         Some(input) if crate::output::same_file(input, &path) => Ok(()),
         _ => std::fs::create_dir_all(dir).and_then(|()| crate::output::write_file(&path, &format!("{text}\n"))),
@@ -504,6 +504,74 @@ pub fn resume(path: &Path) -> Result<Resumed, String> {
     }
     let (profile, mutant) = document.reading().map_err(|e| format!("{name}: {e}"))?;
     Ok(Resumed { path: path.to_path_buf(), document, profile, mutant })
+}
+
+/// What a sweep is asked to run: its range and shard, its reading, how many failures it shows, and the interrupted
+/// sweep it goes on with, if any.
+pub struct Request {
+    pub seeds: Range<u64>,
+    pub jobs: usize,
+    pub profile: Option<Profile>,
+    pub mutant: Mutant,
+    pub show: u64,
+    pub shard: Option<Shard>,
+    /// Whether a shard without seeds is run (and reported) rather than refused.
+    pub allow_empty: bool,
+    /// The interrupted sweep to go on with (`--resume`): its remaining seeds are run.
+    pub previous: Option<Resumed>,
+}
+
+impl Request {
+    /// The request that goes on with the interrupted sweep whose summary is at `path`, on `jobs` threads.
+    pub fn resume(path: &Path, jobs: usize) -> Result<Request, String> {
+        let resumed = resume(path)?;
+        Ok(Request {
+            seeds: resumed.document.seeds.start..resumed.document.seeds.end,
+            jobs,
+            profile: resumed.profile,
+            mutant: resumed.mutant,
+            show: resumed.document.show,
+            shard: resumed.document.shard,
+            allow_empty: false,
+            previous: Some(resumed),
+        })
+    }
+
+    /// The seed ranges to run: the `covered` range (none when empty), or what the resumed sweep left.
+    pub fn ranges(&self, covered: &Range<u64>) -> Vec<Range<u64>> {
+        match &self.previous {
+            Some(resumed) => resumed.document.remaining.iter().map(|r| r.start..r.end).collect(),
+            None if covered.is_empty() => Vec::new(),
+            None => vec![covered.clone()],
+        }
+    }
+
+    /// The summary document of this sweep, `remaining` not run, after `seconds` (added to the resumed sweep's).
+    pub fn document(
+        &self,
+        covered: &Range<u64>,
+        remaining: &[Range<u64>],
+        summary: Summary,
+        failures: Vec<FailureRecord>,
+        seconds: f64,
+    ) -> Document {
+        Document {
+            schema_version: 1,
+            command: "sweep".to_string(),
+            seeds: SeedRange { start: self.seeds.start, end: self.seeds.end },
+            shard: self.shard,
+            covered: SeedRange { start: covered.start, end: covered.end },
+            remaining: remaining.iter().map(|r| SeedRange { start: r.start, end: r.end }).collect(),
+            profile: self.profile.map(|p| p.to_string()),
+            mutant: self.mutant.name().to_string(),
+            violations: Document::violations_of(&summary),
+            summary,
+            failures,
+            show: self.show,
+            jobs: self.jobs as u64,
+            seconds: seconds + self.previous.as_ref().map_or(0.0, |resumed| resumed.document.seconds),
+        }
+    }
 }
 
 /// The failures a sweep shows and its summary holds: those it kept and those of the sweep it resumed, smallest

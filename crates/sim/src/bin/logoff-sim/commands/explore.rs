@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use logoff_core::{Mutant, Profile};
 use sim::explore::{explore, explore_all_profiles, write_counterexamples, Bound, Options as ExploreOptions};
-use sim::invariants::Invariant;
+use sim::output::{write, Stream};
 use sim::text::plural;
 use sim::{err, out};
 
@@ -151,44 +151,8 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
         out!("{}", sim::documents::pretty(&document));
         return code;
     }
-    out!(
-        "explore {} profile='{}' mutant={} symmetry={} liveness={}",
-        options.bound,
-        options.profile,
-        options.mutant,
-        if options.symmetry { "yes" } else { "no" },
-        if options.liveness { "yes" } else { "no" }
-    );
-    out!("states generated: {} (one a transition, before deduplication)", report.transitions + 1);
-    out!("unique states: {}", report.unique);
-    out!("transitions: {}", report.transitions);
-    out!("depth: {}", report.depth);
-    out!("terminal states (nothing enabled within the bound): {}", report.terminal);
-    out!("states with a blocked call, liveness checked: {}", report.blocked);
-    out!(
-        "exhaustive: {}",
-        if report.complete {
-            "yes".to_string()
-        } else {
-            format!("no, stopped by --max-states {} with {} states stored", options.states_max, report.unique)
-        }
-    );
-    out!("violations by invariant:");
-    for invariant in Invariant::ALL {
-        let count = report.violations[invariant.index()];
-        let label = format!("{} ({})", invariant.name(), invariant.requirements());
-        out!("  {label:<62} {count:>10}");
-    }
-    out!(
-        "time: {seconds:.2} s; {:.0} states/s; {:.0} transitions/s",
-        report.unique as f64 / seconds,
-        report.transitions as f64 / seconds
-    );
     let peak = peak_resident_kib().map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
-    out!(
-        "memory: {:.1} bytes per state held (fingerprint and parent link); peak resident {peak}",
-        report.bytes_per_state
-    );
+    write(Stream::Stdout, format_args!("{}", sim::explore::Text { report: &report, seconds, peak }));
     for (counterexample, scn) in &written {
         err!(
             "VIOLATION {} in {} ({} in the script): {}",

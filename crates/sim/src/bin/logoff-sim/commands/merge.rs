@@ -44,7 +44,7 @@ fn merge_command(files: &[PathBuf], format: Format) -> u8 {
     };
     let code = u8::from(merged.summary.failing_runs() > 0);
     if format == Format::Json {
-        out!("{}", serde_json::to_string_pretty(&merged).expect("a summary always serialises"));
+        out!("{}", sim::documents::pretty(&merged));
         return code;
     }
     out!(

@@ -7,9 +7,8 @@ use logoff_core::{Mutant, Profile};
 use sim::err;
 use sim::output::{write, Stream};
 use sim::render::Picture;
-use sim::seedfile::script_of;
+use sim::seedfile::Recorder;
 use sim::simulate::{Config, Simulator};
-use sim::trace::Trace;
 
 use super::{mutant_parser, parse_output_path, profile_help};
 
@@ -83,9 +82,9 @@ fn render_command(
         (Some(seed), _) => {
             let mut config = Config::from_seed(seed, profile);
             config.mutant = mutant.unwrap_or(Mutant::None);
-            let mut trace = Trace::default();
-            Simulator::new().run(&config, &mut trace);
-            (script_of(&config, &trace, &format!("seed {seed}")), format!("seed {seed}"))
+            let mut recorder = Recorder::new(&config, &format!("seed {seed}"));
+            Simulator::new().run(&config, &mut recorder);
+            (recorder.into_script(), format!("seed {seed}"))
         }
         (None, Some(path)) => match sim::seedfile::read_run(path, mutant) {
             Ok(read) => read,

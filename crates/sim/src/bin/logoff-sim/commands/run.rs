@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use logoff_core::{Mutant, Profile};
 use sim::failures;
 use sim::output::{write, Stream};
+use sim::script::Script;
 use sim::seedfile::{script_of, Expected, SeedFile};
 use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
 use sim::trace::Trace;
@@ -101,9 +102,11 @@ fn run(
         write(Stream::Stdout, format_args!("{}", trace.text()));
         out!("steps={} ticks={} trace_hash={:016x}", outcome.steps, outcome.ticks, trace.hash());
     }
+    // The run as a script, built once for both files (named after each).
+    let script = (emit_script.is_some() || save_seed.is_some()).then(|| script_of(&config, &trace, ""));
+    let named = |path: &Path| Script { file: path.display().to_string(), ..script.clone().expect("built when asked") };
     if let Some(path) = emit_script {
-        let script = script_of(&config, &trace, &path.display().to_string());
-        if let Err(e) = sim::output::write_file(path, &script.to_string()) {
+        if let Err(e) = sim::output::write_file(path, &named(path).to_string()) {
             err!("error: cannot write the script to {}: {e}", path.display());
             code = 2;
         }
@@ -111,8 +114,7 @@ fn run(
     if let Some((path, why)) = save_seed {
         let expect =
             outcome.violation.map_or(Expected::Clean, |(violation, _)| Expected::Violation(violation.invariant));
-        let script = script_of(&config, &trace, &path.display().to_string());
-        let seed_file = failures::Origin::Kept { seed: config.seed, expect, why }.seed_file(script);
+        let seed_file = failures::Origin::Kept { seed: config.seed, expect, why }.seed_file(named(path));
         if let Err(e) = seed_file.save(path) {
             err!("error: {e}");
             code = 2;

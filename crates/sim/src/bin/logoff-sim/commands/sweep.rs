@@ -6,7 +6,7 @@ use std::time::Instant;
 use logoff_core::{Mutant, Profile};
 use sim::failures::{self, Keeper};
 use sim::output::{write, Stream, COMMAND};
-use sim::shard::{shown_failures, write_interrupted, Document, Resumed, SeedRange, Shard};
+use sim::shard::{shown_failures, write_interrupted, Request, Shard};
 use sim::sweep::Report;
 use sim::text::plural;
 use sim::{err, out};
@@ -77,8 +77,8 @@ pub fn exec(args: Args) -> u8 {
     let jobs = usize::from(jobs);
     let (Some(seeds), None) = (seeds, &resume) else {
         let path = resume.unwrap_or_default();
-        return match resume_request(&path, jobs, format, quiet) {
-            Ok(request) => sweep_command(&request, &failures),
+        return match Request::resume(&path, jobs) {
+            Ok(request) => sweep_command(&request, format, quiet, &failures),
             Err(e) => {
                 err!("{e}");
                 2
@@ -96,57 +96,12 @@ pub fn exec(args: Args) -> u8 {
         },
         (None, None) => None,
     };
-    let sweep = SweepRequest {
-        seeds,
-        jobs,
-        profile,
-        mutant,
-        show,
-        shard,
-        allow_empty: allow_empty_shard,
-        format,
-        quiet,
-        previous: None,
-    };
-    sweep_command(&sweep, &failures)
+    let request = Request { seeds, jobs, profile, mutant, show, shard, allow_empty: allow_empty_shard, previous: None };
+    sweep_command(&request, format, quiet, &failures)
 }
 
-/// What `logoff-sim sweep` was asked to do.
-struct SweepRequest {
-    seeds: std::ops::Range<u64>,
-    jobs: usize,
-    profile: Option<Profile>,
-    mutant: Mutant,
-    show: u64,
-    shard: Option<Shard>,
-    format: Format,
-    quiet: bool,
-    /// Whether a shard without seeds is run (and reported) rather than refused.
-    allow_empty: bool,
-    /// The summary of an interrupted sweep to go on with (`--resume`), and its file: its remaining seeds are run.
-    previous: Option<Resumed>,
-}
-
-/// The request that goes on with an interrupted sweep, from its summary.
-fn resume_request(path: &Path, jobs: usize, format: Format, quiet: bool) -> Result<SweepRequest, String> {
-    let resumed = sim::shard::resume(path)?;
-    Ok(SweepRequest {
-        seeds: resumed.document.seeds.start..resumed.document.seeds.end,
-        jobs,
-        profile: resumed.profile,
-        mutant: resumed.mutant,
-        show: resumed.document.show,
-        shard: resumed.document.shard,
-        allow_empty: false,
-        format,
-        quiet,
-        previous: Some(resumed),
-    })
-}
-
-fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
-    let SweepRequest { ref seeds, jobs, profile, mutant, show, shard, allow_empty, format, quiet, ref previous } =
-        *request;
+fn sweep_command(request: &Request, format: Format, quiet: bool, failures: &Path) -> u8 {
+    let Request { ref seeds, jobs, profile, mutant, show, shard, allow_empty, ref previous } = *request;
     let covered = match Shard::covered(shard, seeds, allow_empty) {
         Ok(covered) => covered,
         Err(e) => {
@@ -154,11 +109,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             return 2;
         }
     };
-    let ranges: Vec<std::ops::Range<u64>> = match previous {
-        Some(resumed) => resumed.document.remaining.iter().map(|r| r.start..r.end).collect(),
-        None if covered.is_empty() => Vec::new(),
-        None => vec![covered.clone()],
-    };
+    let ranges = request.ranges(&covered);
     let profile_text = profile.map_or("drawn per seed".to_string(), |p| format!("'{p}'"));
     if format == Format::Text {
         let part = shard.map_or(String::new(), |shard| format!(" shard={shard} ({}..{})", covered.start, covered.end));
@@ -233,22 +184,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
             failures::FILES_MAX
         );
     }
-    let document = Document {
-        schema_version: 1,
-        command: "sweep".to_string(),
-        seeds: SeedRange { start: seeds.start, end: seeds.end },
-        shard,
-        covered: SeedRange { start: covered.start, end: covered.end },
-        remaining: remaining.iter().map(|r| SeedRange { start: r.start, end: r.end }).collect(),
-        profile: profile.map(|p| p.to_string()),
-        mutant: mutant.name().to_string(),
-        violations: Document::violations_of(&summary),
-        summary,
-        failures: records,
-        show,
-        jobs: jobs as u64,
-        seconds: elapsed.as_secs_f64() + previous.as_ref().map_or(0.0, |resumed| resumed.document.seconds),
-    };
+    let document = request.document(&covered, &remaining, summary, records, elapsed.as_secs_f64());
     if !remaining.is_empty() {
         code = sim::interrupt::EXIT_INTERRUPTED;
         let input = previous.as_ref().map(|resumed| resumed.path.as_path());
@@ -268,7 +204,7 @@ fn sweep_command(request: &SweepRequest, failures: &Path) -> u8 {
         }
     }
     if format == Format::Json {
-        out!("{}", serde_json::to_string_pretty(&document).expect("a summary always serialises"));
+        out!("{}", sim::documents::pretty(&document));
         return code;
     }
     if !remaining.is_empty() {
