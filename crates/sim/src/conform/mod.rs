@@ -365,6 +365,26 @@ pub fn run_seeds(
     swept
 }
 
+/// `conform --replay`: replays one file against the program, a seed file (`.seed`, checked against its `expect`
+/// line) or a script. Returns the line saying it passed, or the exit code (2 a file that cannot be read, else 1 or
+/// the script's) and the message saying why not.
+pub fn replay_file(program: &mut Program, path: &Path) -> Result<String, (u8, String)> {
+    let name = crate::text::input_name(path);
+    if path.extension().is_some_and(|e| e == "seed") {
+        let seed_file = crate::seedfile::read(path).map_err(|e| (2, e))?;
+        let mut played = program.played();
+        let mut provider = played.provider();
+        return seed_file
+            .replay_with(&mut provider)
+            .map(|what| format!("{name}: ok: {what}"))
+            .map_err(|what| (1, format!("{name}: FAILED: {what}")));
+    }
+    let (script, _) = crate::seedfile::read_run(path, None).map_err(|e| (2, e))?;
+    run_script(&mut program.played(), &script)
+        .map(|outcome| format!("{name}: ok ({})", crate::text::plural(outcome.steps as u64, "step", "steps")))
+        .map_err(|error| (error.exit_code(), error.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::parse_seeds;
+use super::shared::parse_seeds;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -230,35 +230,10 @@ fn conform_replay(request: &ConformRequest, path: &Path) -> u8 {
         Err(code) => return code,
     };
     let name = input_name(path);
-    let result = if path.extension().is_some_and(|e| e == "seed") {
-        let seed_file = match sim::seedfile::read(path) {
-            Ok(seed_file) => seed_file,
-            Err(e) => {
-                err!("{e}");
-                return 2;
-            }
-        };
-        let mut played = program.played();
-        let mut provider = played.provider();
-        seed_file.replay_with(&mut provider).map(|what| format!("{name}: ok: {what}")).map_err(|what| {
-            err!("{name}: FAILED: {what}");
-            1
-        })
-    } else {
-        let (script, _) = match sim::seedfile::read_run(path, None) {
-            Ok(read) => read,
-            Err(e) => {
-                err!("{e}");
-                return 2;
-            }
-        };
-        sim::conform::run_script(&mut program.played(), &script)
-            .map(|outcome| format!("{name}: ok ({})", plural(outcome.steps as u64, "step", "steps")))
-            .map_err(|error| {
-                err!("{error}");
-                error.exit_code()
-            })
-    };
+    let result = sim::conform::replay_file(&mut program, path).map_err(|(code, message)| {
+        err!("{message}");
+        code
+    });
     if sim::interrupt::requested() {
         err!("interrupted");
         return sim::interrupt::EXIT_INTERRUPTED;

@@ -8,7 +8,7 @@ use sim::explore::Bound;
 use sim::output::{write, Stream};
 use sim::{err, out};
 
-use super::{not_stdout, parse_output_path};
+use super::shared::{not_stdout, parse_output_path};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -10,7 +10,7 @@ use sim::output::{write, Stream};
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{mutant_parser, peak_resident_kib, profile_help, Format};
+use super::shared::{mutant_parser, peak_resident_kib, profile_help, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -8,7 +8,7 @@ use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::Format;
+use super::shared::Format;
 
 #[derive(clap::Args)]
 pub struct Args {

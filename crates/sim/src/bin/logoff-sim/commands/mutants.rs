@@ -11,7 +11,7 @@ use sim::output::{write, Stream, COMMAND};
 use sim::text::plural;
 use sim::{err, out};
 
-use super::Format;
+use super::shared::Format;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -10,7 +10,7 @@ use sim::render::Picture;
 use sim::seedfile::Recorder;
 use sim::simulate::{Config, Simulator};
 
-use super::{mutant_parser, parse_output_path, profile_help};
+use super::shared::{mutant_parser, parse_output_path, profile_help};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,7 +6,7 @@ use sim::documents::{pretty, Replay, ReplayFile, SCHEMA_VERSION};
 use sim::text::input_name;
 use sim::{err, out};
 
-use super::{stdin_at_most_once, Format};
+use super::shared::{stdin_at_most_once, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -11,7 +11,7 @@ use sim::simulate::{Config, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TIC
 use sim::trace::Trace;
 use sim::{err, out};
 
-use super::{mutant_parser, not_stdout, parse_output_path, profile_help, Format};
+use super::shared::{mutant_parser, not_stdout, parse_output_path, profile_help, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -7,7 +7,7 @@ use sim::documents::{pretty, ScriptFile, Scripts, SCHEMA_VERSION};
 use sim::text::{self, input_name, plural};
 use sim::{err, out};
 
-use super::{mutant_parser, stdin_at_most_once, Format};
+use super::shared::{mutant_parser, stdin_at_most_once, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -10,7 +10,7 @@ use sim::text::input_name;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{parse_output_path, Format};
+use super::shared::{parse_output_path, Format};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -11,7 +11,7 @@ use sim::sweep::Report;
 use sim::text::plural;
 use sim::{err, out};
 
-use super::{mutant_parser, parse_seeds, peak_resident_kib, profile_help, Format};
+use super::shared::{mutant_parser, parse_seeds, peak_resident_kib, profile_help, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
