@@ -216,29 +216,30 @@ impl SeedFile {
     /// Writes the seed file to `path`, whole or not at all, after checking that it reads back as itself: a seed
     /// file that `replay` would refuse is never reported saved.
     pub fn save(&self, path: &Path) -> Result<(), String> {
+        self.save_with_header(path, None)
+    }
+
+    /// [`save`](SeedFile::save) with `header` (comment lines) in place of the first line, which says how the file
+    /// replays (`conform` writes its own).
+    pub fn save_with_header(&self, path: &Path, header: Option<&str>) -> Result<(), String> {
         let name = path.display().to_string();
         SeedFile::check_why(&self.why).map_err(|e| format!("cannot save {name}: {e}"))?;
         let text = self.to_string();
+        let body = |text: &str| text.split_once('\n').map_or(String::new(), |(_, body)| body.to_string());
+        let text = header.map_or(text.clone(), |header| format!("{header}{}", body(&text)));
         match SeedFile::parse(text.as_bytes(), &name) {
-            Ok(read_back) if read_back.to_string() == text => {}
+            Ok(read_back) if body(&read_back.to_string()) == body(&text) => {}
             Ok(_) => return Err(format!("cannot save {name}: it does not read back as written (a bug)")),
             Err(e) => return Err(format!("cannot save {name}: it would not read back: {e}")),
         }
-        if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
-        }
-        write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
+        write_whole(path, &text)
     }
 
     /// Writes the seed file to `path`, whole or not at all, without reading it back: for a file built from a run
     /// as it was recorded ([`Recorder`]), which reads back by construction.
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let name = path.display().to_string();
-        SeedFile::check_why(&self.why).map_err(|e| format!("cannot save {name}: {e}"))?;
-        if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
-        }
-        write_file(path, &self.to_string()).map_err(|e| format!("cannot write {name}: {e}"))
+        SeedFile::check_why(&self.why).map_err(|e| format!("cannot save {}: {e}", path.display()))?;
+        write_whole(path, &self.to_string())
     }
 
     /// Replays the steps with every invariant checked after every step, and compares the outcome with `expect`.
@@ -308,6 +309,14 @@ pub fn read_run(path: &Path, mutant: Option<Mutant>) -> Result<(Script, String),
     let mut script = script::parse(&source, &name).map_err(|e| e.to_string())?;
     script.mutant = mutant.unwrap_or(Mutant::None);
     Ok((script, name))
+}
+
+/// Writes a seed file's text to `path`, whole or not at all, its directory created first.
+fn write_whole(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+    }
+    write_file(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Records a generated run as its script while it runs ([`script_of`] without a trace and without applying the

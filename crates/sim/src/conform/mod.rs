@@ -18,7 +18,6 @@ use crate::failures;
 use crate::invariants::Violation;
 use crate::role::{Played, Role};
 use crate::script::{Expectation, Script};
-use crate::seedfile::SeedFile;
 use crate::simulate::{Config, Simulator};
 use crate::trace::Trace;
 
@@ -233,28 +232,15 @@ impl Failing {
             let origin =
                 failures::Origin::Conform { seed, command: &self.command, seeds: &self.seeds, verdict: &verdict };
             let seed_file = origin.seed_file(run.script(&path.display().to_string()));
-            save_seed(&seed_file, &path, &replay_command(&self.command, &path))
+            // `expect clean`: the run the program should have made, so that replaying it fails while the program
+            // still does what `why` says; its header names the command that replays it against the program.
+            let header = failures::conform_seed_header(&replay_command(&self.command, &path));
+            seed_file.save_with_header(&path, Some(&header))
         } else {
             Err(format!("not written: past {}", failures::files_max_text()))
         };
         self.found.push(Found { run, path, written });
     }
-}
-
-/// Writes a seed file that `conform` found: `expect clean` (the run the program should have made, so that
-/// replaying it fails while the program still fails it), what was found in `why`, and a header naming the command
-/// that replays it against the program.
-fn save_seed(seed_file: &SeedFile, path: &Path, replay: &str) -> Result<(), String> {
-    let name = path.display().to_string();
-    SeedFile::check_why(&seed_file.why).map_err(|e| format!("cannot save {name}: {e}"))?;
-    let text = seed_file.to_string();
-    let body = text.split_once('\n').map_or("", |(_, body)| body);
-    let text = format!("{}{body}", failures::conform_seed_header(replay));
-    SeedFile::parse(text.as_bytes(), &name).map_err(|e| format!("cannot save {name}: it would not read back: {e}"))?;
-    if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
-    }
-    crate::output::write_file(path, &text).map_err(|e| format!("cannot write {name}: {e}"))
 }
 
 /// The `.scn` files `--scripts` paths name: a file itself, or a directory's `.scn` files in name order.
