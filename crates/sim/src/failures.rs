@@ -65,6 +65,11 @@ pub fn explore_name(mutant: Mutant, profile: Profile, invariant: Invariant) -> S
     format!("explore-{mutant}-profile-{}-{}", profile.index(), invariant.name())
 }
 
+/// The name of a mutant's shrunk script (`logoff-sim mutants`).
+pub fn mutant_script_name(mutant: Mutant) -> String {
+    format!("{mutant}.scn")
+}
+
 /// The name of the shrunk script of a seed file: its stem with `.shrunk.scn`.
 pub fn shrunk_name(seed_file: &Path) -> String {
     let stem = seed_file.file_stem().map_or("shrunk".into(), |stem| stem.to_string_lossy());
@@ -88,6 +93,11 @@ pub fn render_command(config: &Config, dir: &Path) -> String {
 /// The command that replays a seed file.
 pub fn replay_command(path: &Path) -> String {
     format!("{COMMAND} replay {}", path.display())
+}
+
+/// The command that goes on with an interrupted sweep from its partial summary.
+pub fn resume_command(summary: &Path) -> String {
+    format!("{COMMAND} sweep --resume {}", summary.display())
 }
 
 /// The command that runs a script written for `mutant`.

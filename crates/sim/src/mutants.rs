@@ -100,7 +100,7 @@ pub fn hunt(mutant: Mutant, seeds: Range<u64>) -> Option<Caught> {
         let mut config = Config::from_seed(seed, None);
         config.mutant = mutant;
         let Some((violation, _)) = simulator.run(&config, &mut ()).violation else { continue };
-        let mut recorder = Recorder::new(&config, &format!("{mutant}.scn"));
+        let mut recorder = Recorder::new(&config, &failures::mutant_script_name(mutant));
         simulator.run(&config, &mut recorder);
         let script = recorder.into_script();
         if let Some(shrunk) = shrink(&script, violation.invariant) {

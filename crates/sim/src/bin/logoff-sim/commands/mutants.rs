@@ -55,7 +55,7 @@ fn mutants_command(seeds: u64, out: &Path, format: Format, quiet: bool) -> u8 {
     let mut code = 0;
     let mut entries = Vec::new();
     for (mutant, caught) in &rows {
-        let path = out.join(format!("{mutant}.scn"));
+        let path = out.join(failures::mutant_script_name(*mutant));
         match caught {
             Some(caught) => {
                 if let Err(e) = sim::output::write_file(&path, &caught.scenario_text(&path.display().to_string())) {

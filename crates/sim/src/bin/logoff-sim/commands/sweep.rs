@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use logoff_core::{Mutant, Profile};
 use sim::failures::{self, Keeper};
-use sim::output::{write, Stream, COMMAND};
+use sim::output::{write, Stream};
 use sim::shard::{shown_failures, write_interrupted, Request, Shard};
 use sim::sweep::Report;
 use sim::text::plural;
@@ -192,10 +192,10 @@ fn sweep_command(request: &Request, format: Format, quiet: bool, failures: &Path
         let left: u64 = remaining.iter().map(|r| r.end - r.start).sum();
         match written {
             Ok(()) => err!(
-                "interrupted: {} of the range not run; partial summary in {}\n  go on: {COMMAND} sweep --resume {}",
+                "interrupted: {} of the range not run; partial summary in {}\n  go on: {}",
                 plural(left, "seed", "seeds"),
                 path.display(),
-                path.display()
+                failures::resume_command(&path)
             ),
             Err(e) => {
                 err!("interrupted: {left} seeds not run; error: cannot write {}: {e}", path.display());
