@@ -1,13 +1,16 @@
 //! Project automation (the cargo-xtask convention): `cargo xtask ci` runs what CI needs to be green.
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci      cargo fmt --check, cargo clippy --all-targets -D warnings, cargo test --workspace
-  bench   build logoff-sim with optimisation and print the sweep's throughput and memory figures, then the
-          peers side by side (cargo run --release -p bench: stateright, proptest-state-machine)";
+  bench   build logoff-sim with optimisation and print the sweep's throughput and memory figures, issue 17's
+          ratios (instructions a step under callgrind, steps a second), then the peers side by side
+          (cargo run --release -p bench: stateright, proptest-state-machine)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,13 +53,18 @@ fn ci() -> ExitCode {
 
 /// The benchmark: a one-job sweep (steps per second per core, every invariant on), then the 1,000,000-seed sweep
 /// with two jobs (wall time, peak resident memory), then the conformance harness with the good Python store over
-/// 100,000 seeds (steps and messages a second), then the peers side by side (crates/bench: our explorer
-/// against stateright, our simulator against proptest-state-machine, one thread each). It prints the figures; it
-/// asserts nothing.
+/// 100,000 seeds (steps and messages a second), then issue 17's ratios ([`ratios`]), then the peers side by side
+/// (crates/bench: our explorer against stateright, our simulator against proptest-state-machine, one thread each).
+/// It prints the figures; it asserts nothing.
 fn bench() -> ExitCode {
-    if let Err(message) = cargo(&["build", "--release", "--package", "sim", "--bin", "logoff-sim"]) {
-        eprintln!("xtask bench: {message}");
-        return ExitCode::FAILURE;
+    for build in [
+        &["build", "--release", "--package", "sim", "--bin", "logoff-sim"][..],
+        &["build", "--release", "--package", "bench"],
+    ] {
+        if let Err(message) = cargo(build) {
+            eprintln!("xtask bench: {message}");
+            return ExitCode::FAILURE;
+        }
     }
     // Cargo builds into $CARGO_TARGET_DIR when it is set (relative to the current directory, as cargo reads it),
     // else into the workspace's target directory.
@@ -112,10 +120,154 @@ fn bench() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    if let Err(message) = ratios(&binary, &target.join("release/bench"), &workspace) {
+        eprintln!("xtask bench: {message}");
+        return ExitCode::FAILURE;
+    }
     // The bench binary writes its figures to standard output, which it shares with this command.
     if let Err(message) = cargo(&["run", "--release", "--package", "bench"]) {
         eprintln!("xtask bench: {message}");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// One side of a ratio: what it is, its program, its arguments under callgrind and on the wall clock.
+struct Side {
+    name: &'static str,
+    program: &'static str,
+    counted: &'static [&'static str],
+    timed: &'static [&'static str],
+}
+
+/// The sides of issue 17's ratios that crates/bench measures: the simulator (the sweep's command, and
+/// `Simulator::run` alone in the bench binary) against the lean probe taking the same steps (target 1), and
+/// proptest-state-machine against the walk that draws the same steps without it (item 5).
+const SIDES: [Side; 5] = [
+    Side {
+        name: "logoff-sim sweep",
+        program: "logoff-sim",
+        counted: &["sweep", "--seeds", "0..3000", "--jobs", "1", "--quiet"],
+        timed: &["sweep", "--seeds", "0..300000", "--jobs", "1", "--quiet"],
+    },
+    Side {
+        name: "Simulator::run",
+        program: "bench",
+        counted: &["simulator", "--seeds", "0..3000"],
+        timed: &["simulator", "--seeds", "0..300000"],
+    },
+    Side {
+        name: "lean probe",
+        program: "bench",
+        counted: &["probe", "--seeds", "0..3000"],
+        timed: &["probe", "--seeds", "0..300000"],
+    },
+    Side {
+        name: "walk",
+        program: "bench",
+        counted: &["walk", "--cases", "2000"],
+        timed: &["walk", "--cases", "100000"],
+    },
+    Side {
+        name: "proptest-state-machine",
+        program: "bench",
+        counted: &["proptest", "--cases", "2000"],
+        timed: &["proptest", "--cases", "100000"],
+    },
+];
+
+/// Runs `program` with `args` (under `valgrind` when given) and returns its standard output and error, or why it
+/// failed.
+fn output(
+    valgrind: Option<&Path>,
+    program: &Path,
+    args: &[&str],
+    workspace: &Path,
+) -> Result<(String, String), String> {
+    let mut command = match valgrind {
+        Some(out) => {
+            let mut command = Command::new("valgrind");
+            command.arg("--tool=callgrind").arg(format!("--callgrind-out-file={}", out.display())).arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
+    let output = command
+        .args(args)
+        .current_dir(workspace)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned());
+    if !output.status.success() {
+        return Err(format!("{} {} failed ({}):\n{stderr}", program.display(), args.join(" "), output.status));
+    }
+    Ok((stdout, stderr))
+}
+
+/// The number after `label` on the first line of `text` that holds it, commas left out.
+fn figure(text: &str, label: &str) -> Option<f64> {
+    let line = text.lines().find_map(|line| line.split_once(label))?.1;
+    let digits: String =
+        line.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == ',').filter(|c| *c != ',').collect();
+    digits.parse().ok()
+}
+
+/// Prints instructions a step of each side (callgrind's exact "I refs" over its steps, start-up included; when
+/// valgrind is on PATH) and steps a second (wall clock, noisy, start-up included), each with its command, then the
+/// ratios.
+fn ratios(logoff_sim: &Path, bench: &Path, workspace: &Path) -> Result<(), String> {
+    let valgrind = Command::new("valgrind").arg("--version").output().is_ok_and(|output| output.status.success());
+    println!();
+    println!("issue 17's ratios, one thread");
+    if !valgrind {
+        println!("  valgrind is not on PATH: no instruction counts, wall-clock figures only");
+    }
+    let mut instructions = [f64::NAN; SIDES.len()];
+    let mut rates = [f64::NAN; SIDES.len()];
+    for (i, side) in SIDES.iter().enumerate() {
+        let program = if side.program == "bench" { bench } else { logoff_sim };
+        if valgrind {
+            let out = std::env::temp_dir().join(format!("xtask-bench-{}.callgrind", std::process::id()));
+            let (stdout, stderr) = output(Some(&out), program, side.counted, workspace)?;
+            let _ = std::fs::remove_file(&out);
+            let steps = figure(&stdout, "steps:").ok_or_else(|| format!("{}: no steps line", side.name))?;
+            let refs =
+                figure(&stderr, "I   refs:").ok_or_else(|| format!("{}: no I refs in valgrind's report", side.name))?;
+            instructions[i] = refs / steps;
+            println!(
+                "  {:<24} {:>8.0} instructions a step   $ valgrind --tool=callgrind {} {}",
+                side.name,
+                instructions[i],
+                side.program,
+                side.counted.join(" ")
+            );
+        }
+        let start = Instant::now();
+        let (stdout, _) = output(None, program, side.timed, workspace)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let steps = figure(&stdout, "steps:").ok_or_else(|| format!("{}: no steps line", side.name))?;
+        rates[i] = steps / seconds;
+        println!(
+            "  {:<24} {:>8.0} steps a second (wall) $ {} {}",
+            side.name,
+            rates[i],
+            side.program,
+            side.timed.join(" ")
+        );
+    }
+    for (what, ours, theirs) in [
+        ("logoff-sim sweep / lean probe", 0, 2),
+        ("Simulator::run / lean probe", 1, 2),
+        ("proptest-state-machine / walk", 4, 3),
+    ] {
+        let counted = if valgrind {
+            format!("{:>5.2}x instructions a step, ", instructions[ours] / instructions[theirs])
+        } else {
+            String::new()
+        };
+        println!("  ratio {what:<30} {counted}{:>5.2}x time a step (wall)", rates[theirs] / rates[ours]);
+    }
+    println!("  (target 1: Simulator::run at most 1.15x the lean probe; the walk pays the model and checker proptest-state-machine pays)");
+    Ok(())
 }

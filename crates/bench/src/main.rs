@@ -1,15 +1,23 @@
-//! `cargo run --release -p bench`: the peers side by side, in one run, on one thread. It prints figures and
-//! ratios; it asserts nothing.
+//! `cargo run --release -p bench [COMMAND]`: the yardsticks of issue 17. It prints figures and ratios; it asserts
+//! nothing.
 //!
+//! Without a command (or `peers`), the peers side by side, in one run, on one thread:
 //! (a) Exhaustive exploration: our explorer (`sim::explore::explore`) against stateright's breadth-first checker
 //!     on the same model, bound and profile, both checking every invariant on every transition and the final
 //!     states, neither checking liveness from blocked states nor reducing symmetry: unique states per second.
-//! (b) Random testing: our simulator (`Simulator::run` over consecutive seeds, the sweep's path) against
-//!     proptest-state-machine (crates/bench/src/proptest_machine.rs): steps per second, every invariant on.
+//! (b) Random testing, steps per second with every invariant on: our simulator (`Simulator::run` over consecutive
+//!     seeds, the sweep's path) against the lean probe (crates/bench/src/probe.rs: the same steps); and
+//!     proptest-state-machine (crates/bench/src/proptest_machine.rs) against `proptest_machine::walk`, the same
+//!     draws without the framework, so that both pay the same model and checker a step.
+//!
+//! One side alone, for `cargo xtask bench` to count its instructions under callgrind: `simulator --seeds A..B`,
+//! `probe --seeds A..B`, `walk --cases N`, `proptest --cases N`, each printing `steps: N` and its time.
 
+use std::ops::Range;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use bench::probe::Probe;
 use bench::{proptest_machine, stateright_model};
 use logoff_core::Profile;
 use sim::explore::{explore, Bound, Options};
@@ -19,27 +27,93 @@ use sim::simulate::{Config, Simulator};
 /// the two minutes we allow it, so the comparison is made at the default bound.
 const BOUND: Bound = Bound::DEFAULT;
 
-/// How long the simulator runs consecutive seeds in (b).
+/// How long the simulator, and then the probe, run consecutive seeds in (b).
 const SIMULATION_TIME: Duration = Duration::from_secs(5);
 
-/// Cases of proptest-state-machine in (b), each of 1 to `TRANSITIONS_MAX` transitions (32 steps a case on average,
-/// about the simulator's 43 steps a run): about 4 s.
+/// Cases of proptest-state-machine, and of the walk, in (b), each of 1 to `TRANSITIONS_MAX` transitions (32 steps
+/// a case on average, about the simulator's 43 steps a run): about 4 s for proptest-state-machine.
 const PROPTEST_CASES: u32 = 100_000;
 
+const USAGE: &str =
+    "usage: bench [peers | simulator --seeds A..B | probe --seeds A..B | walk --cases N | proptest --cases N]";
+
 fn main() -> ExitCode {
-    println!("peers, side by side, one thread each");
-    println!("  stateright {}, proptest-state-machine {}", locked("stateright"), locked("proptest-state-machine"));
-    if let Err(message) = exploration() {
-        eprintln!("bench: {message}");
-        return ExitCode::FAILURE;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args[..] {
+        [] | ["peers"] => peers(),
+        ["simulator", "--seeds", seeds] => seeds_of(seeds).map(|seeds| one("Simulator::run", simulated(seeds))),
+        ["probe", "--seeds", seeds] => seeds_of(seeds).map(|seeds| one("probe", probed(seeds))),
+        ["walk", "--cases", cases] => cases_of(cases)
+            .and_then(|cases| proptest_machine::walk(cases, proptest_machine::TRANSITIONS_MAX))
+            .map(|figures| one("walk", figures)),
+        ["proptest", "--cases", cases] => cases_of(cases)
+            .and_then(|cases| proptest_machine::run(cases, proptest_machine::TRANSITIONS_MAX))
+            .map(|figures| one("proptest-state-machine", figures)),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::from(2)
+        }
     }
-    if let Err(message) = testing() {
-        eprintln!("bench: {message}");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
 }
 
+fn seeds_of(text: &str) -> Result<Range<u64>, String> {
+    let parsed = text.split_once("..").and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?));
+    parsed
+        .filter(|seeds| seeds.start <= seeds.end)
+        .ok_or_else(|| format!("--seeds: expected A..B with A <= B, got {text:?}"))
+}
+
+fn cases_of(text: &str) -> Result<u32, String> {
+    text.parse().map_err(|_| format!("--cases: expected a number of cases, got {text:?}"))
+}
+
+/// Prints one side's figures: `steps: N` first, the line `cargo xtask bench` reads.
+fn one(what: &str, (steps, seconds): (u64, f64)) {
+    println!("steps: {steps}");
+    println!("time: {seconds:.2} s; {:.0} steps/s ({what})", steps as f64 / seconds);
+}
+
+/// `Simulator::run` over `seeds`, every invariant on, observing nothing: the steps and the seconds.
+fn simulated(seeds: Range<u64>) -> (u64, f64) {
+    let mut simulator = Simulator::new();
+    let start = Instant::now();
+    let steps = seeds.map(|seed| u64::from(simulator.run(&Config::from_seed(seed, None), &mut ()).steps)).sum();
+    (steps, start.elapsed().as_secs_f64())
+}
+
+/// The probe over `seeds`: the same steps as [`simulated`].
+fn probed(seeds: Range<u64>) -> (u64, f64) {
+    let mut probe = Probe::new();
+    let start = Instant::now();
+    let steps = seeds.map(|seed| u64::from(probe.run(&Config::from_seed(seed, None), |_| ()).steps)).sum();
+    (steps, start.elapsed().as_secs_f64())
+}
+
+/// Runs `side` on blocks of a thousand consecutive seeds until `SIMULATION_TIME` has passed: seeds run, steps,
+/// seconds.
+fn for_a_while(mut side: impl FnMut(Range<u64>) -> (u64, f64)) -> (u64, u64, f64) {
+    let (mut runs, mut steps, mut seconds) = (0, 0, 0.0);
+    while seconds < SIMULATION_TIME.as_secs_f64() {
+        let (block_steps, block_seconds) = side(runs..runs + 1000);
+        (runs, steps, seconds) = (runs + 1000, steps + block_steps, seconds + block_seconds);
+    }
+    (runs, steps, seconds)
+}
+
+fn peers() -> Result<(), String> {
+    println!("peers, side by side, one thread each");
+    println!("  stateright {}, proptest-state-machine {}", locked("stateright"), locked("proptest-state-machine"));
+    exploration()?;
+    testing()
+}
 /// The workspace's Cargo.lock as it was when this binary was built.
 const CARGO_LOCK: &str = include_str!("../../../Cargo.lock");
 
@@ -96,33 +170,38 @@ fn testing() -> Result<(), String> {
     println!();
     println!("(b) random testing, every invariant on every step");
 
-    let mut simulator = Simulator::new();
-    let (mut runs, mut steps, mut failing) = (0u64, 0u64, 0u64);
-    let start = Instant::now();
-    while start.elapsed() < SIMULATION_TIME {
-        // A hundred runs between two looks at the clock.
-        for seed in runs..runs + 100 {
-            let outcome = simulator.run(&Config::from_seed(seed, None), &mut ());
-            steps += u64::from(outcome.steps);
-            failing += u64::from(outcome.violation.is_some());
-        }
-        runs += 100;
-    }
-    let sim_seconds = start.elapsed().as_secs_f64();
-    let sim_rate = steps as f64 / sim_seconds;
+    let (runs, steps, seconds) = for_a_while(simulated);
+    let sim_rate = steps as f64 / seconds;
     println!(
-        "  Simulator::run           seeds 0..{runs}: {steps:>10} steps, {sim_seconds:>6.2} s, {sim_rate:>10.0} steps/s \
-         ({:.0} steps a run, {failing} failing)",
+        "  Simulator::run           seeds 0..{runs}: {steps:>10} steps, {seconds:>6.2} s, {sim_rate:>10.0} steps/s \
+         ({:.0} steps a run)",
         steps as f64 / runs as f64
     );
+    let (runs, steps, seconds) = for_a_while(probed);
+    let probe_rate = steps as f64 / seconds;
+    println!(
+        "  lean probe               seeds 0..{runs}: {steps:>10} steps, {seconds:>6.2} s, {probe_rate:>10.0} steps/s"
+    );
+    println!("  ratio: the lean probe takes the same steps {:.2}x as fast as Simulator::run", probe_rate / sim_rate);
 
     let max = proptest_machine::TRANSITIONS_MAX;
+    let (walk_steps, walk_seconds) = proptest_machine::walk(PROPTEST_CASES, max)?;
+    let walk_rate = walk_steps as f64 / walk_seconds;
+    println!(
+        "  walk (same draws)        {PROPTEST_CASES} cases of 1..={max}: {walk_steps:>10} steps, {walk_seconds:>6.2} s, \
+         {walk_rate:>10.0} steps/s"
+    );
     let (pt_steps, pt_seconds) = proptest_machine::run(PROPTEST_CASES, max)?;
     let pt_rate = pt_steps as f64 / pt_seconds;
     println!(
         "  proptest-state-machine   {PROPTEST_CASES} cases of 1..={max}: {pt_steps:>10} steps, {pt_seconds:>6.2} s, \
          {pt_rate:>10.0} steps/s"
     );
-    println!("  ratio: Simulator::run is {:.2}x proptest-state-machine's steps/s", sim_rate / pt_rate);
+    println!(
+        "  ratio: the walk is {:.2}x proptest-state-machine's steps/s, both drawing uniformly among the enabled \
+         actions and paying State::step (the model and every invariant) once a step; proptest-state-machine also \
+         builds a strategy a step and applies the model twice more (in its reference, generating and running)",
+        walk_rate / pt_rate
+    );
     Ok(())
 }

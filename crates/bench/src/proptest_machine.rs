@@ -12,6 +12,14 @@
 //!
 //! Shrinking deletes transitions, so `preconditions` says again whether a transition is enabled (`Model::check`)
 //! and within the bound.
+//!
+//! **What a step costs here.** proptest-state-machine generates a whole case before running it, so each step
+//! lists the enabled actions (`State::actions`) and builds a strategy to draw from them, checks `preconditions`
+//! and applies the model in the reference; running the case applies the reference again, then steps the system
+//! (`Model::apply` a third time, and every invariant) and compares the two models. [`walk`] is the same test
+//! without the framework: the same draws (a bound and a profile, a length, then uniformly among the enabled
+//! actions), each step taken once with `State::step`. The ratio of the two is what proptest-state-machine adds
+//! around the model and the checker they both pay.
 
 use std::cell::Cell;
 use std::time::Instant;
@@ -22,6 +30,8 @@ use proptest::sample::select;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRng, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use sim::explore::{Bound, Options, State};
 use sim::invariants::Checker;
 
@@ -146,6 +156,44 @@ pub fn run(cases: u32, transitions_max: usize) -> Result<(u64, f64), String> {
     Ok((steps.get(), start.elapsed().as_secs_f64()))
 }
 
+/// Runs `cases` cases of [`run`]'s test without proptest-state-machine, from a seeded generator, on this thread:
+/// each draws a bound and a profile over the same ranges and a length from 1 to `transitions_max`, then at each
+/// transition steps `State::step` with an action drawn uniformly from `State::actions`, or, when none is enabled,
+/// checks `Checker::at_end`. Returns the steps taken and the seconds it took, or the first violation.
+pub fn walk(cases: u32, transitions_max: usize) -> Result<(u64, f64), String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut actions = Vec::new();
+    let mut steps = 0u64;
+    let start = Instant::now();
+    for _ in 0..cases {
+        let start = Setup {
+            clients: rng.random_range(1..=CLIENTS_MAX as u8),
+            transports: rng.random_range(1..=TRANSPORTS_MAX as u8),
+            inbox: rng.random(),
+            other: 0,
+        };
+        let (messages, other) = (rng.random_range(0..=MESSAGES_DRAWN_MAX), rng.random_range(0..=OTHER_PROCESSES_MAX));
+        let bound = Bound { start, messages, other, references: rng.random_range(1..=REFERENCES_DRAWN_MAX) };
+        let profile = Profile::from_index(rng.random_range(0..Profile::COUNT));
+        let options = Options { liveness: false, ..Options::new(bound, profile) };
+        let mut state = State::initial(&options);
+        for _ in 0..rng.random_range(1..=transitions_max) {
+            state.actions(&options.bound, &mut actions);
+            if actions.is_empty() {
+                state
+                    .checker
+                    .at_end(&state.model)
+                    .map_err(|violation| format!("nothing is enabled and {violation}"))?;
+                continue;
+            }
+            let action = actions[rng.random_range(0..actions.len())];
+            state = state.step(action).map_err(|violation| format!("{action} breaks {violation}"))?;
+            steps += 1;
+        }
+    }
+    Ok((steps, start.elapsed().as_secs_f64()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +210,17 @@ mod tests {
     fn the_benchmark_function_counts_steps() {
         let (steps, seconds) = run(8, 16).expect("the reference model breaks no invariant");
         assert!(steps > 0 && seconds >= 0.0);
+    }
+
+    /// The walk takes about as many steps a case as proptest-state-machine does (both draw the same lengths and
+    /// stop stepping only when nothing is enabled).
+    #[test]
+    fn the_walk_takes_proptests_steps_a_case() {
+        let cases = 2000;
+        let (walked, _) = walk(cases, TRANSITIONS_MAX).expect("the model breaks no invariant");
+        let (proptested, _) = run(cases, TRANSITIONS_MAX).expect("the model breaks no invariant");
+        let (walked, proptested) = (walked as f64 / f64::from(cases), proptested as f64 / f64::from(cases));
+        println!("steps a case: walk {walked:.1}, proptest-state-machine {proptested:.1}");
+        assert!((walked - proptested).abs() < 0.1 * proptested, "walk {walked:.1}, proptest {proptested:.1}");
     }
 }
