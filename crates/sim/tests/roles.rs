@@ -39,11 +39,11 @@ fn the_reference_roles_through_the_traits_are_the_model() {
 struct ReturnsEarly;
 
 impl SpoolerRole for ReturnsEarly {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         ReferenceSpooler.store_logoff_transports(world, mode)
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         let idle = !world.messages().iter().any(|m| matches!(m, MessageState::Sending(_) | MessageState::Receiving(_)));
         match ReferenceSpooler.may_return(world, mode, flushes_awaited) {
             Some(flags) => Some(flags),
@@ -52,7 +52,7 @@ impl SpoolerRole for ReturnsEarly {
         }
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
 }
@@ -62,11 +62,11 @@ impl SpoolerRole for ReturnsEarly {
 struct LosesSendingMessage;
 
 impl TransportRole for LosesSendingMessage {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects {
         TransportLogoffEffects { send: SendFate::TakenAsSent, ..ReferenceTransport.logoff(world, transport) }
     }
 
-    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+    fn logoff_returned(&mut self, world: &World, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
         ReferenceTransport.logoff_returned(world, t, outcome)
     }
 }
@@ -99,7 +99,7 @@ struct Mistaken {
 }
 
 impl SpoolerRole for Mistaken {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
         if let SpoolerOutcome::Block { sends, receives, .. } = &mut plan.outcome {
             *receives |= self.receives;
@@ -108,11 +108,11 @@ impl SpoolerRole for Mistaken {
         plan
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         ReferenceSpooler.may_return(world, mode, flushes_awaited)
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
 }
@@ -141,7 +141,7 @@ fn the_spoolers_guards_are_decisions_of_its_plan() {
 struct QueueLeftOutOfRefusedAbort;
 
 impl SpoolerRole for QueueLeftOutOfRefusedAbort {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
         if let SpoolerOutcome::Return { flags: ReturnFlags::Fixed(flags), other_process: false, .. } = &mut plan.outcome
         {
@@ -152,11 +152,11 @@ impl SpoolerRole for QueueLeftOutOfRefusedAbort {
         plan
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         ReferenceSpooler.may_return(world, mode, flushes_awaited)
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
 }
@@ -166,7 +166,7 @@ impl SpoolerRole for QueueLeftOutOfRefusedAbort {
 struct FlushSendTakenAsSent;
 
 impl TransportRole for FlushSendTakenAsSent {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects {
         let reference = ReferenceTransport.logoff(world, transport);
         match world.transport(transport) {
             Some(TransportState::LoggedOn { sending: Some(_), flushing: true, .. }) => {
@@ -176,7 +176,7 @@ impl TransportRole for FlushSendTakenAsSent {
         }
     }
 
-    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+    fn logoff_returned(&mut self, world: &World, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
         ReferenceTransport.logoff_returned(world, t, outcome)
     }
 }

@@ -678,7 +678,7 @@ impl Drop for Program {
 
 /// What the spooler sees of the world, as JSON: other processes, the Inbox, reception, the activity flags, and each
 /// transport with its work in progress.
-fn world(model: &Model) -> String {
+fn world(model: &World) -> String {
     let transports: Vec<String> = TransportId::all(usize::from(model.setup().transports))
         .map(|t| match model.transport(t) {
             Some(TransportState::LoggedOn { sending, receiving, flushing }) => format!(
@@ -707,7 +707,7 @@ fn flag_bits(value: Option<&Value>) -> Option<u32> {
 }
 
 impl SpoolerRole for Program {
-    fn store_logoff_transports(&mut self, world_now: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world_now: &World, mode: Mode) -> SpoolerPlan {
         if self.failure.is_some() {
             return ReferenceSpooler.store_logoff_transports(world_now, mode);
         }
@@ -760,7 +760,7 @@ impl SpoolerRole for Program {
         }
     }
 
-    fn may_return(&mut self, world_now: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world_now: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         if self.failure.is_some() {
             return ReferenceSpooler.may_return(world_now, mode, flushes_awaited);
         }
@@ -784,7 +784,7 @@ impl SpoolerRole for Program {
         }
     }
 
-    fn transport_logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world_now: &World, transport: TransportId) -> TransportLogoffCall {
         if self.failure.is_some() {
             return ReferenceSpooler.transport_logoff(world_now, transport);
         }
@@ -813,7 +813,7 @@ impl SpoolerRole for Program {
 }
 
 impl TransportRole for Program {
-    fn logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world_now: &World, transport: TransportId) -> TransportLogoffEffects {
         if self.failure.is_some() {
             return ReferenceTransport.logoff(world_now, transport);
         }
@@ -848,7 +848,7 @@ impl TransportRole for Program {
 
     fn logoff_returned(
         &mut self,
-        world_now: &Model,
+        world_now: &World,
         t: TransportId,
         outcome: LogoffOutcome,
     ) -> &'static [TransportCall] {
