@@ -219,3 +219,69 @@ fn the_scenarios_of_item_13_catch_the_planted_bugs() {
     );
     assert!(message.contains("m1: expected queued, seen sent"), "{message}");
 }
+
+/// A spooler that makes one of the mistakes that were the model's guards before issue 16: it receives into a
+/// store without the Inbox, or goes on delivering after it released the store (habits of its serving, asked at
+/// the start of a run), or reports a send in progress as a queued message too (in the flags it returns).
+struct Habitual {
+    habits: SpoolerHabits,
+    misreports_queue: bool,
+}
+
+impl Habitual {
+    fn report(&self, flags: &mut LogoffFlags) {
+        if self.misreports_queue && flags.contains(LogoffFlags::OUTBOUND) {
+            *flags |= LogoffFlags::OUTBOUND_QUEUE;
+        }
+    }
+}
+
+impl SpoolerRole for Habitual {
+    fn habits(&mut self, _: &World) -> SpoolerHabits {
+        self.habits
+    }
+
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
+        let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
+        if let SpoolerOutcome::Return { flags: ReturnFlags::Fixed(flags), .. } = &mut plan.outcome {
+            self.report(flags);
+        }
+        plan
+    }
+
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        let mut flags = ReferenceSpooler.may_return(world, mode, flushes_awaited)?;
+        self.report(&mut flags);
+        Some(flags)
+    }
+
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
+        ReferenceSpooler.transport_logoff(world, transport)
+    }
+}
+
+/// Shows issue 16, item 4: `receive-without-inbox`, `deliver-after-release` and `queue-flag-misreported` are
+/// decisions of the spooler role, so that a spooler making one of these mistakes gives exactly the mutant's runs
+/// (the same trace and verdict, seed by seed), and is caught.
+#[test]
+fn the_spoolers_serving_mistakes_are_its_decisions() {
+    let habits = |receives_without_inbox, delivers_after_release| SpoolerHabits {
+        receives_without_inbox,
+        delivers_after_release,
+    };
+    for (mistake, mutant) in [
+        (Habitual { habits: habits(true, false), misreports_queue: false }, Mutant::ReceiveWithoutInbox),
+        (Habitual { habits: habits(false, true), misreports_queue: false }, Mutant::DeliverAfterRelease),
+        (Habitual { habits: habits(false, false), misreports_queue: true }, Mutant::QueueFlagMisreported),
+    ] {
+        let mut mistake = mistake;
+        let mut caught = 0;
+        for seed in 0..2_000 {
+            let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(&mut mistake));
+            let own = trace(seed, mutant, &mut Provider::default());
+            assert_eq!(role, own, "seed {seed}: {mutant}");
+            caught += usize::from(role.1);
+        }
+        assert!(caught > 0, "{mutant} is never caught");
+    }
+}
