@@ -16,12 +16,13 @@ use crate::world::World;
 /// the clients' references (the reference count is their sum), and the world.
 pub(crate) struct ReferenceStore<'a> {
     pub state: &'a mut StoreState,
-    pub clients: &'a [ClientState],
+    pub clients: &'a [ClientState; CLIENTS_MAX],
     pub world: &'a World,
 }
 
 impl ReferenceStore<'_> {
     /// The model's own store provider: its answer to a client's call.
+    #[inline]
     pub(crate) fn call(&mut self, client: ClientId, call: StoreCall) -> StoreAnswer {
         match call {
             StoreCall::AddRef => StoreAnswer::Return(CallResult::Count(references(self.clients))),

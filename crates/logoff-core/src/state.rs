@@ -307,12 +307,14 @@ pub struct SpoolerHabits {
 }
 
 /// The total reference count of the store object: the clients' references.
-pub(crate) fn references(clients: &[ClientState]) -> u32 {
+#[inline]
+pub(crate) fn references(clients: &[ClientState; CLIENTS_MAX]) -> u32 {
     clients.iter().map(|c| u32::from(c.references)).sum()
 }
 
 /// Whether a client other than `client` holds a reference to the store object (A10: the store is not "being
 /// used only by the caller", page 004).
-pub(crate) fn shared_with_others(clients: &[ClientState], client: ClientId) -> bool {
+#[inline]
+pub(crate) fn shared_with_others(clients: &[ClientState; CLIENTS_MAX], client: ClientId) -> bool {
     clients.iter().enumerate().any(|(i, state)| i != client.index() && state.references > 0)
 }

@@ -28,54 +28,66 @@ pub struct World {
 }
 
 impl World {
+    #[inline]
     pub fn profile(&self) -> &Profile {
         &self.profile
     }
 
+    #[inline]
     pub fn setup(&self) -> &Setup {
         &self.setup
     }
 
+    #[inline]
     pub fn transport(&self, t: TransportId) -> Option<&TransportState> {
         self.transports_declared().get(t.index())
     }
 
     /// The declared transports, `t0` first.
+    #[inline]
     pub fn transports_declared(&self) -> &[TransportState] {
         &self.transports[..usize::from(self.setup.transports)]
     }
 
+    #[inline]
     pub fn any_transport_logged_on(&self) -> bool {
         self.transports_declared().iter().any(|t| matches!(t, TransportState::LoggedOn { .. }))
     }
 
+    #[inline]
     pub fn message(&self, m: MessageId) -> Option<MessageState> {
         self.messages.get(m)
     }
 
+    #[inline]
     pub fn messages(&self) -> &Messages {
         &self.messages
     }
 
+    #[inline]
     pub fn spooler(&self) -> &SpoolerState {
         &self.spooler
     }
 
     /// The spooler's mistakes in serving the store (none for a correct spooler).
+    #[inline]
     pub fn habits(&self) -> SpoolerHabits {
         self.habits
     }
 
+    #[inline]
     pub fn other_processes(&self) -> u8 {
         self.other
     }
 
     /// The mistake the model's own roles make (`Mutant::None`: none); a role from outside makes its own.
+    #[inline]
     pub fn mutant(&self) -> Mutant {
         self.mutant
     }
 
     /// The activity flags of R13, read from the messages: INBOUND, OUTBOUND and OUTBOUND_QUEUE.
+    #[inline]
     pub fn activity(&self) -> LogoffFlags {
         let mut flags = LogoffFlags::empty();
         for message in self.messages.iter() {
@@ -90,6 +102,7 @@ impl World {
     }
 
     /// Whether the spooler would start receiving into the store (the guard "reception enabled").
+    #[inline]
     pub fn reception_enabled(&self) -> bool {
         let serving = match self.spooler {
             SpoolerState::Serving => true,
@@ -100,6 +113,7 @@ impl World {
     }
 
     /// Whether the spooler may start a send from the store's queue (the guard "sending allowed").
+    #[inline]
     pub fn sending_allowed(&self) -> bool {
         match self.spooler {
             SpoolerState::Serving => true,
