@@ -117,21 +117,25 @@ impl SpoolerRole for Mistaken {
     }
 }
 
+/// Asserts that `spooler` gives exactly the runs of `mutant` on 2,000 seeds (trace and verdict), and is caught.
+fn plays_as_the_mutant(spooler: &mut dyn SpoolerRole, mutant: Mutant) {
+    let mut caught = 0;
+    for seed in 0..2_000 {
+        let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(spooler));
+        let own = trace(seed, mutant, &mut Provider::default());
+        assert_eq!(role, own, "seed {seed}: {mutant}");
+        caught += usize::from(role.1);
+    }
+    assert!(caught > 0, "{mutant} is never caught");
+}
+
 #[test]
 fn the_spoolers_guards_are_decisions_of_its_plan() {
     for (mistake, mutant) in [
         (Mistaken { receives: true, orderly_sends: false }, Mutant::ReceptionNotDisabled),
         (Mistaken { receives: false, orderly_sends: true }, Mutant::OrderlyStartsSend),
     ] {
-        let mut mistake = mistake;
-        let mut caught = 0;
-        for seed in 0..2_000 {
-            let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(&mut mistake));
-            let own = trace(seed, mutant, &mut Provider::default());
-            assert_eq!(role, own, "seed {seed}: {mutant}");
-            caught += usize::from(role.1);
-        }
-        assert!(caught > 0, "{mutant} is never caught");
+        plays_as_the_mutant(&mut { mistake }, mutant);
     }
 }
 
@@ -274,14 +278,6 @@ fn the_spoolers_serving_mistakes_are_its_decisions() {
         (Habitual { habits: habits(false, true), misreports_queue: false }, Mutant::DeliverAfterRelease),
         (Habitual { habits: habits(false, false), misreports_queue: true }, Mutant::QueueFlagMisreported),
     ] {
-        let mut mistake = mistake;
-        let mut caught = 0;
-        for seed in 0..2_000 {
-            let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(&mut mistake));
-            let own = trace(seed, mutant, &mut Provider::default());
-            assert_eq!(role, own, "seed {seed}: {mutant}");
-            caught += usize::from(role.1);
-        }
-        assert!(caught > 0, "{mutant} is never caught");
+        plays_as_the_mutant(&mut { mistake }, mutant);
     }
 }
