@@ -14,7 +14,10 @@ mod flags;
 mod model;
 mod mutant;
 mod profile;
+mod reference;
 mod role;
+mod state;
+mod world;
 
 pub use action::*;
 pub use effect::*;
@@ -22,4 +25,7 @@ pub use flags::*;
 pub use model::*;
 pub use mutant::*;
 pub use profile::*;
+pub use reference::{ReferenceSpooler, ReferenceTransport};
 pub use role::*;
+pub use state::*;
+pub use world::*;

@@ -4,7 +4,7 @@
 //! instead, and the rest of the model plays around them.
 //!
 //! A store provider knows only what crosses its interface: the calls, and the return of its
-//! StoreLogoffTransports call. A spooler and a transport read the world (`&Model`) but change it only through
+//! StoreLogoffTransports call. A spooler and a transport read the world (`&World`) but change it only through
 //! their answers.
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::action::{ClientId, LogoffOutcome, MessageId, TransportId};
 use crate::effect::{CallResult, TransportCall};
 use crate::flags::{FlushFlags, LogoffFlags, Mode};
-use crate::model::Model;
+use crate::state::SpoolerHabits;
+use crate::world::World;
 
 /// A client's call on the store object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,16 +122,22 @@ pub struct TransportLogoffCall {
 /// The MAPI spooler's decisions about the store's logoff: the calls it receives (StoreLogoffTransports), the
 /// calls it makes (FlushQueues, TransportLogoff, the store's Release) and what StoreLogoffTransports returns. It
 /// reads the world (its queue, its transports, reception, other processes) through `world`, read-only; the model
-/// carries out what it answers. [`ReferenceSpooler`] is the model's own.
+/// carries out what it answers. [`ReferenceSpooler`](crate::ReferenceSpooler) is the model's own.
 pub trait SpoolerRole {
+    /// The spooler's mistakes in serving the store, which the guards read (receiving without an Inbox, delivering
+    /// after the release): asked once, at the start of a run ([`Model::start_with_roles`](crate::Model)). By
+    /// default those the world records already: the model's own spooler's, with its mutant.
+    fn habits(&mut self, world: &World) -> SpoolerHabits {
+        world.habits()
+    }
     /// IMAPISupport::StoreLogoffTransports reaches the spooler in `mode`.
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan;
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan;
     /// A blocking StoreLogoffTransports call is in progress in `mode`, `flushes_awaited` holding one bit for each
     /// transport whose flush it still waits for: may it return now, and with which flags? The spooler releases
     /// the store when it returns (R14).
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags>;
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags>;
     /// The spooler calls IXPLogon::TransportLogoff on `transport`.
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall;
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall;
 }
 
 /// What happens to a send in progress when its transport logs off.
@@ -151,55 +158,18 @@ pub struct TransportLogoffEffects {
 }
 
 /// A transport provider's decisions about its logoff: what TransportLogoff does to the work in progress, and the
-/// calls it makes when TransportLogoff returns (R16, R17). [`ReferenceTransport`] is the model's own.
+/// calls it makes when TransportLogoff returns (R16, R17). [`ReferenceTransport`](crate::ReferenceTransport) is the model's own.
 pub trait TransportRole {
     /// IXPLogon::TransportLogoff reaches `transport`.
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects;
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects;
     /// TransportLogoff returns `outcome`: the calls the provider makes, in order (for `ok`: MakeInvalid on its
     /// logon object, then the release of its support object, R17).
     fn logoff_returned(
         &mut self,
-        world: &Model,
+        world: &World,
         transport: TransportId,
         outcome: LogoffOutcome,
     ) -> &'static [TransportCall];
-}
-
-/// The model's own spooler, for a role implementation to delegate to (and differ from in one decision).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ReferenceSpooler;
-
-impl SpoolerRole for ReferenceSpooler {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
-        world.reference_spooler_plan(mode)
-    }
-
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
-        world.reference_may_return(mode, flushes_awaited)
-    }
-
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
-        world.reference_transport_logoff_call(transport)
-    }
-}
-
-/// The model's own transport provider.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ReferenceTransport;
-
-impl TransportRole for ReferenceTransport {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
-        world.reference_transport_logoff(transport)
-    }
-
-    fn logoff_returned(
-        &mut self,
-        world: &Model,
-        transport: TransportId,
-        outcome: LogoffOutcome,
-    ) -> &'static [TransportCall] {
-        world.reference_logoff_returned(transport, outcome)
-    }
 }
 
 /// Who plays each role in [`Model::apply_with_roles`]: `None` is the model's own.

@@ -58,25 +58,29 @@ impl StoreProvider for AsStore<'_, '_> {
 }
 
 impl SpoolerRole for AsSpooler<'_, '_> {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn habits(&mut self, world: &World) -> SpoolerHabits {
+        self.0.habits(world)
+    }
+
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         self.0.store_logoff_transports(world, mode)
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         self.0.may_return(world, mode, flushes_awaited)
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         self.0.transport_logoff(world, transport)
     }
 }
 
 impl TransportRole for AsTransport<'_, '_> {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects {
         self.0.logoff(world, transport)
     }
 
-    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+    fn logoff_returned(&mut self, world: &World, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
         self.0.logoff_returned(world, t, outcome)
     }
 }
@@ -119,10 +123,15 @@ impl<'a> Provider<'a> {
         store.into_iter().chain(spooler).chain(transport)
     }
 
-    /// Starts a run (nothing to do for the model's own roles, which live in the model).
-    pub fn start(&mut self, run: &str, profile: Profile, setup: Setup) {
+    /// Starts a run on `model` (nothing to do for the model's own roles, which live in the model): each player
+    /// from outside starts afresh, and a spooler from outside decides its habits, which `model` records.
+    pub fn start(&mut self, run: &str, model: &mut Model) {
+        let (profile, setup) = (*model.profile(), *model.setup());
         for lifecycle in self.lifecycles() {
             lifecycle.start(run, profile, setup);
+        }
+        if !self.is_model() {
+            self.with_roles(|roles| model.start_with_roles(roles));
         }
     }
 
@@ -146,6 +155,11 @@ impl<'a> Provider<'a> {
         if self.is_model() {
             return model.apply(action);
         }
+        self.with_roles(|roles| model.apply_with_roles(action, roles))
+    }
+
+    /// Calls `f` with the core's view of these roles.
+    fn with_roles<R>(&mut self, f: impl FnOnce(&mut Roles) -> R) -> R {
         let mut store = self.store.as_mut().map(|role| AsStore(&mut **role));
         let mut spooler_player = self.spooler_player.as_mut().map(|role| AsSpooler(&mut **role));
         let mut transport_player = self.transport_player.as_mut().map(|role| AsTransport(&mut **role));
@@ -160,7 +174,7 @@ impl<'a> Provider<'a> {
             (None, None) => None,
         };
         let mut roles = Roles { store: store.as_mut().map(|s| s as &mut dyn StoreProvider), spooler, transport };
-        model.apply_with_roles(action, &mut roles)
+        f(&mut roles)
     }
 
     /// The same roles, borrowed for a shorter while.

@@ -35,7 +35,7 @@ pub fn broken_invariant(base: &Script, steps: &[Action]) -> Option<Invariant> {
 /// breaks nothing: the candidate is not kept.
 pub fn broken_invariant_with(base: &Script, steps: &[Action], provider: &mut Provider) -> Option<Invariant> {
     let mut model = Model::new(base.profile, base.setup).ok()?.with_mutant(base.mutant);
-    provider.start(&base.file, base.profile, base.setup);
+    provider.start(&base.file, &mut model);
     let mut checker = Checker::new(&model);
     for action in steps {
         let before = model;
@@ -76,7 +76,7 @@ pub fn applied_steps(script: &Script) -> Vec<Action> {
 fn enabled_subsequence(base: &Script, candidate: &[Action], provider: &mut Provider) -> Vec<Action> {
     let Ok(model) = Model::new(base.profile, base.setup) else { return Vec::new() };
     let mut model = model.with_mutant(base.mutant);
-    provider.start(&base.file, base.profile, base.setup);
+    provider.start(&base.file, &mut model);
     candidate.iter().copied().filter(|action| provider.apply(&mut model, *action).is_ok()).collect()
 }
 

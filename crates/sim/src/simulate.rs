@@ -325,12 +325,12 @@ impl Simulator {
         then: impl FnOnce(&mut Run<'_, '_, O>) -> R,
     ) -> R {
         self.queue.clear();
-        if !provider.is_model() {
-            provider.start(&format!("seed {}", config.seed), config.profile, config.setup);
-        }
-        let model = Model::new(config.profile, config.setup)
+        let mut model = Model::new(config.profile, config.setup)
             .expect("a drawn setup is within the model's bounds")
             .with_mutant(config.mutant);
+        if !provider.is_model() {
+            provider.start(&format!("seed {}", config.seed), &mut model);
+        }
         let mut root = ChaCha8Rng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
         let mut run = Run {
             config: *config,

@@ -39,11 +39,11 @@ fn the_reference_roles_through_the_traits_are_the_model() {
 struct ReturnsEarly;
 
 impl SpoolerRole for ReturnsEarly {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         ReferenceSpooler.store_logoff_transports(world, mode)
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         let idle = !world.messages().iter().any(|m| matches!(m, MessageState::Sending(_) | MessageState::Receiving(_)));
         match ReferenceSpooler.may_return(world, mode, flushes_awaited) {
             Some(flags) => Some(flags),
@@ -52,7 +52,7 @@ impl SpoolerRole for ReturnsEarly {
         }
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
 }
@@ -62,11 +62,11 @@ impl SpoolerRole for ReturnsEarly {
 struct LosesSendingMessage;
 
 impl TransportRole for LosesSendingMessage {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects {
         TransportLogoffEffects { send: SendFate::TakenAsSent, ..ReferenceTransport.logoff(world, transport) }
     }
 
-    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+    fn logoff_returned(&mut self, world: &World, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
         ReferenceTransport.logoff_returned(world, t, outcome)
     }
 }
@@ -99,7 +99,7 @@ struct Mistaken {
 }
 
 impl SpoolerRole for Mistaken {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
         if let SpoolerOutcome::Block { sends, receives, .. } = &mut plan.outcome {
             *receives |= self.receives;
@@ -108,13 +108,25 @@ impl SpoolerRole for Mistaken {
         plan
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         ReferenceSpooler.may_return(world, mode, flushes_awaited)
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
+}
+
+/// Asserts that `spooler` gives exactly the runs of `mutant` on 2,000 seeds (trace and verdict), and is caught.
+fn plays_as_the_mutant(spooler: &mut dyn SpoolerRole, mutant: Mutant) {
+    let mut caught = 0;
+    for seed in 0..2_000 {
+        let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(spooler));
+        let own = trace(seed, mutant, &mut Provider::default());
+        assert_eq!(role, own, "seed {seed}: {mutant}");
+        caught += usize::from(role.1);
+    }
+    assert!(caught > 0, "{mutant} is never caught");
 }
 
 #[test]
@@ -123,15 +135,7 @@ fn the_spoolers_guards_are_decisions_of_its_plan() {
         (Mistaken { receives: true, orderly_sends: false }, Mutant::ReceptionNotDisabled),
         (Mistaken { receives: false, orderly_sends: true }, Mutant::OrderlyStartsSend),
     ] {
-        let mut mistake = mistake;
-        let mut caught = 0;
-        for seed in 0..2_000 {
-            let role = trace(seed, Mutant::None, &mut Provider::default().with_spooler(&mut mistake));
-            let own = trace(seed, mutant, &mut Provider::default());
-            assert_eq!(role, own, "seed {seed}: {mutant}");
-            caught += usize::from(role.1);
-        }
-        assert!(caught > 0, "{mutant} is never caught");
+        plays_as_the_mutant(&mut { mistake }, mutant);
     }
 }
 
@@ -141,7 +145,7 @@ fn the_spoolers_guards_are_decisions_of_its_plan() {
 struct QueueLeftOutOfRefusedAbort;
 
 impl SpoolerRole for QueueLeftOutOfRefusedAbort {
-    fn store_logoff_transports(&mut self, world: &Model, mode: Mode) -> SpoolerPlan {
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
         let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
         if let SpoolerOutcome::Return { flags: ReturnFlags::Fixed(flags), other_process: false, .. } = &mut plan.outcome
         {
@@ -152,11 +156,11 @@ impl SpoolerRole for QueueLeftOutOfRefusedAbort {
         plan
     }
 
-    fn may_return(&mut self, world: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         ReferenceSpooler.may_return(world, mode, flushes_awaited)
     }
 
-    fn transport_logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
         ReferenceSpooler.transport_logoff(world, transport)
     }
 }
@@ -166,7 +170,7 @@ impl SpoolerRole for QueueLeftOutOfRefusedAbort {
 struct FlushSendTakenAsSent;
 
 impl TransportRole for FlushSendTakenAsSent {
-    fn logoff(&mut self, world: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffEffects {
         let reference = ReferenceTransport.logoff(world, transport);
         match world.transport(transport) {
             Some(TransportState::LoggedOn { sending: Some(_), flushing: true, .. }) => {
@@ -176,7 +180,7 @@ impl TransportRole for FlushSendTakenAsSent {
         }
     }
 
-    fn logoff_returned(&mut self, world: &Model, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
+    fn logoff_returned(&mut self, world: &World, t: TransportId, outcome: LogoffOutcome) -> &'static [TransportCall] {
         ReferenceTransport.logoff_returned(world, t, outcome)
     }
 }
@@ -218,4 +222,62 @@ fn the_scenarios_of_item_13_catch_the_planted_bugs() {
         "{message}"
     );
     assert!(message.contains("m1: expected queued, seen sent"), "{message}");
+}
+
+/// A spooler that makes one of the mistakes that were the model's guards before issue 16: it receives into a
+/// store without the Inbox, or goes on delivering after it released the store (habits of its serving, asked at
+/// the start of a run), or reports a send in progress as a queued message too (in the flags it returns).
+struct Habitual {
+    habits: SpoolerHabits,
+    misreports_queue: bool,
+}
+
+impl Habitual {
+    fn report(&self, flags: &mut LogoffFlags) {
+        if self.misreports_queue && flags.contains(LogoffFlags::OUTBOUND) {
+            *flags |= LogoffFlags::OUTBOUND_QUEUE;
+        }
+    }
+}
+
+impl SpoolerRole for Habitual {
+    fn habits(&mut self, _: &World) -> SpoolerHabits {
+        self.habits
+    }
+
+    fn store_logoff_transports(&mut self, world: &World, mode: Mode) -> SpoolerPlan {
+        let mut plan = ReferenceSpooler.store_logoff_transports(world, mode);
+        if let SpoolerOutcome::Return { flags: ReturnFlags::Fixed(flags), .. } = &mut plan.outcome {
+            self.report(flags);
+        }
+        plan
+    }
+
+    fn may_return(&mut self, world: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+        let mut flags = ReferenceSpooler.may_return(world, mode, flushes_awaited)?;
+        self.report(&mut flags);
+        Some(flags)
+    }
+
+    fn transport_logoff(&mut self, world: &World, transport: TransportId) -> TransportLogoffCall {
+        ReferenceSpooler.transport_logoff(world, transport)
+    }
+}
+
+/// Shows issue 16, item 4: `receive-without-inbox`, `deliver-after-release` and `queue-flag-misreported` are
+/// decisions of the spooler role, so that a spooler making one of these mistakes gives exactly the mutant's runs
+/// (the same trace and verdict, seed by seed), and is caught.
+#[test]
+fn the_spoolers_serving_mistakes_are_its_decisions() {
+    let habits = |receives_without_inbox, delivers_after_release| SpoolerHabits {
+        receives_without_inbox,
+        delivers_after_release,
+    };
+    for (mistake, mutant) in [
+        (Habitual { habits: habits(true, false), misreports_queue: false }, Mutant::ReceiveWithoutInbox),
+        (Habitual { habits: habits(false, true), misreports_queue: false }, Mutant::DeliverAfterRelease),
+        (Habitual { habits: habits(false, false), misreports_queue: true }, Mutant::QueueFlagMisreported),
+    ] {
+        plays_as_the_mutant(&mut { mistake }, mutant);
+    }
 }

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use logoff_core::*;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::tree;
@@ -34,6 +35,89 @@ const EXIT_GRACE: Duration = Duration::from_secs(1);
 const STDERR_DRAIN: Duration = Duration::from_millis(500);
 /// The messages remembered to name the one a second answer answers.
 const SENT_KEPT: usize = 64;
+
+/// A message of the harness to the program (docs/CONFORM.md), without its id.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Message<'a> {
+    Hello {
+        version: u64,
+        role: &'a str,
+    },
+    Start {
+        run: &'a str,
+        profile: Knobs,
+        setup: Setup,
+    },
+    Call {
+        client: u8,
+        call: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        flags: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<u8>,
+    },
+    TransportsReturned {
+        client: u8,
+        flags: u32,
+        other_process: bool,
+    },
+    StoreLogoffTransports {
+        mode: &'static str,
+        world: &'a World,
+    },
+    MayReturn {
+        mode: &'static str,
+        flushes_awaited: u8,
+        world: &'a World,
+    },
+    TransportLogoff {
+        transport: u8,
+        world: &'a World,
+    },
+    Logoff {
+        transport: u8,
+        sending: Option<u8>,
+        receiving: Option<u8>,
+        flushing: bool,
+    },
+    LogoffReturned {
+        transport: u8,
+        outcome: &'static str,
+    },
+    End {
+        run: &'a str,
+    },
+    Bye,
+}
+
+/// A message with its id, as it is written.
+#[derive(Serialize)]
+struct Numbered<'a> {
+    #[serde(flatten)]
+    message: &'a Message<'a>,
+    id: u64,
+}
+
+/// The ten knobs of a profile, each by its name: the `profile` of `start`.
+struct Knobs(Profile);
+
+impl Serialize for Knobs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(Profile::KNOBS.iter().zip(self.0.values()))
+    }
+}
+
+impl std::fmt::Display for Message<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+/// A message and its id as one line of JSON.
+fn numbered(message: &Message, id: u64) -> String {
+    serde_json::to_string(&Numbered { message, id }).expect("a message is plain JSON")
+}
 
 /// Splits a command line into words as a POSIX shell does for plain words, single quotes and double quotes (no
 /// variables, globs or escapes inside single quotes).
@@ -203,6 +287,8 @@ pub struct Program {
     stop: Option<&'static AtomicBool>,
     /// Whether an answer has ever timed out.
     timed_out: bool,
+    /// The spooler's habits, as the program's answer to this run's `start` gave them (none by default).
+    habits: SpoolerHabits,
 }
 
 impl Program {
@@ -227,6 +313,7 @@ impl Program {
             sent: VecDeque::new(),
             stop: None,
             timed_out: false,
+            habits: SpoolerHabits::default(),
         })
     }
 
@@ -284,8 +371,7 @@ impl Program {
         let stderr_reader = std::thread::spawn(move || drain_stderr(stderr_pipe, &kept));
         self.running = Some(Running { child, stdin, lines, stderr, stderr_reader: Some(stderr_reader) });
         self.sent.clear();
-        let hello = format!(r#"{{"type":"hello","version":{VERSION},"role":"{}"}}"#, self.role);
-        let hello = self.exchange(&hello, &["hello"])?;
+        let hello = self.exchange(&Message::Hello { version: VERSION, role: self.role }, &["hello"])?;
         if hello.get("version").and_then(Value::as_u64) != Some(VERSION) {
             return Err(self.fail(&format!("it answered hello with {hello}; expected \"version\":{VERSION}")));
         }
@@ -350,7 +436,7 @@ impl Program {
 
     /// Sends one message (with the next id) and reads its answer, which must be a JSON object with the message's
     /// id and of one of the `expected` types.
-    fn exchange(&mut self, message: &str, expected: &[&str]) -> Result<Value, String> {
+    fn exchange(&mut self, message: &Message, expected: &[&str]) -> Result<Value, String> {
         if self.running.is_none() {
             return Err(self.failure.clone().unwrap_or_else(|| "the program is not running".to_string()));
         }
@@ -359,7 +445,7 @@ impl Program {
         // the pipe, and is found, named by its id, when that answer is read. So it is reported the same way every
         // time.
         let id = self.sent.back().map_or(1, |(id, _)| id + 1);
-        let message = format!("{},\"id\":{id}}}", &message[..message.len() - 1]);
+        let message = numbered(message, id);
         if self.sent.len() == SENT_KEPT {
             self.sent.pop_front();
         }
@@ -448,7 +534,7 @@ impl Program {
         let others: Vec<u32> = roots().iter().copied().collect();
         let mut running = self.running.take().expect("checked above");
         if let Some(mut stdin) = running.stdin.take() {
-            let _ = writeln!(stdin, "{{\"type\":\"bye\",\"id\":{id}}}").and_then(|()| stdin.flush());
+            let _ = writeln!(stdin, "{}", numbered(&Message::Bye, id)).and_then(|()| stdin.flush());
             // Dropped here: the program's standard input is closed.
         }
         let deadline = Instant::now() + self.timeout.min(EXIT_GRACE);
@@ -517,15 +603,15 @@ impl StoreProvider for Program {
             return STOPPED;
         }
         let c = client.0;
-        let message = match call {
-            StoreCall::AddRef => format!(r#"{{"type":"call","client":{c},"call":"addref"}}"#),
-            StoreCall::Release => format!(r#"{{"type":"call","client":{c},"call":"release"}}"#),
-            StoreCall::StoreLogoff(flags) => {
-                format!(r#"{{"type":"call","client":{c},"call":"store_logoff","flags":{}}}"#, flags.bits())
-            }
-            StoreCall::Submit(m) => format!(r#"{{"type":"call","client":{c},"call":"submit","message":{}}}"#, m.0),
+        let (call_name, flags, m) = match call {
+            StoreCall::AddRef => ("addref", None, None),
+            StoreCall::Release => ("release", None, None),
+            StoreCall::StoreLogoff(flags) => ("store_logoff", Some(flags.bits()), None),
+            StoreCall::Submit(m) => ("submit", None, Some(m.0)),
         };
-        let Ok(answer) = self.exchange(&message, &["return", "store_logoff_transports"]) else { return STOPPED };
+        let sent = Message::Call { client: c, call: call_name, flags, message: m };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["return", "store_logoff_transports"]) else { return STOPPED };
         if answer.get("type").and_then(Value::as_str) == Some("store_logoff_transports") {
             if !matches!(call, StoreCall::Release | StoreCall::StoreLogoff(_)) {
                 self.out_of_protocol(
@@ -572,13 +658,10 @@ impl StoreProvider for Program {
         if self.failure.is_some() {
             return stopped;
         }
-        let message = format!(
-            r#"{{"type":"transports_returned","client":{},"flags":{},"other_process":{other_process}}}"#,
-            client.0,
-            flags.bits()
-        );
+        let sent = Message::TransportsReturned { client: client.0, flags: flags.bits(), other_process };
+        let message = sent.to_string();
         let blocked = self.blocked[client.index() % CLIENTS_MAX].take();
-        let Ok(answer) = self.exchange(&message, &["after_transports"]) else { return stopped };
+        let Ok(answer) = self.exchange(&sent, &["after_transports"]) else { return stopped };
         let Some(invalidate) = answer.get("invalidate").and_then(Value::as_bool) else {
             self.out_of_protocol(&message, &answer, "expected \"invalidate\" (true or false)");
             return stopped;
@@ -602,6 +685,7 @@ impl Lifecycle for Program {
     fn start(&mut self, run: &str, profile: Profile, setup: Setup) {
         self.run = run.to_string();
         self.blocked = [None; CLIENTS_MAX];
+        self.habits = SpoolerHabits::default();
         if let Some(running) = &self.running {
             // The tail shown with a failure holds this run's lines only.
             running.stderr.lock().unwrap_or_else(|e| e.into_inner()).clear();
@@ -621,18 +705,14 @@ impl Lifecycle for Program {
                 return;
             }
         }
-        let knobs: Vec<String> =
-            Profile::KNOBS.iter().zip(profile.values()).map(|(knob, value)| format!(r#""{knob}":"{value}""#)).collect();
-        let message = format!(
-            r#"{{"type":"start","run":{},"profile":{{{}}},"setup":{{"clients":{},"transports":{},"inbox":{},"other":{}}}}}"#,
-            Value::String(run.to_string()),
-            knobs.join(","),
-            setup.clients,
-            setup.transports,
-            setup.inbox,
-            setup.other
-        );
-        let _ = self.exchange(&message, &["ready"]);
+        let start = Message::Start { run, profile: Knobs(profile), setup };
+        if let Ok(ready) = self.exchange(&start, &["ready"]) {
+            let habit = |key: &str| ready.get(key).and_then(Value::as_bool).unwrap_or(false);
+            self.habits = SpoolerHabits {
+                receives_without_inbox: habit("receives_without_inbox"),
+                delivers_after_release: habit("delivers_after_release"),
+            };
+        }
     }
 
     fn failure(&self) -> Option<String> {
@@ -643,8 +723,8 @@ impl Lifecycle for Program {
     /// earlier message of the run, so that a second answer to the run's last message is this run's failure.
     fn finish(&mut self) {
         if self.failure.is_none() && self.running.is_some() {
-            let message = format!(r#"{{"type":"end","run":{}}}"#, Value::String(self.run.clone()));
-            let _ = self.exchange(&message, &["end"]);
+            let run = self.run.clone();
+            let _ = self.exchange(&Message::End { run: &run }, &["end"]);
         }
     }
 }
@@ -676,44 +756,22 @@ impl Drop for Program {
     }
 }
 
-/// What the spooler sees of the world, as JSON: other processes, the Inbox, reception, the activity flags, and each
-/// transport with its work in progress.
-fn world(model: &Model) -> String {
-    let transports: Vec<String> = TransportId::all(usize::from(model.setup().transports))
-        .map(|t| match model.transport(t) {
-            Some(TransportState::LoggedOn { sending, receiving, flushing }) => format!(
-                r#"{{"state":"logged-on","sending":{},"receiving":{},"flushing":{flushing}}}"#,
-                sending.map_or("null".to_string(), |m| m.0.to_string()),
-                receiving.map_or("null".to_string(), |m| m.0.to_string())
-            ),
-            Some(state) => {
-                format!(r#"{{"state":"{}","sending":null,"receiving":null,"flushing":false}}"#, state.name())
-            }
-            None => "null".to_string(),
-        })
-        .collect();
-    format!(
-        r#"{{"other":{},"inbox":{},"reception":{},"activity":{},"transports":[{}]}}"#,
-        model.other_processes(),
-        model.setup().inbox,
-        model.reception_enabled(),
-        model.activity().bits(),
-        transports.join(",")
-    )
-}
-
 fn flag_bits(value: Option<&Value>) -> Option<u32> {
     value.and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok())
 }
 
 impl SpoolerRole for Program {
-    fn store_logoff_transports(&mut self, world_now: &Model, mode: Mode) -> SpoolerPlan {
+    fn habits(&mut self, _: &World) -> SpoolerHabits {
+        self.habits
+    }
+
+    fn store_logoff_transports(&mut self, world_now: &World, mode: Mode) -> SpoolerPlan {
         if self.failure.is_some() {
             return ReferenceSpooler.store_logoff_transports(world_now, mode);
         }
-        let message =
-            format!(r#"{{"type":"store_logoff_transports","mode":"{}","world":{}}}"#, mode.name(), world(world_now));
-        let Ok(answer) = self.exchange(&message, &["plan"]) else {
+        let sent = Message::StoreLogoffTransports { mode: mode.name(), world: world_now };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["plan"]) else {
             return ReferenceSpooler.store_logoff_transports(world_now, mode);
         };
         let boolean = |key: &str| answer.get(key).and_then(Value::as_bool).unwrap_or(false);
@@ -760,16 +818,13 @@ impl SpoolerRole for Program {
         }
     }
 
-    fn may_return(&mut self, world_now: &Model, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
+    fn may_return(&mut self, world_now: &World, mode: Mode, flushes_awaited: u8) -> Option<LogoffFlags> {
         if self.failure.is_some() {
             return ReferenceSpooler.may_return(world_now, mode, flushes_awaited);
         }
-        let message = format!(
-            r#"{{"type":"may_return","mode":"{}","flushes_awaited":{flushes_awaited},"world":{}}}"#,
-            mode.name(),
-            world(world_now)
-        );
-        let Ok(answer) = self.exchange(&message, &["may_return"]) else {
+        let sent = Message::MayReturn { mode: mode.name(), flushes_awaited, world: world_now };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["may_return"]) else {
             return ReferenceSpooler.may_return(world_now, mode, flushes_awaited);
         };
         match answer.get("flags") {
@@ -784,13 +839,13 @@ impl SpoolerRole for Program {
         }
     }
 
-    fn transport_logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffCall {
+    fn transport_logoff(&mut self, world_now: &World, transport: TransportId) -> TransportLogoffCall {
         if self.failure.is_some() {
             return ReferenceSpooler.transport_logoff(world_now, transport);
         }
-        let message =
-            format!(r#"{{"type":"transport_logoff","transport":{},"world":{}}}"#, transport.0, world(world_now));
-        let Ok(answer) = self.exchange(&message, &["transport_logoff"]) else {
+        let sent = Message::TransportLogoff { transport: transport.0, world: world_now };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["transport_logoff"]) else {
             return ReferenceSpooler.transport_logoff(world_now, transport);
         };
         let boolean = |key: &str| answer.get(key).and_then(Value::as_bool);
@@ -813,7 +868,7 @@ impl SpoolerRole for Program {
 }
 
 impl TransportRole for Program {
-    fn logoff(&mut self, world_now: &Model, transport: TransportId) -> TransportLogoffEffects {
+    fn logoff(&mut self, world_now: &World, transport: TransportId) -> TransportLogoffEffects {
         if self.failure.is_some() {
             return ReferenceTransport.logoff(world_now, transport);
         }
@@ -821,14 +876,14 @@ impl TransportRole for Program {
             Some(TransportState::LoggedOn { sending, receiving, flushing }) => (*sending, *receiving, *flushing),
             _ => (None, None, false),
         };
-        let id = |m: Option<MessageId>| m.map_or("null".to_string(), |m| m.0.to_string());
-        let message = format!(
-            r#"{{"type":"logoff","transport":{},"sending":{},"receiving":{},"flushing":{flushing}}}"#,
-            transport.0,
-            id(sending),
-            id(receiving)
-        );
-        let Ok(answer) = self.exchange(&message, &["logoff"]) else {
+        let sent = Message::Logoff {
+            transport: transport.0,
+            sending: sending.map(|m| m.0),
+            receiving: receiving.map(|m| m.0),
+            flushing,
+        };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["logoff"]) else {
             return ReferenceTransport.logoff(world_now, transport);
         };
         let send = match answer.get("send").and_then(Value::as_str) {
@@ -848,15 +903,16 @@ impl TransportRole for Program {
 
     fn logoff_returned(
         &mut self,
-        world_now: &Model,
+        world_now: &World,
         t: TransportId,
         outcome: LogoffOutcome,
     ) -> &'static [TransportCall] {
         if self.failure.is_some() {
             return ReferenceTransport.logoff_returned(world_now, t, outcome);
         }
-        let message = format!(r#"{{"type":"logoff_returned","transport":{},"outcome":"{}"}}"#, t.0, outcome.name());
-        let Ok(answer) = self.exchange(&message, &["calls"]) else {
+        let sent = Message::LogoffReturned { transport: t.0, outcome: outcome.name() };
+        let message = sent.to_string();
+        let Ok(answer) = self.exchange(&sent, &["calls"]) else {
             return ReferenceTransport.logoff_returned(world_now, t, outcome);
         };
         const MI: TransportCall = TransportCall::MakeInvalid;

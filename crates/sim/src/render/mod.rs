@@ -197,7 +197,7 @@ pub fn diagram(script: &Script, title: &str, provider: &mut Provider) -> Diagram
     let mut rows = Vec::new();
     let mut broken = None;
     let mut uses_other = setup.other > 0;
-    provider.start(&script.file, script.profile, setup);
+    provider.start(&script.file, &mut model);
     for item in &script.items {
         let ItemKind::Step(action) = item.kind else { continue };
         uses_other |= action.actor() == Actor::Other;

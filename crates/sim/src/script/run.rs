@@ -99,7 +99,7 @@ pub fn run_checked_with(
     let mut model = Model::new(script.profile, script.setup)
         .map_err(|e| fail(0, RunErrorKind::InvalidSetup(e)))?
         .with_mutant(script.mutant);
-    provider.start(&script.file, script.profile, script.setup);
+    provider.start(&script.file, &mut model);
     let mut observed = Observed::new();
     let mut last_step = LastStep::NoStep;
     let mut steps = 0;
