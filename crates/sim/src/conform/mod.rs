@@ -3,10 +3,12 @@
 //! docs/CONFORM.md) — plays its role in seeded runs and scenario scripts, and the same invariant checker judges
 //! what crosses its interface. Failures are kept as scripts of their steps and shrunk against the same provider.
 
+mod process;
 mod program;
 mod tree;
 
-pub use program::{kill_every_program, words, Program, LINE_BYTES_MAX, ROLES, VERSION};
+pub use process::{kill_every_program, words};
+pub use program::{Program, LINE_BYTES_MAX, ROLES, VERSION};
 
 use std::fmt;
 use std::ops::Range;
