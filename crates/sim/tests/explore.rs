@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use logoff_core::{Action, Mutant, Profile};
 use rayon::prelude::*;
-use sim::explore::{explore, Bound, Options, State};
+use sim::explore::{explore, explore_on, Bound, Options, State};
 use sim::liveness::verify_script;
 use sim::script::RunErrorKind;
 
@@ -280,4 +280,47 @@ fn diff_refuses_two_equal_readings() {
     }
     let output = common::logoff_sim_in(&directory, &["diff", "--profile", "default", "--profile", "orderly=drain"]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Shows that an exploration on several threads is the one-thread exploration, field for field (counts, depth,
+/// terminal and blocked states, the first counterexample of each invariant with its path, the candidates of the
+/// shortest level, the bytes held), for the reference model and every mutant, with liveness, with symmetry, up
+/// to the first failing level, and cut by the state limit in the middle of a level.
+#[test]
+fn the_report_is_the_same_on_any_number_of_jobs() {
+    let bound = Bound::new(2, 1, 2, 1, 2);
+    let key = |report: &sim::explore::Report| {
+        format!(
+            "{} {} {} {} {} {} {:?} {:?} {:?} {}",
+            report.unique,
+            report.transitions,
+            report.depth,
+            report.terminal,
+            report.blocked,
+            report.complete,
+            report.violations,
+            report.first,
+            report.candidates,
+            report.bytes_per_state
+        )
+    };
+    let mut failing = 0;
+    for &mutant in Mutant::ALL {
+        let plain = Options { mutant, ..Options::new(bound, Profile::default()) };
+        let variants = [
+            plain,
+            Options { symmetry: true, liveness: false, ..plain },
+            Options { stop_at_first: true, ..plain },
+            Options { states_max: 4_321, ..plain },
+        ];
+        for options in variants {
+            let one = explore_on(&options, 1);
+            failing += usize::from(one.failing());
+            for jobs in [2, 3] {
+                assert_eq!(key(&one), key(&explore_on(&options, jobs)), "{mutant} {options:?} on {jobs} jobs");
+            }
+        }
+    }
+    // The comparison is not of clean reports only.
+    assert!(failing > Mutant::ALL.len(), "only {failing} failing explorations");
 }

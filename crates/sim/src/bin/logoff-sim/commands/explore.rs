@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use logoff_core::{Mutant, Profile};
-use sim::explore::{explore, explore_all_profiles, write_counterexamples, Bound, Options as ExploreOptions};
+use sim::explore::{explore_all_profiles, explore_on, write_counterexamples, Bound, Options as ExploreOptions};
 use sim::output::{write, Stream};
 use sim::text::plural;
 use sim::{err, out};
@@ -41,7 +41,8 @@ pub struct Args {
     /// Explore under each of the 1,024 profiles in turn (on --jobs threads) and print one summary.
     #[arg(long, conflicts_with = "profile")]
     pub all_profiles: bool,
-    /// Worker threads for --all-profiles (1 to 256).
+    /// Worker threads (1 to 256): the profiles of --all-profiles are explored side by side, and one exploration's
+    /// levels are expanded side by side (the same report, field for field, whatever the number).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
     /// `text` for people, `json` for programs (one document, docs/JSON.md).
@@ -120,7 +121,7 @@ pub fn exec(args: Args) -> u8 {
     } else if all_profiles {
         all_profiles_command(&options, usize::from(jobs), &out, quiet)
     } else {
-        explore_command(&options, &out, json)
+        explore_command(&options, usize::from(jobs), &out, json)
     }
 }
 
@@ -133,9 +134,9 @@ fn parse_max_states(text: &str) -> Result<u64, String> {
     }
 }
 
-fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
+fn explore_command(options: &ExploreOptions, jobs: usize, out: &Path, json: bool) -> u8 {
     let started = Instant::now();
-    let report = explore(options);
+    let report = explore_on(options, jobs);
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     // Counterexamples are written before they are reported.
     let (written, errors) = write_counterexamples(&report, out);
@@ -151,8 +152,8 @@ fn explore_command(options: &ExploreOptions, out: &Path, json: bool) -> u8 {
         out!("{}", sim::documents::pretty(&document));
         return code;
     }
-    let peak = peak_resident_kib().map_or("unknown".to_string(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0));
-    write(Stream::Stdout, format_args!("{}", sim::explore::Text { report: &report, seconds, peak }));
+    let text = sim::explore::Text { report: &report, seconds, peak_kib: peak_resident_kib() };
+    write(Stream::Stdout, format_args!("{text}"));
     for (counterexample, scn) in &written {
         err!(
             "VIOLATION {} in {} ({} in the script): {}",

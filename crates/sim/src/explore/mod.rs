@@ -1,0 +1,563 @@
+//! Exhaustive exploration: every state reachable within a bound, breadth first, with every invariant of the
+//! checker evaluated on every transition, and the shortest path to each violation.
+//!
+//! **The explored state is the pair (model, checker).** The invariants are functions of the checker's shadow, the
+//! model before and after a step, the step and its effects (`Checker::after_step`); the shadow is a function of the
+//! run's past. Deduplicating pairs, not models, is therefore sound: two runs that reach the same pair are checked
+//! alike from there on, so every transition from every reachable pair is checked once. (For the reference model
+//! the shadow is a function of the model's state, and the pair counts equal the model's.)
+//!
+//! **Fingerprints.** A state is remembered by a 64-bit fingerprint ([`fingerprint`]: the state's derived `Hash`
+//! fed to a fixed multiply-fold hasher, with integers mixed by value, so the same on every machine), not stored:
+//! 8 bytes in a hash set (membership only; its order decides nothing) plus a parent link (12 bytes) from which a
+//! path is rebuilt. Two distinct states with one fingerprint would hide the second; with n states the chance of
+//! any such collision is about n^2 / 2^65 (3 in a million for 10 million states), as in TLC.
+//!
+//! **The bound** ([`Bound`]): clients, transports, messages named in all (submitted or arrived), other processes
+//! open at once, and references a client may hold. Actions past the bound are not taken; nothing else is pruned.
+//!
+//! **Liveness (R21).** A state with nothing enabled must pass `Checker::at_end` (no call blocked, no work left
+//! pending): this is deadlock detection. From every reachable state in which a call is blocked, the fair world of
+//! [`crate::liveness::settle`] (every transport completes what it started, the spooler sends and receives what it
+//! may, no new work and no failure) must bring the call back: a state from which it returns is reachable under
+//! fair scheduling. What fairness this assumes is written down in docs/MODEL.md.
+//!
+//! **Symmetry** (`symmetry`): clients, transports and messages are interchangeable. A state is deduplicated by the
+//! fingerprint of a representative of its class under renamings ([`canonical`]), and the state expanded is the
+//! original, so every path stays a real path. Liveness is not combined with it.
+
+use logoff_core::*;
+
+use crate::invariants::{Checker, Invariant, Value, Violation};
+use crate::liveness::{settle, verify_script};
+use crate::output::COMMAND;
+use crate::script::{RunErrorKind, Script};
+
+mod fair;
+mod fingerprint;
+mod report;
+
+use fair::{fair_cycle, has_blocked_call, is_progress, Edge, Node};
+use fingerprint::key;
+pub use fingerprint::{fingerprint, FingerprintMap, Fingerprints, Identity};
+pub use report::{explore_all_profiles, write_counterexamples, Text};
+
+/// The limits of an exploration, and the setup it starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Where every run starts: clients (each holding one reference), transports (each logged on), whether the
+    /// store holds the Inbox, other processes that have it open at the start.
+    pub start: Setup,
+    /// Messages named in all, inbound and outbound.
+    pub messages: u8,
+    /// Other processes with the store open at once (at least `start.other`).
+    pub other: u8,
+    /// References one client may hold at once.
+    pub references: u8,
+}
+
+impl Bound {
+    /// The default bound of `logoff-sim explore`: 2 clients, 2 transports, the Inbox, 3 messages, 1 other process,
+    /// 2 references a client.
+    pub const DEFAULT: Bound = Bound::new(2, 2, 3, 1, 2);
+
+    /// A bound starting with `clients` and `transports`, the Inbox in the store and no other process.
+    pub const fn new(clients: u8, transports: u8, messages: u8, other: u8, references: u8) -> Bound {
+        Bound { start: Setup { clients, transports, inbox: true, other: 0 }, messages, other, references }
+    }
+
+    /// The setup a run within this bound starts from.
+    pub fn setup(&self) -> Setup {
+        self.start
+    }
+
+    /// Whether the bound lets `action` be taken in `model` (the model decides whether it is enabled).
+    pub fn allows(&self, model: &Model, action: Action) -> bool {
+        match action {
+            Action::Submit(_, _) | Action::Arrive(_, _) => {
+                let named = model.messages().iter().filter(|m| *m != MessageState::Unused).count();
+                named < usize::from(self.messages)
+            }
+            Action::AddRef(c) => model.client(c).is_some_and(|client| client.references < self.references),
+            Action::OtherOpen => model.other_processes() < self.other,
+            _ => true,
+        }
+    }
+}
+
+impl Bound {
+    /// A short name for tables: `2c2t3m1o2r`, with `-noinbox` and `+1open` where the start differs from the usual.
+    pub fn short(&self) -> String {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "" } else { "-noinbox" };
+        let open = if start.other > 0 { format!("+{}open", start.other) } else { String::new() };
+        format!("{}c{}t{messages}m{other}o{references}r{inbox}{open}", start.clients, start.transports)
+    }
+}
+
+impl Bound {
+    /// The options of `logoff-sim explore` that give exactly this bound, every one written out (so that a printed
+    /// command does not depend on the defaults of the day).
+    pub fn arguments(&self) -> String {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "yes" } else { "no" };
+        format!(
+            "--clients {} --transports {} --inbox {inbox} --other-at-start {} --messages {messages} --other {other} \
+             --references {references}",
+            start.clients, start.transports, start.other
+        )
+    }
+}
+
+/// A profile as `--profile` takes it, with no quoting needed: `default`, or its knobs that differ from the default
+/// as `knob=value` pairs separated by commas (the others keep their default).
+pub fn profile_argument(profile: Profile) -> String {
+    let default = Profile::default();
+    let pairs: Vec<String> = Profile::KNOBS
+        .iter()
+        .zip(profile.values().iter().zip(default.values()))
+        .filter(|(_, (value, default))| *value != default)
+        .map(|(knob, (value, _))| format!("{knob}={value}"))
+        .collect();
+    if pairs.is_empty() {
+        "default".to_string()
+    } else {
+        pairs.join(",")
+    }
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Bound { start, messages, other, references } = self;
+        let inbox = if start.inbox { "yes" } else { "no" };
+        write!(
+            f,
+            "clients={} transports={} inbox={inbox} other-at-start={} messages={messages} other={other} \
+             references={references}",
+            start.clients, start.transports, start.other
+        )
+    }
+}
+
+/// What to explore.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub bound: Bound,
+    pub profile: Profile,
+    pub mutant: Mutant,
+    /// The most unique states stored, the start included (at least 1: the start is always stored). When a new
+    /// state would be one more, the search stops there with exactly this many and says it is not exhaustive.
+    pub states_max: u64,
+    pub symmetry: bool,
+    /// Check liveness from every state with a blocked call (not with `symmetry`).
+    pub liveness: bool,
+    /// Stop at the end of the level in which the first violation is found: in breadth-first order, its paths are
+    /// the shortest counterexamples, and each is kept in `Report::candidates`.
+    pub stop_at_first: bool,
+}
+
+impl Options {
+    /// The reference model under `profile`, within `bound`, liveness on, every state explored.
+    pub fn new(bound: Bound, profile: Profile) -> Options {
+        Options {
+            bound,
+            profile,
+            mutant: Mutant::None,
+            states_max: STATES_MAX_DEFAULT,
+            symmetry: false,
+            liveness: true,
+            stop_at_first: false,
+        }
+    }
+}
+
+impl Options {
+    /// The `logoff-sim explore` command that explores these options (the bound, the profile, the mutant, symmetry),
+    /// in the form every command the tool prints takes ([`COMMAND`]). It explores every state within the bound
+    /// (not only up to the first violation, as [`find`] does), so it finds at least what `find` finds.
+    pub fn command(&self) -> String {
+        format!(
+            "{COMMAND} explore {} --profile {} --mutant {}{}",
+            self.bound.arguments(),
+            profile_argument(self.profile),
+            self.mutant,
+            if self.symmetry { " --symmetry" } else { "" }
+        )
+    }
+}
+
+/// The default `--max-states`: far above the default bound's 818,434 states, far below this machine's memory.
+pub const STATES_MAX_DEFAULT: u64 = 50_000_000;
+
+/// The growth limits tried in turn to find a mutant from a given start, smallest first: (messages, other
+/// processes open at once beyond the start, references a client); the last is the default bound's.
+pub const ESCALATION: [(u8, u8, u8); 3] = [(1, 0, 1), (2, 1, 2), (3, 1, 2)];
+
+/// The shortest counterexample of a mutant under `profile` from `start`, at the smallest growth limits of
+/// [`ESCALATION`] that have one, as a script (see [`Counterexample::script`]), with the bound it took.
+pub fn find(mutant: Mutant, profile: Profile, start: Setup) -> Option<(Script, Violation, Bound)> {
+    ESCALATION.iter().find_map(|(messages, other, references)| {
+        let other = (start.other + other).min(OTHER_PROCESSES_MAX);
+        let bound = Bound { start, messages: *messages, other, references: *references };
+        let options = Options { mutant, stop_at_first: true, ..Options::new(bound, profile) };
+        let report = explore(&options);
+        // Every path of the first failing level is a shortest counterexample; their scripts may differ in length
+        // once the steps that settling takes anyway are trimmed.
+        let file = format!("{mutant}.explored.scn");
+        let scripts = report.candidates.iter().map(|c| (c.script(&options, &file), c.violation));
+        let (script, violation) = scripts.min_by_key(|(script, _)| script.steps())?;
+        Some((script, violation, bound))
+    })
+}
+
+/// A shortest path to a violation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    pub violation: Violation,
+    pub steps: Vec<Action>,
+}
+
+/// What an exploration found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub options: Options,
+    pub unique: u64,
+    pub transitions: u64,
+    /// The largest number of steps from the start to a state explored.
+    pub depth: u32,
+    /// States with nothing enabled within the bound.
+    pub terminal: u64,
+    /// States with a blocked call from which liveness was checked.
+    pub blocked: u64,
+    /// Whether every reachable state was explored (false when the search stopped at `states_max`).
+    pub complete: bool,
+    /// Violating transitions (or states, for liveness), by invariant.
+    pub violations: [u64; Invariant::ALL.len()],
+    /// The shortest counterexample of each invariant, in the order of `Invariant::ALL`.
+    pub first: Vec<Option<Counterexample>>,
+    /// Bytes held per unique state at the end: the fingerprint set and the parent links.
+    pub bytes_per_state: f64,
+    /// With `stop_at_first`: every counterexample of the last level explored (at most [`CANDIDATES_MAX`]).
+    pub candidates: Vec<Counterexample>,
+}
+
+/// The most counterexamples kept as candidates for the shortest script.
+pub const CANDIDATES_MAX: usize = 256;
+
+impl Report {
+    pub fn failing(&self) -> bool {
+        self.violations.iter().any(|n| *n > 0)
+    }
+
+    /// The shortest counterexample of all, if any.
+    pub fn shortest(&self) -> Option<&Counterexample> {
+        self.first.iter().flatten().min_by_key(|c| c.steps.len())
+    }
+
+    /// A counterexample as a script that breaks the same invariant when run as `logoff-sim script` runs it.
+    pub fn script(&self, counterexample: &Counterexample, file: &str) -> Script {
+        counterexample.script(&self.options, file)
+    }
+}
+
+impl Counterexample {
+    /// The counterexample as a script that breaks the same invariant when run as `logoff-sim script` runs it:
+    /// its steps, less the trailing steps that the fair settling after a script's last line takes anyway (a
+    /// transport completing what it started, the spooler sending): the script is as short as the shrunk scripts
+    /// of `logoff-sim mutants`, which are measured the same way.
+    pub fn script(&self, options: &Options, file: &str) -> Script {
+        let build = |steps: &[Action]| {
+            let mut script = Script::new(file, options.profile, options.bound.setup());
+            script.mutant = options.mutant;
+            for action in steps {
+                script.push_step(*action);
+            }
+            script
+        };
+        let breaks = |script: &Script| match verify_script(script) {
+            Err(error) => matches!(&error.kind, RunErrorKind::InvariantViolated(message)
+                if message.contains(&format!("{} (", self.violation.invariant.name()))),
+            Ok(_) => false,
+        };
+        let mut length = self.steps.len();
+        while length > 1 && breaks(&build(&self.steps[..length - 1])) {
+            length -= 1;
+        }
+        build(&self.steps[..length])
+    }
+}
+
+/// One explored state: the model and the checker's shadow of the run that reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct State {
+    pub model: Model,
+    pub checker: Checker,
+}
+
+impl State {
+    /// Where every run of an exploration starts.
+    pub fn initial(options: &Options) -> State {
+        let model = Model::new(options.profile, options.bound.setup())
+            .expect("a bound's setup is valid")
+            .with_mutant(options.mutant);
+        State { model, checker: Checker::new(&model) }
+    }
+
+    /// The steps the exploration takes from this state: those enabled, within the bound, in `enabled()`'s order.
+    pub fn actions(&self, bound: &Bound, out: &mut Vec<Action>) {
+        self.model.enabled(out);
+        out.retain(|action| bound.allows(&self.model, *action));
+    }
+
+    /// The state after `action` (which must be enabled), or the invariant the step breaks.
+    pub fn step(&self, action: Action) -> Result<State, Violation> {
+        let mut next = *self;
+        let effects = next.model.apply(action).expect("only enabled steps are taken");
+        next.checker.after_step(&self.model, action, &effects, &next.model)?;
+        Ok(next)
+    }
+
+    /// The fingerprint that deduplicates this state in an exploration (see [`key`]).
+    pub fn fingerprint(&self, symmetry: bool) -> u64 {
+        key(self, symmetry)
+    }
+}
+
+/// The steps from the start to the state `id` of a breadth-first search, then `last` if any. `parents[id]` holds
+/// the state it was first reached from and the step; the start is id 0.
+pub fn path(parents: &[(u32, Action)], mut id: u32, last: Option<Action>) -> Vec<Action> {
+    let mut steps: Vec<Action> = last.into_iter().collect();
+    while id != 0 {
+        let (parent, action) = parents[id as usize];
+        steps.push(action);
+        id = parent;
+    }
+    steps.reverse();
+    steps
+}
+
+/// What the expansion of one state of a level found, in the order of its actions: the merge replays these in
+/// frontier order, so that every count, id, parent and counterexample is what one thread would give.
+enum Found {
+    /// Nothing is enabled: the state is terminal, and passes `at_end` or not.
+    Terminal { id: u32, violation: Option<Violation> },
+    /// This many transitions reached states seen before the level began (nothing else to do with them).
+    Seen(u32),
+    /// A transition broke an invariant.
+    Broken { id: u32, action: Action, violation: Violation },
+    /// A transition reached a state not seen before the level began (it may still be reached earlier in the
+    /// level); with liveness, whether settling from it (when a call is blocked there) brings every call back.
+    Reached { id: u32, action: Action, fingerprint: u64, state: State, settled: Option<Result<(), Violation>> },
+    /// The state's edges in the blocked subgraph (liveness only).
+    Blocked(Node),
+}
+
+/// Expands the states of a level (each with its id), in order, against the states seen before the level began.
+fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found: &mut Vec<Found>) {
+    let mut actions = Vec::new();
+    for (state, id) in states {
+        let (state, id) = (*state, *id);
+        state.actions(&options.bound, &mut actions);
+        if actions.is_empty() {
+            found.push(Found::Terminal { id, violation: state.checker.at_end(&state.model).err() });
+            continue;
+        }
+        // The blocked subgraph, for the fair-cycle check: this state's edges (to blocked states, and its progress
+        // steps wherever they lead).
+        let blocked_here = options.liveness && has_blocked_call(&state.model);
+        let mut edges = Vec::new();
+        let mut seen_run = 0u32;
+        for action in &actions {
+            let next = match state.step(*action) {
+                Ok(next) => next,
+                Err(violation) => {
+                    if seen_run > 0 {
+                        found.push(Found::Seen(std::mem::take(&mut seen_run)));
+                    }
+                    found.push(Found::Broken { id, action: *action, violation });
+                    continue;
+                }
+            };
+            let fingerprint = key(&next, options.symmetry);
+            let blocked_there = options.liveness && has_blocked_call(&next.model);
+            if blocked_here && (blocked_there || is_progress(*action)) {
+                edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
+            }
+            if seen.contains(&fingerprint) {
+                seen_run += 1;
+                continue;
+            }
+            if seen_run > 0 {
+                found.push(Found::Seen(std::mem::take(&mut seen_run)));
+            }
+            let settled = (options.liveness && blocked_there).then(|| {
+                let (mut model, mut checker) = (next.model, next.checker);
+                settle(&mut model, &mut checker).map(|_| ())
+            });
+            found.push(Found::Reached { id, action: *action, fingerprint, state: next, settled });
+        }
+        if seen_run > 0 {
+            found.push(Found::Seen(seen_run));
+        }
+        if blocked_here {
+            found.push(Found::Blocked(Node { id, fingerprint: key(&state, options.symmetry), edges }));
+        }
+    }
+}
+
+/// The states of a level handed to a thread at a time.
+const CHUNK_STATES: usize = 256;
+
+/// The chunks a job expands between two merges.
+const BATCH_CHUNKS: usize = 8;
+
+/// Expands a level on `jobs` threads: chunks of the frontier taken in turn from a counter, their findings put
+/// back in frontier order. One job expands it in the calling thread.
+fn expand_level(options: &Options, seen: &Fingerprints, frontier: &[(State, u32)], jobs: usize) -> Vec<Vec<Found>> {
+    let chunks = frontier.len().div_ceil(CHUNK_STATES);
+    let jobs = jobs.clamp(1, chunks.max(1));
+    if jobs == 1 {
+        let mut found = Vec::new();
+        expand(options, seen, frontier, &mut found);
+        return vec![found];
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Found>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if chunk >= chunks {
+                            return mine;
+                        }
+                        let states = &frontier[chunk * CHUNK_STATES..((chunk + 1) * CHUNK_STATES).min(frontier.len())];
+                        let mut found = Vec::new();
+                        expand(options, seen, states, &mut found);
+                        mine.push((chunk, found));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("an expanding thread does not panic")).collect()
+    });
+    done.sort_unstable_by_key(|(chunk, _)| *chunk);
+    done.into_iter().map(|(_, found)| found).collect()
+}
+
+/// Explores every state reachable within the bound, breadth first, on one thread.
+pub fn explore(options: &Options) -> Report {
+    explore_on(options, 1)
+}
+
+/// Explores every state reachable within the bound, breadth first, each level's states expanded on `jobs`
+/// threads: the report is the same, field for field, whatever the number of jobs. The states of a level are
+/// expanded in parallel against the states seen before the level (a read-only set); the states they reach that
+/// were not seen are then merged in frontier order on one thread (ids given, parents kept: the first to reach a
+/// state is its parent, the one with the smallest id), so the search is exactly the one-thread search.
+pub fn explore_on(options: &Options, jobs: usize) -> Report {
+    let root = State::initial(options);
+    let mut report = Report {
+        options: *options,
+        unique: 1,
+        transitions: 0,
+        depth: 0,
+        terminal: 0,
+        blocked: 0,
+        complete: true,
+        violations: [0; Invariant::ALL.len()],
+        first: vec![None; Invariant::ALL.len()],
+        bytes_per_state: 0.0,
+        candidates: Vec::new(),
+    };
+    let mut seen = Fingerprints::default();
+    seen.insert(key(&root, options.symmetry));
+    // parents[id] = (the id of the state it was first reached from, the step); the root's entry is never read.
+    let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
+    let mut frontier: Vec<(State, u32)> = vec![(root, 0)];
+    let mut next_frontier: Vec<(State, u32)> = Vec::new();
+    let mut graph: Vec<Node> = Vec::new();
+    let record = |report: &mut Report, violation: Violation, steps: Vec<Action>| {
+        let index = violation.invariant.index();
+        report.violations[index] += 1;
+        report.complete &= !options.stop_at_first;
+        if options.stop_at_first && report.candidates.len() < CANDIDATES_MAX {
+            report.candidates.push(Counterexample { violation, steps: steps.clone() });
+        }
+        if report.first[index].is_none() {
+            report.first[index] = Some(Counterexample { violation, steps });
+        }
+    };
+    'levels: while !frontier.is_empty() {
+        if options.stop_at_first && report.failing() {
+            break;
+        }
+        // A batch of the level at a time, so that what its expansion found is held for a few thousand states only.
+        for batch in frontier.chunks(CHUNK_STATES * BATCH_CHUNKS * jobs.max(1)) {
+            for found in expand_level(options, &seen, batch, jobs).into_iter().flatten() {
+                match found {
+                    Found::Terminal { id, violation } => {
+                        report.terminal += 1;
+                        if let Some(violation) = violation {
+                            record(&mut report, violation, path(&parents, id, None));
+                        }
+                    }
+                    Found::Seen(transitions) => report.transitions += u64::from(transitions),
+                    Found::Broken { id, action, violation } => {
+                        report.transitions += 1;
+                        record(&mut report, violation, path(&parents, id, Some(action)));
+                    }
+                    Found::Reached { id, action, fingerprint, state, settled } => {
+                        report.transitions += 1;
+                        // Reached earlier in this level: seen now.
+                        if seen.contains(&fingerprint) {
+                            continue;
+                        }
+                        // The limit stops the search before a state past it is stored: `unique` is then exactly the
+                        // number of states held, and equals `states_max`.
+                        if report.unique >= options.states_max {
+                            report.complete = false;
+                            break 'levels;
+                        }
+                        seen.insert(fingerprint);
+                        let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
+                        parents.push((id, action));
+                        report.unique += 1;
+                        if let Some(settled) = settled {
+                            report.blocked += 1;
+                            if let Err(violation) = settled {
+                                record(&mut report, violation, path(&parents, next_id, None));
+                            }
+                        }
+                        next_frontier.push((state, next_id));
+                    }
+                    Found::Blocked(node) => graph.push(node),
+                }
+            }
+        }
+        frontier.clear();
+        if next_frontier.is_empty() {
+            break;
+        }
+        report.depth += 1;
+        std::mem::swap(&mut frontier, &mut next_frontier);
+    }
+    if options.liveness && report.complete {
+        if let Some(id) = fair_cycle(&graph) {
+            let violation = Violation::new(
+                Invariant::Liveness,
+                "a fair cycle of steps keeps a call blocked forever",
+                Value::Text("every blocked call returns under fair scheduling"),
+                Value::Text("a fair cycle that never lets it return"),
+            );
+            record(&mut report, violation, path(&parents, id, None));
+        }
+    }
+    let held = graph.capacity() * std::mem::size_of::<Node>()
+        + graph.iter().map(|node| node.edges.capacity() * std::mem::size_of::<Edge>()).sum::<usize>()
+        + seen.capacity() * (std::mem::size_of::<u64>() + 1)
+        + parents.capacity() * std::mem::size_of::<(u32, Action)>();
+    report.bytes_per_state = held as f64 / report.unique as f64;
+    report
+}
