@@ -31,7 +31,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant, Value, Violation};
+use crate::invariants::{apply_checked, Checker, Invariant, Value, Violation};
 use crate::liveness::{settle, verify_script};
 use crate::output::COMMAND;
 use crate::script::{RunErrorKind, Script};
@@ -388,9 +388,10 @@ impl State {
     /// The state after `action` (which must be enabled), or the invariant the step breaks.
     pub fn step(&self, action: Action) -> Result<State, Violation> {
         let mut next = *self;
-        let effects = next.model.apply(action).expect("only enabled steps are taken");
-        next.checker.after_step(&self.model, action, &effects, &next.model)?;
-        Ok(next)
+        let mut broken = None;
+        apply_checked(&self.model, &mut next.model, &mut next.checker, action, &mut broken, Model::apply)
+            .expect("only enabled steps are taken");
+        broken.map_or(Ok(next), Err)
     }
 
     /// The fingerprint that deduplicates this state in an exploration (see [`key`]).
@@ -693,13 +694,14 @@ pub fn explore(options: &Options) -> Report {
             let blocked_here = options.liveness && has_blocked_call(&state.model);
             let mut edges = Vec::new();
             for action in &actions {
-                let mut next = state;
-                let effects = next.model.apply(*action).expect("enabled() lists only enabled steps");
                 report.transitions += 1;
-                if let Err(violation) = next.checker.after_step(&state.model, *action, &effects, &next.model) {
-                    record(&mut report, violation, path(&parents, id, Some(*action)));
-                    continue;
-                }
+                let next = match state.step(*action) {
+                    Ok(next) => next,
+                    Err(violation) => {
+                        record(&mut report, violation, path(&parents, id, Some(*action)));
+                        continue;
+                    }
+                };
                 let fingerprint = key(&next, options.symmetry);
                 if blocked_here {
                     let blocked_there = has_blocked_call(&next.model);

@@ -5,6 +5,7 @@ use super::{decode_mode, Checker, Invariant, Subject, Value};
 use logoff_core::*;
 
 /// R1, A7: invalid StoreLogoff flags return MAPI_E_INVALID_PARAMETER and change nothing; valid ones are accepted.
+#[inline(always)]
 pub(super) fn invalid_input_changes_nothing(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::InvalidInputChangesNothing);
     const R: Rank = Rank::INPUT;
@@ -86,6 +87,7 @@ fn first_change(before: &Model, after: &Model) -> (Subject, Value, Value) {
 }
 
 /// R2-R4, A1, A9, A10: who calls StoreLogoffTransports, with which mode, and that the call at zero is not skipped.
+#[inline(always)]
 pub(super) fn transports_call_site(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::TransportsCallSite);
     const R: Rank = Rank::CALL_SITE;

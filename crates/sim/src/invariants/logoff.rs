@@ -6,6 +6,7 @@ use super::{activity_of, Checker, Invariant, Subject, Value};
 use logoff_core::*;
 
 /// R7: with another process holding the store, the call returns exactly COMPLETE and changes nothing else.
+#[inline(always)]
 pub(super) fn other_process(_: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::OtherProcess);
     const R: Rank = Rank::AT_CALL;
@@ -26,7 +27,7 @@ pub(super) fn other_process(_: &Checker, step: &Step) -> Check {
     if let Some(changed) = step.first(step.work) {
         I.fail(R, "R7: the spooler changed its work for the store", Value::Text("no change"), Value::Effect(changed))?;
     }
-    I.unchanged(R, "R7: messages moved", "R7: the spooler's work for the store changed", step)?;
+    I.unchanged(R, "R7: messages moved", "R7: the spooler's work for the store changed", step.before, step.after)?;
     let guards =
         |model: &Model| Value::Guards { sending: model.sending_allowed(), reception: model.reception_enabled() };
     I.ensure(R, guards(step.before) == guards(step.after), "R7: sending or reception changed", guards(step.before), {
@@ -39,6 +40,7 @@ pub(super) fn other_process(_: &Checker, step: &Step) -> Check {
 }
 
 /// R8, R9, A3, A4: ABORT and QUIET refuse exactly when there is activity, and a refusal changes nothing.
+#[inline(always)]
 pub(super) fn refused_changes_nothing(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::RefusedChangesNothing);
     const R: Rank = Rank::AT_CALL;
@@ -62,7 +64,13 @@ pub(super) fn refused_changes_nothing(checker: &Checker, step: &Step) -> Check {
     let release = Value::Effect(Effect::StoreReleased);
     if refuses {
         I.ensure(R, !step.released, "a refused logoff released the store", Value::Text("no release"), release)?;
-        I.unchanged(R, "a refused logoff moved messages", "a refused logoff changed the spooler", step)?;
+        I.unchanged(
+            R,
+            "a refused logoff moved messages",
+            "a refused logoff changed the spooler",
+            step.before,
+            step.after,
+        )?;
         let (before, after) = (step.before, step.after);
         for t in TransportId::all(TRANSPORTS_MAX) {
             I.ensure_of(
@@ -83,6 +91,7 @@ pub(super) fn refused_changes_nothing(checker: &Checker, step: &Step) -> Check {
 
 /// R10: NO_WAIT and PURGE (and, for reception, ORDERLY) disable reception at once, start no reception while the
 /// call is in progress, and return only when the queue is drained.
+#[inline(always)]
 pub(super) fn no_wait_drains(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::NoWaitDrains);
     if let (Some(call), Action::Receive(..)) = (checker.in_progress, step.action) {
@@ -118,6 +127,7 @@ pub(super) fn no_wait_drains(checker: &Checker, step: &Step) -> Check {
 
 /// R11, A2: ORDERLY starts no new reception (nor, under `keep`, a send) and returns when nothing is in progress
 /// (and, under `drain`, the queue is sent).
+#[inline(always)]
 pub(super) fn orderly_starts_nothing(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::OrderlyStartsNothing);
     if checker.in_progress.is_some_and(|call| call.mode == Mode::Orderly) {
@@ -141,6 +151,7 @@ pub(super) fn orderly_starts_nothing(checker: &Checker, step: &Step) -> Check {
 }
 
 /// R12, A5: PURGE flushes every logged-on transport when it starts and returns after those flushes.
+#[inline(always)]
 pub(super) fn purge_flushes_first(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::PurgeFlushesFirst);
     if let (Some((Mode::Purge, _)), false) = (step.called, step.with_other) {
@@ -192,6 +203,7 @@ pub(super) fn purge_flushes_first(checker: &Checker, step: &Step) -> Check {
 }
 
 /// A blocking call (NO_WAIT, ORDERLY, PURGE) that returns in this step, not decided by R7: its mode and flags.
+#[inline(always)]
 fn blocking_return(checker: &Checker, step: &Step) -> Option<(Mode, LogoffFlags)> {
     let (flags, false) = step.returned? else { return None };
     if step.with_other {
@@ -203,6 +215,7 @@ fn blocking_return(checker: &Checker, step: &Step) -> Option<(Mode, LogoffFlags)
 
 /// R10, R11 at the return of a blocking call in `mode`: COMPLETE, nothing in progress, and the queue sent when
 /// the mode drains it and a transport can send it.
+#[inline(always)]
 fn drained(checks: &Checks, checker: &Checker, step: &Step, mode: Mode, flags: LogoffFlags) -> Check {
     const R: Rank = Rank::RETURN_BLOCKING;
     let what = "a blocking logoff returned without COMPLETE";

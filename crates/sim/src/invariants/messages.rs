@@ -6,6 +6,7 @@ use super::{activity_of, Checker, Invariant, Logon, Subject, Value, Violation};
 use logoff_core::*;
 
 /// R20: the checker moves its own copy of every message by the steps and effects, and the model must agree.
+#[inline(always)]
 pub(super) fn conservation(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::Conservation);
     const R: Rank = Rank::CONSERVATION;
@@ -70,23 +71,23 @@ pub(super) fn conservation(checker: &Checker, step: &Step) -> Check {
 /// R21 after a step: ABORT and QUIET return at once, and a blocking call returns in the step in which its last
 /// condition becomes true (section 5), so while one is in progress after the step at least one condition must
 /// still hold, by the checker's own view of the run.
-pub(super) fn liveness(_: &Checker, step: &Step) -> Check {
+#[inline(always)]
+pub(super) fn liveness(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::Liveness);
     if let (Some((mode @ (Mode::Abort | Mode::Quiet), _)), None, false) = (step.called, step.returned, step.with_other)
     {
         let what = "ABORT or QUIET did not return at once (R21)";
         I.fail(Rank::AT_CALL, what, Value::Text("a return in the same step"), Value::InProgress(mode))?;
     }
-    let next = &step.next;
-    let Some(call) = next.in_progress else { return Ok(()) };
-    if !call.mode.blocks() || next.other_at_call {
+    let Some(call) = step.call_after else { return Ok(()) };
+    if !call.mode.blocks() || step.other_at_call_after {
         return Ok(());
     }
-    let activity = activity_of(&next.messages);
+    let activity = activity_of(step.after.messages());
     let busy = activity.intersects(LogoffFlags::INBOUND | LogoffFlags::OUTBOUND);
-    let drains = call.mode != Mode::Orderly || next.profile.orderly == Orderly::Drain;
-    let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && next.logged_on_bits() != 0;
-    let flushes = call.mode == Mode::Purge && call.flushes_awaited & next.flushing != 0;
+    let drains = call.mode != Mode::Orderly || checker.profile.orderly == Orderly::Drain;
+    let sendable = activity.contains(LogoffFlags::OUTBOUND_QUEUE) && step.logons_after.contains(&Logon::On);
+    let flushes = call.mode == Mode::Purge && call.flushes_awaited & step.flushing_after != 0;
     I.ensure(
         Rank::BLOCKED,
         busy || (drains && sendable) || flushes,

@@ -34,8 +34,10 @@ mod step;
 mod tests;
 mod transports;
 
+#[cfg(test)]
+use step::Check;
+use step::Found;
 pub use step::Step;
-use step::{Check, Found};
 
 /// The invariants, in the order of SPEC.md section 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -127,49 +129,61 @@ impl fmt::Display for Invariant {
 pub struct Entry {
     pub invariant: Invariant,
     pub requirements: &'static str,
-    check: fn(&Checker, &Step) -> Check,
+    /// The function's name, in its file.
+    pub function: &'static str,
 }
 
-/// Every invariant, in the order of [`Invariant::ALL`], with its requirements and its function.
-pub const TABLE: [Entry; 13] = [
-    Entry {
-        invariant: Invariant::InvalidInputChangesNothing,
-        requirements: "R1, A7",
-        check: input::invalid_input_changes_nothing,
-    },
-    Entry {
-        invariant: Invariant::TransportsCallSite,
-        requirements: "R2, R3, R4, A1, A9, A10",
-        check: input::transports_call_site,
-    },
-    Entry {
-        invariant: Invariant::OnlyReleaseAfterComplete,
-        requirements: "R5, R14",
-        check: references::only_release_after_complete,
-    },
-    Entry { invariant: Invariant::ReferenceCounts, requirements: "R6", check: references::reference_counts },
-    Entry { invariant: Invariant::OtherProcess, requirements: "R7", check: logoff::other_process },
-    Entry {
-        invariant: Invariant::RefusedChangesNothing,
-        requirements: "R8, R9, A3, A4",
-        check: logoff::refused_changes_nothing,
-    },
-    Entry { invariant: Invariant::NoWaitDrains, requirements: "R10", check: logoff::no_wait_drains },
-    Entry {
-        invariant: Invariant::OrderlyStartsNothing,
-        requirements: "R11, A2",
-        check: logoff::orderly_starts_nothing,
-    },
-    Entry { invariant: Invariant::PurgeFlushesFirst, requirements: "R12, A5", check: logoff::purge_flushes_first },
-    Entry { invariant: Invariant::OutputFlagsExact, requirements: "R13", check: results::output_flags_exact },
-    Entry {
-        invariant: Invariant::TransportLogoffOrder,
-        requirements: "R15, R16, R17, R18, R19, A6",
-        check: transports::transport_logoff_order,
-    },
-    Entry { invariant: Invariant::Conservation, requirements: "R20", check: messages::conservation },
-    Entry { invariant: Invariant::Liveness, requirements: "R21", check: messages::liveness },
-];
+/// The table of invariants: each with its requirements and its function. It makes [`TABLE`] and
+/// `Checker::first_violation`, which calls the functions directly, in the table's order, so that they are
+/// inlined into the hot path.
+macro_rules! invariants {
+    ($($invariant:ident, $requirements:literal, $file:ident::$function:ident;)*) => {
+        /// Every invariant, in the order of [`Invariant::ALL`], with its requirements and its function.
+        pub const TABLE: [Entry; Invariant::ALL.len()] = [$(Entry {
+            invariant: Invariant::$invariant,
+            requirements: $requirements,
+            function: concat!(stringify!($file), "::", stringify!($function)),
+        },)*];
+
+        impl Checker {
+            /// Every invariant's function on `step`: the violation of the lowest rank, if any.
+            #[inline(always)]
+            fn first_violation(&self, step: &Step) -> Option<Found> {
+                let mut first: Option<Found> = None;
+                $(if let Err(found) = $file::$function(self, step) {
+                    if first.is_none_or(|first| found.rank < first.rank) {
+                        first = Some(found);
+                    }
+                })*
+                first
+            }
+
+            /// One invariant's function on `step` (for the tests: it raises only its own invariant).
+            #[cfg(test)]
+            fn check_one(&self, invariant: Invariant, step: &Step) -> Check {
+                match invariant {
+                    $(Invariant::$invariant => $file::$function(self, step),)*
+                }
+            }
+        }
+    };
+}
+
+invariants! {
+    InvalidInputChangesNothing, "R1, A7", input::invalid_input_changes_nothing;
+    TransportsCallSite, "R2, R3, R4, A1, A9, A10", input::transports_call_site;
+    OnlyReleaseAfterComplete, "R5, R14", references::only_release_after_complete;
+    ReferenceCounts, "R6", references::reference_counts;
+    OtherProcess, "R7", logoff::other_process;
+    RefusedChangesNothing, "R8, R9, A3, A4", logoff::refused_changes_nothing;
+    NoWaitDrains, "R10", logoff::no_wait_drains;
+    OrderlyStartsNothing, "R11, A2", logoff::orderly_starts_nothing;
+    PurgeFlushesFirst, "R12, A5", logoff::purge_flushes_first;
+    OutputFlagsExact, "R13", results::output_flags_exact;
+    TransportLogoffOrder, "R15, R16, R17, R18, R19, A6", transports::transport_logoff_order;
+    Conservation, "R20", messages::conservation;
+    Liveness, "R21", messages::liveness;
+}
 
 /// A value a violation names: what was expected or what was seen. Small typed data (`Copy`), formatted only when
 /// the violation is displayed, so that the sweep path allocates and formats nothing.
@@ -552,25 +566,19 @@ impl Checker {
         effects: &Effects,
         after: &Model,
     ) -> Result<(), Violation> {
-        let step = Step::new(self, before, action, effects.as_slice(), after);
-        let mut first: Option<Found> = None;
-        for entry in &TABLE {
-            if let Err(found) = (entry.check)(self, &step) {
-                if first.is_none_or(|first| found.rank < first.rank) {
-                    first = Some(found);
-                }
-            }
-        }
-        match first {
+        let mut next = *self;
+        let step = Step::new(self, &mut next, before, action, effects.as_slice(), after);
+        match self.first_violation(&step) {
             Some(found) => Err(found.violation),
             None => {
-                *self = step.next;
+                *self = next;
                 Ok(())
             }
         }
     }
 
     /// Moves the shadow past the step's action (before its effects, [`Checker::track_effect`]).
+    #[inline(always)]
     fn track_action(&mut self, action: Action) {
         match action {
             Action::AddRef(c) => self.references[c.index()] += 1,
@@ -600,6 +608,7 @@ impl Checker {
     }
 
     /// Moves the shadow past one effect, in the order of the step's effects.
+    #[inline(always)]
     fn track_effect(&mut self, effect: &Effect) {
         match *effect {
             Effect::Transport { transport, call: TransportCall::Flush(_) } => self.flushing |= 1 << transport.0,
@@ -622,35 +631,25 @@ impl Checker {
     }
 }
 
-/// A step applied and checked: the model after it, what it caused, and the invariant it broke, if any.
-pub struct Applied {
-    pub model: Model,
-    pub effects: Effects,
-    pub broken: Option<Violation>,
-}
-
-impl Applied {
-    /// The effects, or the invariant the step broke.
-    pub fn checked(self) -> Result<Effects, Violation> {
-        match self.broken {
-            Some(violation) => Err(violation),
-            None => Ok(self.effects),
-        }
-    }
-}
-
 /// The one way a step is taken and checked: `apply` (the model's own [`Model::apply`], or the roles of a
-/// provider) takes `action` from a copy of `before`, then `checker` judges the step. `Err` is `apply`'s (a step
-/// that is not enabled); a broken invariant is in [`Applied::broken`], with the model and effects of the step.
-#[inline]
+/// provider) takes `action` in `model`, a copy of `before` (the caller keeps `before`, which it often needs
+/// anyway: one copy a step), then, if it took the step, `checker` judges it and writes the invariant it broke, if
+/// any, to `broken` (left as it was when the step was not taken). Returns what `apply` returned: the effects, or
+/// why the step was not taken. (The effects are returned as `apply` made them and the verdict written apart so
+/// that the hot path copies neither.)
+#[inline(always)]
 pub fn apply_checked<E>(
     before: &Model,
+    model: &mut Model,
     checker: &mut Checker,
     action: Action,
+    broken: &mut Option<Violation>,
     apply: impl FnOnce(&mut Model, Action) -> Result<Effects, E>,
-) -> Result<Applied, E> {
-    let mut model = *before;
-    let effects = apply(&mut model, action)?;
-    let broken = checker.after_step(before, action, &effects, &model).err();
-    Ok(Applied { model, effects, broken })
+) -> Result<Effects, E> {
+    debug_assert!(before == model, "the step is taken from `before`");
+    let applied = apply(model, action);
+    if let Ok(effects) = &applied {
+        *broken = checker.after_step(before, action, effects, model).err();
+    }
+    applied
 }

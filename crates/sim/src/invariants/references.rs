@@ -7,6 +7,7 @@ use logoff_core::*;
 
 /// R5, R14: calls on the invalid store return MAPI_E_INVALID_OBJECT and reach nothing, the store is invalid after
 /// COMPLETE, and the spooler does nothing more for a store it released.
+#[inline(always)]
 pub(super) fn only_release_after_complete(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::OnlyReleaseAfterComplete);
     let action = step.action;
@@ -113,6 +114,7 @@ pub(super) fn only_release_after_complete(checker: &Checker, step: &Step) -> Che
 
 /// R6: reference counts follow AddRef and Release, never go below zero, and AddRef and Release return them; a
 /// client calls only with a reference and no call of its own in progress.
+#[inline(always)]
 pub(super) fn reference_counts(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::ReferenceCounts);
     let action = step.action;

@@ -7,6 +7,7 @@ use logoff_core::*;
 /// R13 (and A1, A8, A10, MODEL.md decisions 5 and 7): the output flags describe the state at the return, exactly,
 /// and never echo an input bit; StoreLogoff writes back exactly what the profile says; a failure writes back
 /// nothing; StoreLogoff and submit return an HRESULT, and submit returns in its step.
+#[inline(always)]
 pub(super) fn output_flags_exact(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::OutputFlagsExact);
     let action = step.action;

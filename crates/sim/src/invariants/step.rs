@@ -2,7 +2,7 @@
 //! check stands in the order violations are reported ([`Rank`]), and the helpers that raise one invariant
 //! ([`Checks`]).
 
-use super::{Checker, Invariant, Subject, Value, Violation};
+use super::{CallInProgress, Checker, Invariant, Logon, Subject, Value, Violation};
 use logoff_core::*;
 
 /// Where a check stands in the order the checker reports: when one step breaks several invariants, the violation
@@ -119,8 +119,14 @@ impl Checks {
 
     /// The messages and the spooler's work as they were before the step (R7, R8): `moved` names the first message
     /// that moved, `changed` the spooler's state before against after.
-    pub fn unchanged(&self, rank: Rank, moved: &'static str, changed: &'static str, step: &Step) -> Check {
-        let (before, after) = (step.before, step.after);
+    pub fn unchanged(
+        &self,
+        rank: Rank,
+        moved: &'static str,
+        changed: &'static str,
+        before: &Model,
+        after: &Model,
+    ) -> Check {
         if before.messages() != after.messages() {
             let (subject, expected, seen) = first_moved(before.messages(), after.messages());
             self.fail_of(rank, subject, moved, expected, seen)?;
@@ -149,9 +155,13 @@ pub struct Step<'a> {
     pub after: &'a Model,
     pub action: Action,
     pub effects: &'a [Effect],
-    /// The checker's shadow moved past the step, kept if the step breaks nothing (R21 judges what is still blocked
-    /// after it).
-    pub next: Checker,
+    /// After the step, by the checker's shadow moved past it (R21 judges what is still blocked): the
+    /// StoreLogoffTransports call in progress, whether another process had the store when it was made, the
+    /// transports logged on and the flushes running (a bit a transport).
+    pub(super) call_after: Option<CallInProgress>,
+    pub(super) other_at_call_after: bool,
+    pub(super) logons_after: [Logon; TRANSPORTS_MAX],
+    pub(super) flushing_after: u8,
     /// The first StoreLogoffTransports call of the step.
     pub called: Option<(Mode, Caller)>,
     /// The first return of a StoreLogoffTransports call: its flags and whether R7 decided it.
@@ -178,99 +188,95 @@ pub struct Step<'a> {
 }
 
 impl<'a> Step<'a> {
-    /// Scans the effects once, into the facts and into the shadow after the step.
-    #[inline]
+    /// Scans the effects once, into the facts and into `next`, a copy of `checker` that it moves past the step.
+    #[inline(always)]
     pub fn new(
         checker: &Checker,
+        next: &mut Checker,
         before: &'a Model,
         action: Action,
         effects: &'a [Effect],
         after: &'a Model,
     ) -> Step<'a> {
-        let mut step = Step {
+        let (mut called, mut returned, mut reception_disabled) = (None, None, false);
+        let (mut returns, mut transport_calls, mut flushes, mut stops, mut work, mut releases) = (0, 0, 0, 0, 0, 0);
+        next.track_action(action);
+        for (i, effect) in effects.iter().enumerate() {
+            let bit = 1u16 << i;
+            next.track_effect(effect);
+            match *effect {
+                Effect::TransportsCalled { mode, caller } => called = called.or(Some((mode, caller))),
+                Effect::TransportsReturned { flags, other_process } => {
+                    returned = returned.or(Some((flags, other_process)))
+                }
+                Effect::ReceptionDisabled => {
+                    work |= bit;
+                    reception_disabled = true;
+                }
+                Effect::StoreReleased => releases |= bit,
+                Effect::Transport { call, .. } => {
+                    transport_calls |= bit;
+                    if matches!(call, TransportCall::Flush(_)) {
+                        flushes |= bit;
+                    }
+                }
+                Effect::SendStopped { .. } => {
+                    stops |= bit;
+                    work |= bit;
+                }
+                Effect::ReceiveStopped { .. } => stops |= bit,
+                Effect::Returned { .. } => returns |= bit,
+                Effect::StoreInvalidated | Effect::StoreDestroyed | Effect::FlushAbandoned { .. } => {}
+            }
+        }
+        if let Action::Logoff(c, flags) = action {
+            // A StoreLogoff that was not refused saves its mode (R2).
+            let refused = Each { effects, rest: returns }.any(|(_, effect)| {
+                matches!(effect, Effect::Returned { client, call: ClientCall::StoreLogoff, result: CallResult::Status(hr, _) }
+                    if client == c && hr != HResult::S_OK)
+            });
+            if !refused {
+                next.saved = super::decode_mode(flags, checker.profile.input);
+            }
+        }
+        next.messages = *after.messages();
+        Step {
             before,
             after,
             action,
             effects,
-            next: *checker,
-            called: None,
-            returned: None,
-            with_other: false,
-            released: false,
-            reception_disabled: false,
-            returns: 0,
-            transport_calls: 0,
-            flushes: 0,
-            stops: 0,
-            work: 0,
-            releases: 0,
-        };
-        step.next.track_action(action);
-        let mut refused = false;
-        for (i, effect) in effects.iter().enumerate() {
-            let bit = 1u16 << i;
-            step.next.track_effect(effect);
-            match *effect {
-                Effect::TransportsCalled { mode, caller } => {
-                    step.called = step.called.or(Some((mode, caller)));
-                }
-                Effect::TransportsReturned { flags, other_process } => {
-                    step.returned = step.returned.or(Some((flags, other_process)));
-                }
-                Effect::ReceptionDisabled => {
-                    step.work |= bit;
-                    step.reception_disabled = true;
-                }
-                Effect::StoreReleased => step.releases |= bit,
-                Effect::Transport { call, .. } => {
-                    step.transport_calls |= bit;
-                    if matches!(call, TransportCall::Flush(_)) {
-                        step.flushes |= bit;
-                    }
-                }
-                Effect::SendStopped { .. } => {
-                    step.stops |= bit;
-                    step.work |= bit;
-                }
-                Effect::ReceiveStopped { .. } => step.stops |= bit,
-                Effect::Returned { client, call, result } => {
-                    step.returns |= bit;
-                    refused |= matches!((action, call, result), (Action::Logoff(c, _), ClientCall::StoreLogoff,
-                        CallResult::Status(hr, _)) if c == client && hr != HResult::S_OK);
-                }
-                Effect::StoreInvalidated | Effect::StoreDestroyed | Effect::FlushAbandoned { .. } => {}
-            }
+            call_after: next.in_progress,
+            other_at_call_after: next.other_at_call,
+            logons_after: next.logons,
+            flushing_after: next.flushing,
+            called,
+            returned,
+            with_other: called.is_some() && checker.other > 0,
+            released: releases != 0,
+            reception_disabled,
+            returns,
+            transport_calls,
+            flushes,
+            stops,
+            work,
+            releases,
         }
-        if let (Action::Logoff(_, flags), false) = (action, refused) {
-            step.next.saved = super::decode_mode(flags, checker.profile.input);
-        }
-        step.next.messages = *after.messages();
-        step.released = step.releases != 0;
-        step.with_other = step.called.is_some() && checker.other > 0;
-        step
     }
 
     /// The first effect of those in `mask`.
-    #[inline]
+    #[inline(always)]
     pub fn first(&self, mask: u16) -> Option<Effect> {
-        (mask != 0).then(|| self.effects[mask.trailing_zeros() as usize])
+        self.each(mask).next().map(|(_, effect)| effect)
     }
 
     /// The effects in `mask`, in order, with their places in the step.
-    #[inline]
-    pub fn each(&self, mask: u16) -> impl Iterator<Item = (usize, Effect)> + '_ {
-        let mut rest = mask;
-        std::iter::from_fn(move || {
-            (rest != 0).then(|| {
-                let i = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                (i, self.effects[i])
-            })
-        })
+    #[inline(always)]
+    pub fn each(&self, mask: u16) -> Each<'a> {
+        Each { effects: self.effects, rest: mask }
     }
 
     /// The client returns of the step, in order, with their places.
-    #[inline]
+    #[inline(always)]
     pub fn client_returns(&self) -> impl Iterator<Item = (usize, ClientId, ClientCall, CallResult)> + '_ {
         self.each(self.returns).filter_map(|(i, effect)| match effect {
             Effect::Returned { client, call, result } => Some((i, client, call, result)),
@@ -279,13 +285,13 @@ impl<'a> Step<'a> {
     }
 
     /// The first return to `c`, any call.
-    #[inline]
+    #[inline(always)]
     pub fn answer_to(&self, c: ClientId) -> Option<(ClientCall, CallResult)> {
         self.client_returns().find(|(_, client, ..)| *client == c).map(|(_, _, call, result)| (call, result))
     }
 
     /// The calls concerning transport `t`, in order.
-    #[inline]
+    #[inline(always)]
     pub fn calls_on(&self, t: TransportId) -> impl Iterator<Item = TransportCall> + '_ {
         self.each(self.transport_calls).filter_map(move |(_, effect)| match effect {
             Effect::Transport { transport, call } if transport == t => Some(call),
@@ -294,8 +300,29 @@ impl<'a> Step<'a> {
     }
 
     /// The first three calls concerning transport `t`.
+    #[inline(always)]
     pub fn first_calls_on(&self, t: TransportId) -> [Option<TransportCall>; 3] {
         let mut calls = self.calls_on(t);
         [calls.next(), calls.next(), calls.next()]
+    }
+}
+
+/// The effects of a step that a bit mask names, in order, with their places.
+pub struct Each<'a> {
+    effects: &'a [Effect],
+    rest: u16,
+}
+
+impl Iterator for Each<'_> {
+    type Item = (usize, Effect);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, Effect)> {
+        if self.rest == 0 {
+            return None;
+        }
+        let i = self.rest.trailing_zeros() as usize;
+        self.rest &= self.rest - 1;
+        self.effects.get(i).map(|effect| (i, *effect))
     }
 }

@@ -7,6 +7,7 @@ use logoff_core::*;
 /// R15-R19, A6: address types discarded, then TransportLogoff with A6's flags; the message being sent back in the
 /// queue (R16); MakeInvalid then the support object's release after it returns (R17); logged off (R18); and no
 /// call on the transport after it (R19).
+#[inline(always)]
 pub(super) fn transport_logoff_order(checker: &Checker, step: &Step) -> Check {
     const I: Checks = Checks(Invariant::TransportLogoffOrder);
     const R: Rank = Rank::TRANSPORTS;
