@@ -694,14 +694,15 @@ pub fn explore(options: &Options) -> Report {
             let blocked_here = options.liveness && has_blocked_call(&state.model);
             let mut edges = Vec::new();
             for action in &actions {
+                let mut next = state;
+                let mut broken = None;
+                apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, Model::apply)
+                    .expect("enabled() lists only enabled steps");
                 report.transitions += 1;
-                let next = match state.step(*action) {
-                    Ok(next) => next,
-                    Err(violation) => {
-                        record(&mut report, violation, path(&parents, id, Some(*action)));
-                        continue;
-                    }
-                };
+                if let Some(violation) = broken {
+                    record(&mut report, violation, path(&parents, id, Some(*action)));
+                    continue;
+                }
                 let fingerprint = key(&next, options.symmetry);
                 if blocked_here {
                     let blocked_there = has_blocked_call(&next.model);

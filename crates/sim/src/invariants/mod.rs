@@ -19,14 +19,9 @@
 use logoff_core::*;
 use std::fmt;
 
-#[cfg(test)]
-mod differential;
 mod input;
 mod logoff;
 mod messages;
-#[cfg(test)]
-#[allow(dead_code, clippy::all)]
-mod old;
 mod references;
 mod results;
 mod step;
