@@ -5,7 +5,7 @@
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant, Value, Violation};
+use crate::invariants::{apply_checked, Checker, Invariant, Value, Violation};
 use crate::role::Provider;
 use crate::script::{self, RunError, RunErrorKind, Script};
 
@@ -65,11 +65,15 @@ pub fn settle_with(model: &mut Model, checker: &mut Checker, provider: &mut Prov
             ));
         }
         let before = *model;
-        let effects = provider.apply(model, action).expect("settling takes only enabled steps");
+        let mut broken = None;
+        apply_checked(&before, model, checker, action, &mut broken, |model, action| provider.apply(model, action))
+            .expect("settling takes only enabled steps");
         if provider.failure().is_some() {
             return Ok(steps);
         }
-        checker.after_step(&before, action, &effects, model)?;
+        if let Some(violation) = broken {
+            return Err(violation);
+        }
         steps += 1;
     }
     checker.at_end(model).map(|()| steps)

@@ -17,7 +17,7 @@
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant};
+use crate::invariants::{apply_checked, Checker, Invariant};
 use crate::liveness::settle_with;
 use crate::role::Provider;
 use crate::script::{ItemKind, Script};
@@ -39,11 +39,14 @@ pub fn broken_invariant_with(base: &Script, steps: &[Action], provider: &mut Pro
     let mut checker = Checker::new(&model);
     for action in steps {
         let before = model;
-        let effects = provider.apply(&mut model, *action).ok()?;
-        if provider.failure().is_some() {
+        let mut broken = None;
+        let applied = apply_checked(&before, &mut model, &mut checker, *action, &mut broken, |model, action| {
+            provider.apply(model, action)
+        });
+        if applied.is_err() || provider.failure().is_some() {
             return None;
         }
-        if let Err(violation) = checker.after_step(&before, *action, &effects, &model) {
+        if let Some(violation) = broken {
             return Some(violation.invariant);
         }
     }

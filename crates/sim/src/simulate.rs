@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::{Coverage, Sometimes};
-use crate::invariants::{Checker, Invariant, Value, Violation};
+use crate::invariants::{apply_checked, Checker, Invariant, Value, Violation};
 use crate::role::Provider;
 
 /// Faults (send failures, TransportLogoff, other processes) happen only before this tick.
@@ -590,13 +590,18 @@ impl<O: Observer> Run<'_, '_, O> {
     /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
     fn step(&mut self, action: Action) -> Result<(), Violation> {
         let before = self.model;
-        let effects = match self.provider.apply(&mut self.model, action) {
-            Ok(effects) => effects,
-            Err(_) => return Ok(()),
-        };
+        let provider = &mut self.provider;
+        let mut broken = None;
+        let applied =
+            apply_checked(&before, &mut self.model, &mut self.checker, action, &mut broken, |model, action| {
+                provider.apply(model, action)
+            });
+        let Ok(effects) = applied else { return Ok(()) };
         self.steps += 1;
         self.observer.step(self.tick, action, &effects);
-        self.checker.after_step(&before, action, &effects, &self.model)?;
+        if let Some(violation) = broken {
+            return Err(violation);
+        }
         self.coverage.record(&before, action, &effects);
         self.react(action, &effects);
         if !self.spooler_pending && self.spooler_has_work() {

@@ -28,7 +28,7 @@
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Invariant, Value, Violation};
+use crate::invariants::{apply_checked, Checker, Invariant, Value, Violation};
 use crate::liveness::{settle, verify_script};
 use crate::output::COMMAND;
 use crate::script::{RunErrorKind, Script};
@@ -312,9 +312,10 @@ impl State {
     /// The state after `action` (which must be enabled), or the invariant the step breaks.
     pub fn step(&self, action: Action) -> Result<State, Violation> {
         let mut next = *self;
-        let effects = next.model.apply(action).expect("only enabled steps are taken");
-        next.checker.after_step(&self.model, action, &effects, &next.model)?;
-        Ok(next)
+        let mut broken = None;
+        apply_checked(&self.model, &mut next.model, &mut next.checker, action, &mut broken, Model::apply)
+            .expect("only enabled steps are taken");
+        broken.map_or(Ok(next), Err)
     }
 
     /// The fingerprint that deduplicates this state in an exploration (see [`key`]).

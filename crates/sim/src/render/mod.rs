@@ -14,7 +14,7 @@ use std::fmt;
 
 use logoff_core::*;
 
-use crate::invariants::{Checker, Violation};
+use crate::invariants::{apply_checked, Checker, Violation};
 use crate::role::Provider;
 use crate::script::{ItemKind, Script};
 
@@ -202,7 +202,10 @@ pub fn diagram(script: &Script, title: &str, provider: &mut Provider) -> Diagram
         let ItemKind::Step(action) = item.kind else { continue };
         uses_other |= action.actor() == Actor::Other;
         let before = model;
-        let applied = provider.apply(&mut model, action);
+        let mut violated = None;
+        let applied = apply_checked(&before, &mut model, &mut checker, action, &mut violated, |model, action| {
+            provider.apply(model, action)
+        });
         if let Some(why) = provider.failure() {
             let events = vec![note(Lane::Store, format!("the provider under test failed: {why}"))];
             rows.push(Row {
@@ -217,7 +220,7 @@ pub fn diagram(script: &Script, title: &str, provider: &mut Provider) -> Diagram
         let (events, rejected, caused) = match applied {
             Ok(effects) => {
                 let events = events_of(action, &effects);
-                if let Err(violation) = checker.after_step(&before, action, &effects, &model) {
+                if let Some(violation) = violated {
                     broken = Some(Broken { violation, row: Some(rows.len()) });
                 }
                 let caused: Vec<String> = effects.iter().map(|effect| effect.to_string()).collect();
