@@ -19,6 +19,7 @@
 
 mod parse;
 mod run;
+mod words;
 
 use std::fmt;
 
@@ -27,8 +28,9 @@ use logoff_core::{
     TransportCall, TransportId, TransportState,
 };
 
-pub use parse::{parse, ScriptError, LIST_ITEMS_MAX};
+pub use parse::{parse, ScriptError};
 pub use run::{run_checked, run_checked_with, Outcome, RunError, RunErrorKind, StepCheck};
+pub use words::LIST_ITEMS_MAX;
 
 /// A scenario: the profile and setup of the run, then its steps and expectations in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
