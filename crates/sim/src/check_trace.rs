@@ -28,7 +28,7 @@ use std::fmt;
 
 use logoff_core::*;
 
-use crate::invariants::Checker;
+use crate::invariants::{apply_checked, Checker};
 use crate::liveness::settle;
 use crate::script::{self, ItemKind};
 
@@ -350,10 +350,10 @@ fn ending(log: &Log, profile: Profile) -> (Vec<String>, Result<(), String>) {
     for step in &log.steps {
         let before = model;
         // A rejected step changes nothing (it was logged as rejected, and the model agrees).
-        if let Ok(effects) = model.apply(step.action) {
-            if let Err(violation) = checker.after_step(&before, step.action, &effects, &model) {
-                return (calls_in_progress(&model), Err(format!("at line {}: {violation}", step.line)));
-            }
+        let mut broken = None;
+        let _ = apply_checked(&before, &mut model, &mut checker, step.action, &mut broken, Model::apply);
+        if let Some(violation) = broken {
+            return (calls_in_progress(&model), Err(format!("at line {}: {violation}", step.line)));
         }
     }
     let calls = calls_in_progress(&model);
