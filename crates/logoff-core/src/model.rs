@@ -592,6 +592,7 @@ impl Model {
 
     /// Performs one step and every blocked call that it lets return, and returns the effects in order; or, if the
     /// step is not enabled, changes nothing and names the precondition that fails.
+    #[inline(always)]
     pub fn apply(&mut self, action: Action) -> Result<Effects, NotEnabled> {
         self.apply_via(action, &mut Reference)
     }
@@ -602,12 +603,19 @@ impl Model {
         self.apply_via(action, roles)
     }
 
+    // Inlined into the caller, so that the effects are written where the caller keeps them, not copied.
+    #[inline(always)]
     fn apply_via(&mut self, action: Action, players: &mut impl Players) -> Result<Effects, NotEnabled> {
         self.check(action)?;
         let mut effects = Effects::new();
-        self.perform(action, &mut effects, players);
-        self.settle(&mut effects, players);
+        self.take(action, &mut effects, players);
         Ok(effects)
+    }
+
+    /// Takes an enabled step: performs it, then returns the blocked calls that it lets return.
+    fn take(&mut self, action: Action, effects: &mut Effects, players: &mut impl Players) {
+        self.perform(action, effects, players);
+        self.settle(effects, players);
     }
 
     fn perform(&mut self, action: Action, effects: &mut Effects, players: &mut impl Players) {
