@@ -554,13 +554,13 @@ impl<O: Observer> Run<'_, '_, O> {
                 continue;
             };
             if sending.is_none() && self.model.sending_allowed() {
-                if let Some(m) = self.first_message(|state| state == MessageState::Queued) {
+                if let Some(m) = self.first_message(MessageState::Queued) {
                     candidates[count] = Action::Send(m, t);
                     count += 1;
                 }
             }
             if receiving.is_none() && self.model.reception_enabled() {
-                if let Some(m) = self.first_message(|state| state == MessageState::Available(t)) {
+                if let Some(m) = self.first_message(MessageState::Available(t)) {
                     candidates[count] = Action::Receive(m, t);
                     count += 1;
                 }
@@ -569,8 +569,9 @@ impl<O: Observer> Run<'_, '_, O> {
         (count > 0).then(|| candidates[self.spooler.random_range(0..count as u32) as usize])
     }
 
-    fn first_message(&self, wanted: impl Fn(MessageState) -> bool) -> Option<MessageId> {
-        self.model.messages().first(usize::from(self.next_message)).position(wanted).map(|i| MessageId(i as u8))
+    /// The first message named so far that is in `state`.
+    fn first_message(&self, state: MessageState) -> Option<MessageId> {
+        self.model.messages().first_in(usize::from(self.next_message), state)
     }
 
     /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
@@ -599,19 +600,16 @@ impl<O: Observer> Run<'_, '_, O> {
         if !sending_allowed && !reception {
             return false;
         }
-        let mut free_to_send = 0u8;
-        let mut free_to_receive = 0u8;
+        let mut free_to_send = false;
         for t in TransportId::all(usize::from(self.config.setup.transports)) {
             if let Some(TransportState::LoggedOn { sending, receiving, .. }) = self.model.transport(t) {
-                free_to_send |= u8::from(sending.is_none()) << t.0;
-                free_to_receive |= u8::from(receiving.is_none()) << t.0;
+                if reception && receiving.is_none() && self.first_message(MessageState::Available(t)).is_some() {
+                    return true;
+                }
+                free_to_send |= sending.is_none();
             }
         }
-        self.model.messages().first(usize::from(self.next_message)).any(|state| match state {
-            MessageState::Queued => sending_allowed && free_to_send != 0,
-            MessageState::Available(t) => reception && free_to_receive & (1 << t.0) != 0,
-            _ => false,
-        })
+        sending_allowed && free_to_send && self.first_message(MessageState::Queued).is_some()
     }
 
     /// The environment's answer to a step: completions of what it started, and faults in the fault phase.
