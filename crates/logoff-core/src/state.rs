@@ -91,6 +91,13 @@ impl Messages {
         self.0[..count.min(MESSAGES_MAX)].iter().map(|byte| Messages::decode(*byte))
     }
 
+    /// The first of the first `count` messages in `state`: its byte compared, none decoded.
+    #[inline]
+    pub fn first_in(&self, count: usize, state: MessageState) -> Option<MessageId> {
+        let byte = Messages::encode(state);
+        self.0[..count.min(MESSAGES_MAX)].iter().position(|b| *b == byte).map(|i| MessageId(i as u8))
+    }
+
     /// The same messages renamed: old message `i` becomes `renaming.messages[i]`, and every transport a message
     /// is at is renamed as `renaming.transports` says.
     pub fn renamed(&self, renaming: &Renaming) -> Messages {

@@ -107,6 +107,7 @@ impl<'a> Provider<'a> {
     }
 
     /// Whether the model's own roles all play (so that the model's mutant is the only mistake made).
+    #[inline]
     pub fn is_model(&self) -> bool {
         self.store.is_none()
             && self.spooler.is_none()
@@ -151,6 +152,7 @@ impl<'a> Provider<'a> {
     }
 
     /// Takes one step of the model with these roles.
+    #[inline(always)]
     pub fn apply(&mut self, model: &mut Model, action: Action) -> Result<Effects, NotEnabled> {
         if self.is_model() {
             return model.apply(action);

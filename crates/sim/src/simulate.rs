@@ -195,39 +195,14 @@ pub enum EventKind {
     Arrival(TransportId),
 }
 
-/// An event in the queue. Its key packs (tick, insertion sequence) into one number, tick in the high bits; events
-/// compare by key alone (keys are unique), and `Reverse` makes the max-heap pop the earliest first, ties broken by
-/// insertion order.
-#[derive(Clone, Copy, Debug)]
-struct Keyed {
-    key: u64,
-    kind: EventKind,
-}
-
-impl PartialEq for Keyed {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Keyed {}
-
-impl PartialOrd for Keyed {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Keyed {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-type Event = Reverse<Keyed>;
+/// An event in the queue: its key, which packs (tick, insertion sequence) into one number, tick in the high bits.
+/// Keys are unique, and `Reverse` makes the max-heap pop the earliest first, ties broken by insertion order. What
+/// the event does is kept apart, in `Simulator::events` at its sequence, so that the heap moves bare numbers.
+type Event = Reverse<u64>;
 
 /// Bits of the event key that hold the insertion sequence: room for far more events than a run can schedule.
 const SEQUENCE_BITS: u32 = 24;
+const SEQUENCE: u64 = (1 << SEQUENCE_BITS) - 1;
 
 /// Receives every step of a run. The sweep uses `()`, which records nothing; `Trace` records everything.
 pub trait Observer {
@@ -259,6 +234,8 @@ pub struct Outcome {
 #[derive(Default)]
 pub struct Simulator {
     queue: BinaryHeap<Event>,
+    /// What each event scheduled in the run does, at its sequence (the first slot, sequence 0, is a filler).
+    events: Vec<EventKind>,
 }
 
 /// The state of one run in progress.
@@ -268,6 +245,7 @@ struct Run<'a, 'p, O: Observer> {
     model: Model,
     checker: Checker,
     queue: &'a mut BinaryHeap<Event>,
+    events: &'a mut Vec<EventKind>,
     sequence: u64,
     tick: u64,
     steps: u32,
@@ -308,7 +286,8 @@ impl Simulator {
     pub fn draw(&mut self, config: &Config, mut first: impl FnMut(u64, EventKind)) -> Draws {
         let (mut provider, mut observer) = (Provider::model(), ());
         self.start(config, &mut observer, &mut provider, |run| {
-            run.queue.drain().for_each(|Reverse(Keyed { key, kind })| first(key, kind));
+            let events = &run.events;
+            run.queue.drain().for_each(|Reverse(key)| first(key, events[(key & SEQUENCE) as usize]));
             let (plans, sequence, workload) = (run.plans, run.sequence, run.workload.clone());
             let (environment, faults, spooler) = (run.environment.clone(), run.faults.clone(), run.spooler.clone());
             Draws { plans, sequence, workload, environment, faults, spooler }
@@ -325,6 +304,8 @@ impl Simulator {
         then: impl FnOnce(&mut Run<'_, '_, O>) -> R,
     ) -> R {
         self.queue.clear();
+        self.events.clear();
+        self.events.push(EventKind::Spooler);
         let mut model = Model::new(config.profile, config.setup)
             .expect("a drawn setup is within the model's bounds")
             .with_mutant(config.mutant);
@@ -338,6 +319,7 @@ impl Simulator {
             checker: Checker::new(&model),
             model,
             queue: &mut self.queue,
+            events: &mut self.events,
             sequence: 0,
             tick: 0,
             steps: 0,
@@ -381,7 +363,9 @@ impl<O: Observer> Run<'_, '_, O> {
     fn schedule(&mut self, tick: u64, kind: EventKind) {
         self.sequence += 1;
         debug_assert!(self.sequence < 1 << SEQUENCE_BITS && tick < 1 << (64 - SEQUENCE_BITS));
-        self.queue.push(Reverse(Keyed { key: tick << SEQUENCE_BITS | self.sequence, kind }));
+        debug_assert_eq!(self.events.len() as u64, self.sequence);
+        self.events.push(kind);
+        self.queue.push(Reverse(tick << SEQUENCE_BITS | self.sequence));
     }
 
     fn in_fault_phase(&self, tick: u64) -> bool {
@@ -469,7 +453,10 @@ impl<O: Observer> Run<'_, '_, O> {
 
     /// Fires events until the queue is empty or a limit is reached; returns the first violation.
     fn drive(&mut self) -> Option<(Violation, u32)> {
-        while let Some(Reverse(Keyed { key, kind })) = self.queue.pop() {
+        // The model's own roles never fail: only roles from outside are asked after each event.
+        let outside = !self.provider.is_model();
+        while let Some(Reverse(key)) = self.queue.pop() {
+            let kind = self.events[(key & SEQUENCE) as usize];
             let tick = key >> SEQUENCE_BITS;
             self.tick = tick;
             if tick > RUN_TICKS_MAX || self.steps >= RUN_STEPS_MAX {
@@ -478,7 +465,7 @@ impl<O: Observer> Run<'_, '_, O> {
             if let Err(violation) = self.fire(kind) {
                 return Some((violation, self.steps));
             }
-            if self.provider.failure().is_some() {
+            if outside && self.provider.failure().is_some() {
                 return None;
             }
         }
@@ -493,11 +480,8 @@ impl<O: Observer> Run<'_, '_, O> {
 
     fn fire(&mut self, kind: EventKind) -> Result<(), Violation> {
         match kind {
-            EventKind::Act(action) => {
-                if self.model.check(action).is_ok() {
-                    self.step(action)?;
-                }
-            }
+            // A step that is not enabled changes nothing (`step` takes it only if it is).
+            EventKind::Act(action) => self.step(action)?,
             EventKind::Client(c) => self.client_turn(c)?,
             EventKind::Spooler => {
                 self.spooler_pending = false;
@@ -545,9 +529,11 @@ impl<O: Observer> Run<'_, '_, O> {
             Intent::Submit => self.new_message().map(|m| Action::Submit(c, m)),
         };
         if let Some(action) = action {
-            match self.model.check(action) {
-                Ok(()) => self.step(action)?,
-                Err(why) => {
+            let steps = self.steps;
+            self.step(action)?;
+            // Not taken, so not enabled: a misuse, which left the model as it was, so that it says again why.
+            if self.steps == steps {
+                if let Err(why) = self.model.check(action) {
                     self.coverage.hit(Sometimes::MisuseNotEnabled);
                     self.observer.rejected(self.tick, action, why);
                 }
@@ -568,13 +554,13 @@ impl<O: Observer> Run<'_, '_, O> {
                 continue;
             };
             if sending.is_none() && self.model.sending_allowed() {
-                if let Some(m) = self.first_message(|state| state == MessageState::Queued) {
+                if let Some(m) = self.first_message(MessageState::Queued) {
                     candidates[count] = Action::Send(m, t);
                     count += 1;
                 }
             }
             if receiving.is_none() && self.model.reception_enabled() {
-                if let Some(m) = self.first_message(|state| state == MessageState::Available(t)) {
+                if let Some(m) = self.first_message(MessageState::Available(t)) {
                     candidates[count] = Action::Receive(m, t);
                     count += 1;
                 }
@@ -583,8 +569,9 @@ impl<O: Observer> Run<'_, '_, O> {
         (count > 0).then(|| candidates[self.spooler.random_range(0..count as u32) as usize])
     }
 
-    fn first_message(&self, wanted: impl Fn(MessageState) -> bool) -> Option<MessageId> {
-        self.model.messages().first(usize::from(self.next_message)).position(wanted).map(|i| MessageId(i as u8))
+    /// The first message named so far that is in `state`.
+    fn first_message(&self, state: MessageState) -> Option<MessageId> {
+        self.model.messages().first_in(usize::from(self.next_message), state)
     }
 
     /// Applies one step, checks every invariant, records coverage, and schedules what the step sets in motion.
@@ -618,19 +605,16 @@ impl<O: Observer> Run<'_, '_, O> {
         if !sending_allowed && !reception {
             return false;
         }
-        let mut free_to_send = 0u8;
-        let mut free_to_receive = 0u8;
+        let mut free_to_send = false;
         for t in TransportId::all(usize::from(self.config.setup.transports)) {
             if let Some(TransportState::LoggedOn { sending, receiving, .. }) = self.model.transport(t) {
-                free_to_send |= u8::from(sending.is_none()) << t.0;
-                free_to_receive |= u8::from(receiving.is_none()) << t.0;
+                if reception && receiving.is_none() && self.first_message(MessageState::Available(t)).is_some() {
+                    return true;
+                }
+                free_to_send |= sending.is_none();
             }
         }
-        self.model.messages().first(usize::from(self.next_message)).any(|state| match state {
-            MessageState::Queued => sending_allowed && free_to_send != 0,
-            MessageState::Available(t) => reception && free_to_receive & (1 << t.0) != 0,
-            _ => false,
-        })
+        sending_allowed && free_to_send && self.first_message(MessageState::Queued).is_some()
     }
 
     /// The environment's answer to a step: completions of what it started, and faults in the fault phase.
