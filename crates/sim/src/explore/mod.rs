@@ -369,20 +369,24 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
         let mut edges = Vec::new();
         let mut seen_run = 0u32;
         for action in &actions {
-            let next = match state.step(*action) {
-                Ok(next) => next,
-                Err(violation) => {
-                    if seen_run > 0 {
-                        found.push(Found::Seen(std::mem::take(&mut seen_run)));
-                    }
-                    found.push(Found::Broken { id, action: *action, violation });
-                    continue;
+            // In place, as `State::step` does it, without moving a state out of a `Result`.
+            let mut next = state;
+            let mut broken = None;
+            apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, Model::apply)
+                .expect("enabled() lists only enabled steps");
+            if let Some(violation) = broken {
+                if seen_run > 0 {
+                    found.push(Found::Seen(std::mem::take(&mut seen_run)));
                 }
-            };
+                found.push(Found::Broken { id, action: *action, violation });
+                continue;
+            }
             let fingerprint = key(&next, options.symmetry);
-            let blocked_there = options.liveness && has_blocked_call(&next.model);
-            if blocked_here && (blocked_there || is_progress(*action)) {
-                edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
+            if blocked_here {
+                let blocked_there = has_blocked_call(&next.model);
+                if blocked_there || is_progress(*action) {
+                    edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
+                }
             }
             if seen.contains(&fingerprint) {
                 seen_run += 1;
@@ -391,7 +395,7 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
             if seen_run > 0 {
                 found.push(Found::Seen(std::mem::take(&mut seen_run)));
             }
-            let settled = (options.liveness && blocked_there).then(|| {
+            let settled = (options.liveness && has_blocked_call(&next.model)).then(|| {
                 let (mut model, mut checker) = (next.model, next.checker);
                 settle(&mut model, &mut checker).map(|_| ())
             });
@@ -412,39 +416,49 @@ const CHUNK_STATES: usize = 256;
 /// The chunks a job expands between two merges.
 const BATCH_CHUNKS: usize = 8;
 
-/// Expands a level on `jobs` threads: chunks of the frontier taken in turn from a counter, their findings put
-/// back in frontier order. One job expands it in the calling thread.
-fn expand_level(options: &Options, seen: &Fingerprints, frontier: &[(State, u32)], jobs: usize) -> Vec<Vec<Found>> {
-    let chunks = frontier.len().div_ceil(CHUNK_STATES);
+/// A chunk's buffer, emptied for a new batch.
+fn lock(buffer: &std::sync::Mutex<Vec<Found>>) -> std::sync::MutexGuard<'_, Vec<Found>> {
+    let mut found = buffer.lock().unwrap_or_else(|e| e.into_inner());
+    found.clear();
+    found
+}
+
+/// Expands a batch of a level on `jobs` threads: chunks of it taken in turn from a counter, what each found put in
+/// that chunk's buffer (`buffers`, kept from batch to batch so that they do not grow again), read back in chunk
+/// order. One job expands it in the calling thread. Returns the number of chunks.
+fn expand_level(
+    options: &Options,
+    seen: &Fingerprints,
+    batch: &[(State, u32)],
+    jobs: usize,
+    buffers: &mut Vec<std::sync::Mutex<Vec<Found>>>,
+) -> usize {
+    let chunks = batch.len().div_ceil(CHUNK_STATES);
+    if buffers.len() < chunks {
+        buffers.resize_with(chunks, Default::default);
+    }
+    let chunk_of = |chunk: usize| &batch[chunk * CHUNK_STATES..((chunk + 1) * CHUNK_STATES).min(batch.len())];
     let jobs = jobs.clamp(1, chunks.max(1));
     if jobs == 1 {
-        let mut found = Vec::new();
-        expand(options, seen, frontier, &mut found);
-        return vec![found];
+        for (chunk, buffer) in buffers.iter().enumerate().take(chunks) {
+            expand(options, seen, chunk_of(chunk), &mut lock(buffer));
+        }
+        return chunks;
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Found>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if chunk >= chunks {
-                            return mine;
-                        }
-                        let states = &frontier[chunk * CHUNK_STATES..((chunk + 1) * CHUNK_STATES).min(frontier.len())];
-                        let mut found = Vec::new();
-                        expand(options, seen, states, &mut found);
-                        mine.push((chunk, found));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|worker| worker.join().expect("an expanding thread does not panic")).collect()
+    let buffers = &buffers[..chunks];
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if chunk >= chunks {
+                    break;
+                }
+                expand(options, seen, chunk_of(chunk), &mut lock(&buffers[chunk]));
+            });
+        }
     });
-    done.sort_unstable_by_key(|(chunk, _)| *chunk);
-    done.into_iter().map(|(_, found)| found).collect()
+    chunks
 }
 
 /// Explores every state reachable within the bound, breadth first, on one thread.
@@ -479,6 +493,7 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
     let mut frontier: Vec<(State, u32)> = vec![(root, 0)];
     let mut next_frontier: Vec<(State, u32)> = Vec::new();
     let mut graph: Vec<Node> = Vec::new();
+    let mut buffers = Vec::new();
     let record = |report: &mut Report, violation: Violation, steps: Vec<Action>| {
         let index = violation.invariant.index();
         report.violations[index] += 1;
@@ -496,7 +511,11 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
         }
         // A batch of the level at a time, so that what its expansion found is held for a few thousand states only.
         for batch in frontier.chunks(CHUNK_STATES * BATCH_CHUNKS * jobs.max(1)) {
-            for found in expand_level(options, &seen, batch, jobs).into_iter().flatten() {
+            let chunks = expand_level(options, &seen, batch, jobs, &mut buffers);
+            let found = buffers[..chunks]
+                .iter_mut()
+                .flat_map(|buffer| buffer.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..));
+            for found in found {
                 match found {
                     Found::Terminal { id, violation } => {
                         report.terminal += 1;
