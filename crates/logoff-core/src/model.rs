@@ -603,6 +603,18 @@ impl Model {
         self.apply_via(action, roles)
     }
 
+    /// [`apply`](Model::apply) of an action that [`enabled`](Model::enabled) listed for this state, without asking
+    /// [`check`](Model::check) again (the exhaustive explorer takes only those: 2.4% of its instructions). Debug builds,
+    /// the tests' among them, check it all the same and panic on an action that is not enabled.
+    #[inline(always)]
+    pub fn apply_enabled(&mut self, action: Action) -> Effects {
+        debug_assert_eq!(self.check(action), Ok(()), "{action} is not enabled");
+        let mut effects = Effects::new();
+        self.perform(action, &mut effects, &mut Reference);
+        self.settle(&mut effects, &mut Reference);
+        effects
+    }
+
     // Inlined into each caller (`perform` and `settle` stay apart): 2.4% fewer instructions in the explorer.
     #[inline(always)]
     fn apply_via(&mut self, action: Action, players: &mut impl Players) -> Result<Effects, NotEnabled> {

@@ -372,8 +372,8 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
             // In place, as `State::step` does it, without moving a state out of a `Result`.
             let mut next = state;
             let mut broken = None;
-            apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, Model::apply)
-                .expect("enabled() lists only enabled steps");
+            let apply = |model: &mut Model, action| Ok::<_, NotEnabled>(model.apply_enabled(action));
+            let _ = apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, apply);
             if let Some(violation) = broken {
                 if seen_run > 0 {
                     found.push(Found::Seen(std::mem::take(&mut seen_run)));
