@@ -153,6 +153,11 @@ impl Effects {
         Effects { len: 0, items: [Effect::StoreDestroyed; EFFECTS_PER_STEP_MAX] }
     }
 
+    /// Forgets every effect recorded (the buffer is kept).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// Records one more effect. Exceeding the bound is a bug in the model, not a property of the input.
     pub(crate) fn push(&mut self, effect: Effect) {
         let index = usize::from(self.len);

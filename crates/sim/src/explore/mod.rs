@@ -356,6 +356,7 @@ enum Found {
 /// Expands the states of a level (each with its id), in order, against the states seen before the level began.
 fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found: &mut Vec<Found>) {
     let mut actions = Vec::new();
+    let mut effects = Effects::new();
     for (state, id) in states {
         let (state, id) = (*state, *id);
         state.actions(&options.bound, &mut actions);
@@ -372,7 +373,12 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
             // In place, as `State::step` does it, without moving a state out of a `Result`.
             let mut next = state;
             let mut broken = None;
-            let apply = |model: &mut Model, action| Ok::<_, NotEnabled>(model.apply_enabled(action));
+            let mut buffer = Some(&mut effects);
+            let apply = |model: &mut Model, action| {
+                let buffer = buffer.take().expect("apply is called once");
+                model.apply_enabled(action, buffer);
+                Ok::<&Effects, NotEnabled>(&*buffer)
+            };
             let _ = apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, apply);
             if let Some(violation) = broken {
                 if seen_run > 0 {

@@ -632,19 +632,21 @@ impl Checker {
 /// any, to `broken` (left as it was when the step was not taken). Returns what `apply` returned: the effects, or
 /// why the step was not taken. (The effects are returned as `apply` made them and the verdict written apart so
 /// that the hot path copies neither.)
+/// `apply` may also give the effects as a borrow of a buffer of the caller's (the explorer reuses one, so that no
+/// effects are copied at all).
 #[inline(always)]
-pub fn apply_checked<E>(
+pub fn apply_checked<E, R: std::borrow::Borrow<Effects>>(
     before: &Model,
     model: &mut Model,
     checker: &mut Checker,
     action: Action,
     broken: &mut Option<Violation>,
-    apply: impl FnOnce(&mut Model, Action) -> Result<Effects, E>,
-) -> Result<Effects, E> {
+    apply: impl FnOnce(&mut Model, Action) -> Result<R, E>,
+) -> Result<R, E> {
     debug_assert!(before == model, "the step is taken from `before`");
     let applied = apply(model, action);
     if let Ok(effects) = &applied {
-        *broken = checker.after_step(before, action, effects, model).err();
+        *broken = checker.after_step(before, action, effects.borrow(), model).err();
     }
     applied
 }
