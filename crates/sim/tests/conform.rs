@@ -611,3 +611,31 @@ fn help_names_the_roles_and_no_seeds_runs_the_scripts_only() {
     let output = conform("store", cmd, &failures, &["--no-seeds"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
 }
+
+/// Shows item 3 of issue 16: a spooler program can make the spooler's serving mistakes. The good Python spooler,
+/// changed only in its `ready` answer to declare one habit (docs/CONFORM.md), is caught breaking the invariant the
+/// mutant of that name breaks (tests/mutants/), and the unchanged program passes the same seeds.
+#[test]
+fn a_spooler_program_that_declares_a_habit_is_caught() {
+    let Some(python) = common::python() else { return };
+    let directory = scratch("habits");
+    let failures = directory.display().to_string();
+    let source = std::fs::read_to_string(common::workspace_dir("examples/providers/good_spooler.py")).unwrap();
+    let ready = r#"READY = _line({"type": "ready"})"#;
+    assert!(source.contains(ready), "good_spooler.py's ready answer moved");
+    for (habit, breaks) in
+        [("receives_without_inbox", "conservation (R20)"), ("delivers_after_release", "only-release-after-complete")]
+    {
+        let program = directory.join(format!("{habit}.py"));
+        let declared = format!(r#"READY = _line({{"type": "ready", "{habit}": True}})"#);
+        std::fs::write(&program, source.replace(ready, &declared)).unwrap();
+        let command = format!("{python} {}", program.display());
+        let output = conform("spooler", &command, &failures, &["--seeds", "0..2000", "--show", "1"]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{habit}: {}\n{stderr}", text(&output.stdout));
+        assert!(stderr.contains(breaks), "{habit}: expected `{breaks}` in:\n{stderr}");
+    }
+    let command = format!("{python} examples/providers/good_spooler.py");
+    let output = conform("spooler", &command, &failures, &["--seeds", "0..2000"]);
+    assert!(output.status.success(), "{}\n{}", text(&output.stdout), text(&output.stderr));
+}
