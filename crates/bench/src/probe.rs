@@ -27,9 +27,7 @@ use std::collections::BinaryHeap;
 use logoff_core::*;
 use rand::Rng;
 use sim::invariants::{Checker, Violation};
-use sim::simulate::{
-    unsettled, Config, Draws, EventKind, Intent, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX,
-};
+use sim::simulate::{unsettled, Config, Draws, EventKind, Simulator, FAULT_PHASE_TICKS, RUN_STEPS_MAX, RUN_TICKS_MAX};
 
 /// The bits of an event key that hold its sequence (as in the simulator).
 const SEQUENCE_BITS: u32 = 24;
@@ -176,12 +174,7 @@ impl<F: FnMut(Action)> Run<'_, F> {
         let gap = u64::from(self.draws.workload.random_range(1..=self.config.client_gap_ticks_max));
         if self.model.client(c).is_none_or(|client| client.blocked.is_none()) {
             self.next_intent[c.index()] += 1;
-            let action = match intent {
-                Intent::AddRef => Some(Action::AddRef(c)),
-                Intent::Release => Some(Action::Release(c)),
-                Intent::Logoff(flags) => Some(Action::Logoff(c, flags)),
-                Intent::Submit => self.name().map(|m| Action::Submit(c, m)),
-            };
+            let action = intent.action(c, || self.name());
             if let Some(action) = action {
                 self.take(action)?;
             }

@@ -144,6 +144,20 @@ pub enum Intent {
     Submit,
 }
 
+impl Intent {
+    /// The step that makes this call for client `c`; a submission names the message `new_message` gives, and
+    /// there is none when it gives none.
+    #[inline]
+    pub fn action(self, c: ClientId, new_message: impl FnOnce() -> Option<MessageId>) -> Option<Action> {
+        match self {
+            Intent::AddRef => Some(Action::AddRef(c)),
+            Intent::Release => Some(Action::Release(c)),
+            Intent::Logoff(flags) => Some(Action::Logoff(c, flags)),
+            Intent::Submit => new_message().map(|m| Action::Submit(c, m)),
+        }
+    }
+}
+
 /// One client's planned calls, made one after the other.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
@@ -522,12 +536,7 @@ impl<O: Observer> Run<'_, '_, O> {
             return Ok(());
         }
         self.plans[c.index()].next += 1;
-        let action = match intent {
-            Intent::AddRef => Some(Action::AddRef(c)),
-            Intent::Release => Some(Action::Release(c)),
-            Intent::Logoff(flags) => Some(Action::Logoff(c, flags)),
-            Intent::Submit => self.new_message().map(|m| Action::Submit(c, m)),
-        };
+        let action = intent.action(c, || self.new_message());
         if let Some(action) = action {
             let steps = self.steps;
             self.step(action)?;

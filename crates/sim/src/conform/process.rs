@@ -89,6 +89,13 @@ pub fn kill_every_program() {
 }
 
 impl Running {
+    /// Waits until the program has exited, `deadline` passes or `stop` says so, whichever comes first.
+    pub(super) fn wait_exit(&mut self, deadline: Instant, stop: impl Fn() -> bool) {
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline && !stop() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Kills the program and everything it started (grandchildren in sessions of their own included), reaps it,
     /// and waits (bounded) until its standard error is read to the end. Never waits on a pipe that a process the
     /// kill could not reach still holds.

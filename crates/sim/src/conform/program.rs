@@ -176,7 +176,7 @@ impl Program {
     }
 
     fn interrupted(&self) -> bool {
-        self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed))
+        interrupted(self.stop)
     }
 
     /// Whether an answer of the program has ever failed to come within the time limit: a program that hangs once
@@ -260,12 +260,9 @@ impl Program {
     /// [`fail`](Program::fail) for a program that exited or closed its standard output: it is given the time limit
     /// (one second at most) to finish exiting, so that what it writes to standard error as it goes is shown.
     fn fail_exiting(&mut self, what: &str) -> String {
-        let deadline = Instant::now() + self.timeout.min(EXIT_GRACE);
-        while let Some(running) = self.running.as_mut() {
-            if !matches!(running.child.try_wait(), Ok(None)) || Instant::now() >= deadline || self.interrupted() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        let (deadline, stop) = (Instant::now() + self.timeout.min(EXIT_GRACE), self.stop);
+        if let Some(running) = self.running.as_mut() {
+            running.wait_exit(deadline, || interrupted(stop));
         }
         self.fail(what)
     }
@@ -325,7 +322,7 @@ impl Program {
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            if self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            if interrupted(self.stop) {
                 return Err(self.fail(&format!("answering {message}: interrupted (SIGINT or SIGTERM)")));
             }
             if let Ok(Some(_)) = running.child.try_wait() {
@@ -408,9 +405,7 @@ impl Program {
         // A program that wrote a line after its last answer is given the rest of the grace to exit on its own, so
         // that the status reported is its own and not the harness's kill's, whatever the machine's load.
         if wrote.is_some() {
-            while Instant::now() < deadline && !self.interrupted() && matches!(running.child.try_wait(), Ok(None)) {
-                std::thread::sleep(EXIT_POLL.min(Duration::from_millis(2)));
-            }
+            running.wait_exit(deadline, || self.interrupted());
         }
         let status = running.kill();
         match wrote {
@@ -791,4 +786,9 @@ impl TransportRole for Program {
             }
         }
     }
+}
+
+/// Whether the stop flag, if any, is set (a signal came).
+fn interrupted(stop: Option<&'static AtomicBool>) -> bool {
+    stop.is_some_and(|flag| flag.load(Ordering::Relaxed))
 }
