@@ -342,18 +342,18 @@ pub fn path(parents: &[(u32, Action)], mut id: u32, last: Option<Action>) -> Vec
 enum Found {
     /// Nothing is enabled: the state is terminal, and passes `at_end` or not.
     Terminal { id: u32, violation: Option<Violation> },
-    /// This many transitions reached states seen before the level began (nothing else to do with them).
+    /// This many transitions reached states seen before its batch began (nothing else to do with them).
     Seen(u32),
     /// A transition broke an invariant.
     Broken { id: u32, action: Action, violation: Violation },
-    /// A transition reached a state not seen before the level began (it may still be reached earlier in the
+    /// A transition reached a state not seen before its batch began (it may still be reached earlier in the
     /// level); with liveness, whether settling from it (when a call is blocked there) brings every call back.
     Reached { id: u32, action: Action, fingerprint: u64, state: State, settled: Option<Result<(), Violation>> },
     /// The state's edges in the blocked subgraph (liveness only).
     Blocked(Node),
 }
 
-/// Expands the states of a level (each with its id), in order, against the states seen before the level began.
+/// Expands the states of a level (each with its id), in order, against the states seen before its batch began.
 fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found: &mut Vec<Found>) {
     let mut actions = Vec::new();
     let mut effects = Effects::new();
@@ -474,7 +474,7 @@ pub fn explore(options: &Options) -> Report {
 
 /// Explores every state reachable within the bound, breadth first, each level's states expanded on `jobs`
 /// threads: the report is the same, field for field, whatever the number of jobs. The states of a level are
-/// expanded in parallel against the states seen before the level (a read-only set); the states they reach that
+/// expanded in parallel against the states seen before their batch (a read-only set while the batch is expanded); the states they reach that
 /// were not seen are then merged in frontier order on one thread (ids given, parents kept: the first to reach a
 /// state is its parent, the one with the smallest id), so the search is exactly the one-thread search.
 pub fn explore_on(options: &Options, jobs: usize) -> Report {
