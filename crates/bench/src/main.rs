@@ -162,6 +162,24 @@ fn exploration() -> Result<(), String> {
         if (two.unique, two.transitions) == (ours.unique, ours.transitions) { "yes" } else { "NO" }
     );
 
+    // The same exploration with partial-order reduction (`explore --reduce`, sleep sets): the same states, fewer
+    // transitions taken.
+    let reduced = Options { reduce: Some(sim::explore::reduce::independent), ..options };
+    let start = Instant::now();
+    let sleeping = explore(&reduced);
+    let sleeping_seconds = start.elapsed().as_secs_f64();
+    let sleeping_rate = sleeping.unique as f64 / sleeping_seconds;
+    println!(
+        "  sim::explore --reduce {:>5} unique states, {:>10} transitions, {:>7.2} s, {:>10.0} states/s: {:.2}x \
+         without; same count: {}",
+        sleeping.unique,
+        sleeping.transitions,
+        sleeping_seconds,
+        sleeping_rate,
+        ours_seconds / sleeping_seconds,
+        if sleeping.unique == ours.unique { "yes" } else { "NO" }
+    );
+
     let theirs = stateright_model::check(options);
     let theirs_rate = theirs.unique as f64 / theirs.seconds;
     println!(
@@ -173,6 +191,7 @@ fn exploration() -> Result<(), String> {
         ours_rate / theirs_rate,
         if ours.unique == theirs.unique { "yes" } else { "NO" }
     );
+    println!("  ratio: sim::explore --reduce is {:.2}x stateright's unique states/s", sleeping_rate / theirs_rate);
     let ours_violations: u64 = ours.violations.iter().sum();
     println!(
         "  violations: sim::explore {ours_violations}, stateright {} transitions + {} final states",

@@ -132,6 +132,9 @@ pub struct Explore {
     pub liveness: bool,
     pub mutant: &'static str,
     pub profile: String,
+    /// With `--reduce` only: what the sleep sets saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduction: Option<ExploreReduction>,
     pub schema_version: u32,
     pub seconds: f64,
     pub symmetry: bool,
@@ -139,6 +142,15 @@ pub struct Explore {
     pub unique_states: u64,
     /// Violations by invariant name (in the order of the names).
     pub violations: BTreeMap<&'static str, u64>,
+}
+
+/// What the sleep sets of `explore --reduce` saved.
+#[derive(Serialize)]
+pub struct ExploreReduction {
+    /// States expanded again for steps that had been asleep in them when they were stored.
+    pub reexpanded: u64,
+    /// Enabled steps asleep, not taken.
+    pub slept: u64,
 }
 
 /// One counterexample written.
@@ -173,6 +185,7 @@ impl Explore {
             liveness: options.liveness,
             mutant: options.mutant.name(),
             profile: options.profile.to_string(),
+            reduction: options.reduce.map(|_| ExploreReduction { reexpanded: report.reexpanded, slept: report.slept }),
             schema_version: SCHEMA_VERSION,
             seconds,
             symmetry: options.symmetry,

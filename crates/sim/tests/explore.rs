@@ -291,7 +291,7 @@ fn the_report_is_the_same_on_any_number_of_jobs() {
     let bound = Bound::new(2, 1, 2, 1, 2);
     let key = |report: &sim::explore::Report| {
         format!(
-            "{} {} {} {} {} {} {:?} {:?} {:?} {}",
+            "{} {} {} {} {} {} {:?} {:?} {:?} {} {} {}",
             report.unique,
             report.transitions,
             report.depth,
@@ -301,7 +301,9 @@ fn the_report_is_the_same_on_any_number_of_jobs() {
             report.violations,
             report.first,
             report.candidates,
-            report.bytes_per_state
+            report.bytes_per_state,
+            report.slept,
+            report.reexpanded
         )
     };
     let mut failing = 0;
@@ -312,6 +314,7 @@ fn the_report_is_the_same_on_any_number_of_jobs() {
             Options { symmetry: true, liveness: false, ..plain },
             Options { stop_at_first: true, ..plain },
             Options { states_max: 4_321, ..plain },
+            Options { reduce: Some(sim::explore::reduce::independent), ..plain },
         ];
         for options in variants {
             let one = explore_on(&options, 1);

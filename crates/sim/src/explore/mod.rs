@@ -35,11 +35,13 @@ use crate::script::{RunErrorKind, Script};
 
 mod fair;
 mod fingerprint;
+pub mod reduce;
 mod report;
 
 use fair::{fair_cycle, has_blocked_call, is_progress, Edge, Node};
 use fingerprint::key;
 pub use fingerprint::{fingerprint, FingerprintMap, Fingerprints, Identity};
+use reduce::Sleep;
 pub use report::{explore_all_profiles, write_counterexamples, Text};
 
 /// The limits of an exploration, and the setup it starts from.
@@ -154,6 +156,9 @@ pub struct Options {
     /// Stop at the end of the level in which the first violation is found: in breadth-first order, its paths are
     /// the shortest counterexamples, and each is kept in `Report::candidates`.
     pub stop_at_first: bool,
+    /// Partial-order reduction by sleep sets ([`reduce`]; not with `symmetry`) over this independence relation
+    /// ([`reduce::independent`], the one `--reduce` uses): the same states, fewer transitions taken.
+    pub reduce: Option<reduce::Independence>,
 }
 
 impl Options {
@@ -167,6 +172,7 @@ impl Options {
             symmetry: false,
             liveness: true,
             stop_at_first: false,
+            reduce: None,
         }
     }
 }
@@ -177,11 +183,12 @@ impl Options {
     /// (not only up to the first violation, as [`find`] does), so it finds at least what `find` finds.
     pub fn command(&self) -> String {
         format!(
-            "{COMMAND} explore {} --profile {} --mutant {}{}",
+            "{COMMAND} explore {} --profile {} --mutant {}{}{}",
             self.bound.arguments(),
             profile_argument(self.profile),
             self.mutant,
-            if self.symmetry { " --symmetry" } else { "" }
+            if self.symmetry { " --symmetry" } else { "" },
+            if self.reduce.is_some() { " --reduce" } else { "" }
         )
     }
 }
@@ -239,6 +246,10 @@ pub struct Report {
     pub bytes_per_state: f64,
     /// With `stop_at_first`: every counterexample of the last level explored (at most [`CANDIDATES_MAX`]).
     pub candidates: Vec<Counterexample>,
+    /// With `reduce`: enabled steps not taken because they were asleep.
+    pub slept: u64,
+    /// With `reduce`: states expanded again for steps that had been asleep in them when they were stored.
+    pub reexpanded: u64,
 }
 
 /// The most counterexamples kept as candidates for the shortest script.
@@ -337,6 +348,16 @@ pub fn path(parents: &[(u32, Action)], mut id: u32, last: Option<Action>) -> Vec
     steps
 }
 
+/// A state of the frontier: the state, its id, the steps asleep in it, and, for a partial re-expansion
+/// ([`reduce`]), the only steps to take from it (0: every step not asleep).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    state: State,
+    id: u32,
+    sleep: Sleep,
+    only: Sleep,
+}
+
 /// What the expansion of one state of a level found, in the order of its actions: the merge replays these in
 /// frontier order, so that every count, id, parent and counterexample is what one thread would give.
 enum Found {
@@ -344,32 +365,76 @@ enum Found {
     Terminal { id: u32, violation: Option<Violation> },
     /// This many transitions reached states seen before its batch began (nothing else to do with them).
     Seen(u32),
+    /// This many enabled steps were asleep, and not taken.
+    Slept(u32),
     /// A transition broke an invariant.
     Broken { id: u32, action: Action, violation: Violation },
     /// A transition reached a state not seen before its batch began (it may still be reached earlier in the
-    /// level); with liveness, whether settling from it (when a call is blocked there) brings every call back.
-    Reached { id: u32, action: Action, fingerprint: u64, state: State, settled: Option<Result<(), Violation>> },
+    /// level), or, with `reduce`, a state seen before with steps asleep in it that are awake on this arrival
+    /// (`sleep`: the steps asleep on this arrival); with liveness, whether settling from it (when a call is
+    /// blocked there) brings every call back.
+    Reached {
+        id: u32,
+        action: Action,
+        fingerprint: u64,
+        state: State,
+        sleep: Sleep,
+        settled: Option<Result<(), Violation>>,
+    },
     /// The state's edges in the blocked subgraph (liveness only).
     Blocked(Node),
 }
 
-/// Expands the states of a level (each with its id), in order, against the states seen before its batch began.
-fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found: &mut Vec<Found>) {
+/// The states seen, and with `reduce` the id and stored sleep set of each.
+#[derive(Default)]
+struct Seen {
+    fingerprints: Fingerprints,
+    sleeps: FingerprintMap<(u32, Sleep)>,
+}
+
+impl Seen {
+    fn contains(&self, fingerprint: &u64) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+
+    /// With `reduce`: the steps asleep in a seen state that are awake on an arrival with `sleep`.
+    fn awake(&self, fingerprint: &u64, sleep: Sleep) -> Sleep {
+        self.sleeps.get(fingerprint).map_or(0, |(_, stored)| stored & !sleep)
+    }
+}
+
+/// Expands the states of a level, in order, against the states seen before its batch began.
+fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Found>) {
     let mut actions = Vec::new();
     let mut effects = Effects::new();
-    for (state, id) in states {
-        let (state, id) = (*state, *id);
+    // The steps asleep in the state being expanded, with the ones explored from it so far: (bit, step).
+    let mut asleep: Vec<(Sleep, Action)> = Vec::new();
+    for entry in states {
+        let Entry { state, id, sleep, only } = *entry;
         state.actions(&options.bound, &mut actions);
         if actions.is_empty() {
             found.push(Found::Terminal { id, violation: state.checker.at_end(&state.model).err() });
             continue;
         }
+        // Only quiet states hold steps asleep, and steps taken from one keep it quiet (see `reduce`).
+        let independent = options.reduce.filter(|_| reduce::quiet(&state.model));
+        let reducing = independent.is_some();
+        asleep.clear();
+        if reducing {
+            asleep.extend(actions.iter().map(|a| (reduce::only(*a), *a)).filter(|(b, _)| b & sleep != 0));
+        }
         // The blocked subgraph, for the fair-cycle check: this state's edges (to blocked states, and its progress
-        // steps wherever they lead).
+        // steps wherever they lead). A state with a blocked call is not quiet: nothing is asleep in it.
         let blocked_here = options.liveness && has_blocked_call(&state.model);
         let mut edges = Vec::new();
         let mut seen_run = 0u32;
+        let mut slept = 0u32;
         for action in &actions {
+            let bit = reduce::only(*action);
+            if (only != 0 && bit & only == 0) || (only == 0 && bit & sleep != 0) {
+                slept += u32::from(only == 0);
+                continue;
+            }
             // In place, as `State::step` does it, without moving a state out of a `Result`.
             let mut next = state;
             let mut broken = None;
@@ -380,6 +445,20 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
                 Ok::<&Effects, NotEnabled>(&*buffer)
             };
             let _ = apply_checked(&state.model, &mut next.model, &mut next.checker, *action, &mut broken, apply);
+            // The steps that stay asleep after this one: those asleep here (or explored before it from here)
+            // that are independent of it.
+            // A client call that did not return at once is dependent on every step, and is not put to sleep.
+            let local = reducing && reduce::local(*action, &effects);
+            let mutant = state.model.mutant();
+            let next_sleep = match independent {
+                Some(independent) if local => {
+                    asleep.iter().filter(|(_, u)| independent(mutant, *u, *action)).fold(0, |z, (b, _)| z | b)
+                }
+                _ => 0,
+            };
+            if local && bit != 0 {
+                asleep.push((bit, *action));
+            }
             if let Some(violation) = broken {
                 if seen_run > 0 {
                     found.push(Found::Seen(std::mem::take(&mut seen_run)));
@@ -394,21 +473,25 @@ fn expand(options: &Options, seen: &Fingerprints, states: &[(State, u32)], found
                     edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
                 }
             }
-            if seen.contains(&fingerprint) {
+            if seen.contains(&fingerprint) && (options.reduce.is_none() || seen.awake(&fingerprint, next_sleep) == 0) {
                 seen_run += 1;
                 continue;
             }
             if seen_run > 0 {
                 found.push(Found::Seen(std::mem::take(&mut seen_run)));
             }
-            let settled = (options.liveness && has_blocked_call(&next.model)).then(|| {
-                let (mut model, mut checker) = (next.model, next.checker);
-                settle(&mut model, &mut checker).map(|_| ())
-            });
-            found.push(Found::Reached { id, action: *action, fingerprint, state: next, settled });
+            let settled =
+                (options.liveness && !seen.contains(&fingerprint) && has_blocked_call(&next.model)).then(|| {
+                    let (mut model, mut checker) = (next.model, next.checker);
+                    settle(&mut model, &mut checker).map(|_| ())
+                });
+            found.push(Found::Reached { id, action: *action, fingerprint, state: next, sleep: next_sleep, settled });
         }
         if seen_run > 0 {
             found.push(Found::Seen(seen_run));
+        }
+        if slept > 0 {
+            found.push(Found::Slept(slept));
         }
         if blocked_here {
             found.push(Found::Blocked(Node { id, fingerprint: key(&state, options.symmetry), edges }));
@@ -434,8 +517,8 @@ fn lock(buffer: &std::sync::Mutex<Vec<Found>>) -> std::sync::MutexGuard<'_, Vec<
 /// order. One job expands it in the calling thread. Returns the number of chunks.
 fn expand_level(
     options: &Options,
-    seen: &Fingerprints,
-    batch: &[(State, u32)],
+    seen: &Seen,
+    batch: &[Entry],
     jobs: usize,
     buffers: &mut Vec<std::sync::Mutex<Vec<Found>>>,
 ) -> usize {
@@ -491,13 +574,25 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
         first: vec![None; Invariant::ALL.len()],
         bytes_per_state: 0.0,
         candidates: Vec::new(),
+        slept: 0,
+        reexpanded: 0,
     };
-    let mut seen = Fingerprints::default();
-    seen.insert(key(&root, options.symmetry));
+    assert!(!(options.reduce.is_some() && options.symmetry), "reduction is not combined with symmetry");
+    let mut seen = Seen::default();
+    seen.fingerprints.insert(key(&root, options.symmetry));
+    if options.reduce.is_some() {
+        seen.sleeps.insert(key(&root, options.symmetry), (0, 0));
+    }
     // parents[id] = (the id of the state it was first reached from, the step); the root's entry is never read.
     let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
-    let mut frontier: Vec<(State, u32)> = vec![(root, 0)];
-    let mut next_frontier: Vec<(State, u32)> = Vec::new();
+    let mut frontier: Vec<Entry> = vec![Entry { state: root, id: 0, sleep: 0, only: 0 }];
+    let mut next_frontier: Vec<Entry> = Vec::new();
+    // Whether the next level holds a state not seen before (with `reduce` it may hold only re-expansions).
+    let mut stored_next = false;
+    // With `reduce`: the id of the first state stored in the next level, and where each is in `next_frontier`
+    // (by id from there): a state reached again before it is expanded has its sleep set narrowed in place.
+    let mut next_first_id = 1u32;
+    let mut next_positions: Vec<u32> = Vec::new();
     let mut graph: Vec<Node> = Vec::new();
     let mut buffers = Vec::new();
     let record = |report: &mut Report, violation: Violation, steps: Vec<Action>| {
@@ -530,14 +625,29 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                         }
                     }
                     Found::Seen(transitions) => report.transitions += u64::from(transitions),
+                    Found::Slept(steps) => report.slept += u64::from(steps),
                     Found::Broken { id, action, violation } => {
                         report.transitions += 1;
                         record(&mut report, violation, path(&parents, id, Some(action)));
                     }
-                    Found::Reached { id, action, fingerprint, state, settled } => {
+                    Found::Reached { id, action, fingerprint, state, sleep, settled } => {
                         report.transitions += 1;
-                        // Reached earlier in this level: seen now.
+                        // Seen before (or reached earlier in this level): with `reduce`, the steps asleep in it
+                        // that are awake on this arrival are taken from it at the next level.
                         if seen.contains(&fingerprint) {
+                            if let Some((id, stored)) = seen.sleeps.get_mut(&fingerprint) {
+                                let awake = *stored & !sleep;
+                                if awake != 0 {
+                                    *stored &= sleep;
+                                    if *id >= next_first_id {
+                                        let position = next_positions[(*id - next_first_id) as usize];
+                                        next_frontier[position as usize].sleep &= sleep;
+                                    } else {
+                                        report.reexpanded += 1;
+                                        next_frontier.push(Entry { state, id: *id, sleep, only: awake });
+                                    }
+                                }
+                            }
                             continue;
                         }
                         // The limit stops the search before a state past it is stored: `unique` is then exactly the
@@ -546,17 +656,22 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                             report.complete = false;
                             break 'levels;
                         }
-                        seen.insert(fingerprint);
+                        seen.fingerprints.insert(fingerprint);
                         let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
+                        if options.reduce.is_some() {
+                            seen.sleeps.insert(fingerprint, (next_id, sleep));
+                            next_positions.push(u32::try_from(next_frontier.len()).expect("fewer than 2^32 states"));
+                        }
                         parents.push((id, action));
                         report.unique += 1;
+                        stored_next = true;
                         if let Some(settled) = settled {
                             report.blocked += 1;
                             if let Err(violation) = settled {
                                 record(&mut report, violation, path(&parents, next_id, None));
                             }
                         }
-                        next_frontier.push((state, next_id));
+                        next_frontier.push(Entry { state, id: next_id, sleep, only: 0 });
                     }
                     Found::Blocked(node) => graph.push(node),
                 }
@@ -566,7 +681,9 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
         if next_frontier.is_empty() {
             break;
         }
-        report.depth += 1;
+        report.depth += u32::from(std::mem::take(&mut stored_next));
+        next_first_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
+        next_positions.clear();
         std::mem::swap(&mut frontier, &mut next_frontier);
     }
     if options.liveness && report.complete {
@@ -582,7 +699,8 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
     }
     let held = graph.capacity() * std::mem::size_of::<Node>()
         + graph.iter().map(|node| node.edges.capacity() * std::mem::size_of::<Edge>()).sum::<usize>()
-        + seen.capacity() * (std::mem::size_of::<u64>() + 1)
+        + seen.fingerprints.capacity() * (std::mem::size_of::<u64>() + 1)
+        + seen.sleeps.capacity() * (std::mem::size_of::<(u64, (u32, Sleep))>() + 1)
         + parents.capacity() * std::mem::size_of::<(u32, Action)>();
     report.bytes_per_state = held as f64 / report.unique as f64;
     report

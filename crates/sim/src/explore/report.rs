@@ -90,6 +90,13 @@ impl std::fmt::Display for Text<'_> {
         writeln!(f, "unique states: {}", report.unique)?;
         writeln!(f, "transitions: {}", report.transitions)?;
         writeln!(f, "depth: {}", report.depth)?;
+        if options.reduce.is_some() {
+            writeln!(
+                f,
+                "reduction (sleep sets): {} enabled steps asleep, not taken; {} states expanded again",
+                report.slept, report.reexpanded
+            )?;
+        }
         writeln!(f, "terminal states (nothing enabled within the bound): {}", report.terminal)?;
         writeln!(f, "states with a blocked call, liveness checked: {}", report.blocked)?;
         if report.complete {

@@ -57,6 +57,10 @@ pub struct Args {
     /// Deduplicate states up to renamings of clients, transports and messages (liveness is then not checked).
     #[arg(long)]
     pub symmetry: bool,
+    /// Partial-order reduction by sleep sets (docs/MODEL.md): the same states and verdicts, fewer transitions
+    /// taken; not with --symmetry.
+    #[arg(long, conflicts_with_all = ["symmetry", "sweep_coverage"])]
+    pub reduce: bool,
     /// The most unique states stored, the start included (at least 1); when one more state would pass it, the
     /// search stops with exactly this many stored and says that it is not exhaustive.
     #[arg(long, default_value_t = sim::explore::STATES_MAX_DEFAULT, value_parser = parse_max_states)]
@@ -89,6 +93,7 @@ pub fn exec(args: Args) -> u8 {
         json,
         mutant,
         symmetry,
+        reduce,
         max_states,
         out,
         sweep_coverage,
@@ -109,6 +114,7 @@ pub fn exec(args: Args) -> u8 {
         states_max: max_states,
         symmetry,
         liveness: !symmetry,
+        reduce: reduce.then_some(sim::explore::reduce::independent as sim::explore::reduce::Independence),
         ..ExploreOptions::new(bound, profile.unwrap_or_default())
     };
     let json = json || format == Format::Json;
