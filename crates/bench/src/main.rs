@@ -164,7 +164,7 @@ fn exploration() -> Result<(), String> {
 
     // The same exploration with partial-order reduction (`explore --reduce`, sleep sets): the same states, fewer
     // transitions taken.
-    let reduced = Options { reduce: Some(sim::explore::reduce::independent), ..options };
+    let reduced = Options { reduce: Some(sim::explore::reduce::footprint), ..options };
     let start = Instant::now();
     let sleeping = explore(&reduced);
     let sleeping_seconds = start.elapsed().as_secs_f64();

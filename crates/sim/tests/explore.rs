@@ -314,7 +314,7 @@ fn the_report_is_the_same_on_any_number_of_jobs() {
             Options { symmetry: true, liveness: false, ..plain },
             Options { stop_at_first: true, ..plain },
             Options { states_max: 4_321, ..plain },
-            Options { reduce: Some(sim::explore::reduce::independent), ..plain },
+            Options { reduce: Some(sim::explore::reduce::footprint), ..plain },
         ];
         for options in variants {
             let one = explore_on(&options, 1);

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use logoff_core::{Action, Effects, Model, Mutant, Profile};
 use rayon::prelude::*;
-use sim::explore::reduce::{self, Independence};
+use sim::explore::reduce::{self, Footprints};
 use sim::explore::{explore, explore_on, Bound, Options, Report, State};
 use sim::invariants::{apply_checked, Violation};
 
@@ -20,10 +20,10 @@ fn step(state: &State, action: Action) -> (State, Effects, Option<Violation>) {
     (next, effects, broken)
 }
 
-/// The first pair of steps, in some reachable state of `options`, that `relation` calls independent and that is
+/// The first pair of steps, in some reachable state of `options`, that `footprints` make independent and that is
 /// not a diamond: each step enabled (within the bound) after the other, taking them in either order reaching the
 /// same state, each step's verdict and locality the same before and after the other.
-fn broken_diamond(options: &Options, relation: Independence) -> Option<String> {
+fn broken_diamond(options: &Options, footprints: Footprints) -> Option<String> {
     let root = State::initial(options);
     let mut seen = HashSet::from([root]);
     let mut frontier = vec![root];
@@ -42,7 +42,10 @@ fn broken_diamond(options: &Options, relation: Independence) -> Option<String> {
         let mutant = state.model.mutant();
         for (i, (a, (after_a, effects_a, verdict_a))) in steps.iter().enumerate() {
             for (b, (after_b, effects_b, verdict_b)) in &steps[i + 1..] {
-                if !(reduce::local(*a, effects_a) && reduce::local(*b, effects_b) && relation(mutant, *a, *b)) {
+                if !(reduce::local(*a, effects_a)
+                    && reduce::local(*b, effects_b)
+                    && reduce::independent(footprints, mutant, *a, *b))
+                {
                     continue;
                 }
                 // A step that breaks an invariant ends its run there: what follows it is never explored.
@@ -105,7 +108,7 @@ fn diamonds(bound: Bound, cases: &[(Mutant, Profile)]) {
         .par_iter()
         .filter_map(|(mutant, profile)| {
             let options = Options { mutant: *mutant, ..Options::new(bound, *profile) };
-            broken_diamond(&options, reduce::independent).map(|why| format!("{mutant} under '{profile}': {why}"))
+            broken_diamond(&options, reduce::footprint).map(|why| format!("{mutant} under '{profile}': {why}"))
         })
         .collect();
     assert!(broken.is_empty(), "{} cases are not diamonds; the first: {}", broken.len(), broken[0]);
@@ -125,7 +128,7 @@ fn every_pair_called_independent_is_a_diamond_under_every_mutant() {
 /// The check above can fail: a relation that calls every two steps independent is caught.
 #[test]
 fn a_relation_that_calls_everything_independent_is_not_a_diamond() {
-    let everything: Independence = |_, _, _| true;
+    let everything: Footprints = |_, _| Some(0);
     let why = broken_diamond(&Options::new(LARGER, Profile::default()), everything);
     assert!(why.is_some(), "a relation calling AddRef and Release independent passed the diamond check");
 }
@@ -141,10 +144,10 @@ fn summary(report: &Report) -> impl PartialEq + std::fmt::Debug {
 
 /// The first mutant and profile at `bound` under which exploring with `relation` differs from exploring
 /// without reduction, with both summaries.
-fn first_difference(bound: Bound, relation: Independence, cases: &[(Mutant, Profile)]) -> Option<String> {
+fn first_difference(bound: Bound, footprints: Footprints, cases: &[(Mutant, Profile)]) -> Option<String> {
     cases.par_iter().find_map_first(|(mutant, profile)| {
         let plain = Options { mutant: *mutant, ..Options::new(bound, *profile) };
-        let reduced = Options { reduce: Some(relation), ..plain };
+        let reduced = Options { reduce: Some(footprints), ..plain };
         let (plain, reduced) = (explore(&plain), explore(&reduced));
         let (a, b) = (summary(&plain), summary(&reduced));
         (a != b).then(|| format!("{mutant} under '{profile}':\nwithout: {a:?}\nwith:    {b:?}"))
@@ -160,18 +163,18 @@ const TINY: Bound = Bound::new(1, 1, 1, 1, 1);
 #[test]
 fn reduction_changes_no_verdict_count_or_witness_for_any_mutant_or_profile() {
     let every: Vec<Profile> = (0..Profile::COUNT).map(Profile::from_index).collect();
-    let difference = first_difference(TINY, reduce::independent, &cases(&[Mutant::None], &every));
+    let difference = first_difference(TINY, reduce::footprint, &cases(&[Mutant::None], &every));
     assert!(difference.is_none(), "{}", difference.unwrap_or_default());
-    let difference = first_difference(SMALL, reduce::independent, &cases(&models(), &some_profiles()));
+    let difference = first_difference(SMALL, reduce::footprint, &cases(&models(), &some_profiles()));
     assert!(difference.is_none(), "{}", difference.unwrap_or_default());
-    let difference = first_difference(LARGER, reduce::independent, &cases(&models(), &[Profile::default()]));
+    let difference = first_difference(LARGER, reduce::footprint, &cases(&models(), &[Profile::default()]));
     assert!(difference.is_none(), "{}", difference.unwrap_or_default());
 }
 
 /// The comparison above can fail: with a wrong relation, some state, verdict or witness is lost.
 #[test]
 fn a_wrong_relation_changes_what_the_explorer_finds() {
-    let everything: Independence = |_, _, _| true;
+    let everything: Footprints = |_, _| Some(0);
     assert!(first_difference(LARGER, everything, &[(Mutant::None, Profile::default())]).is_some());
 }
 
@@ -179,7 +182,7 @@ fn a_wrong_relation_changes_what_the_explorer_finds() {
 #[test]
 fn reduction_gives_the_same_report_on_any_number_of_jobs() {
     let options =
-        Options { reduce: Some(reduce::independent), ..Options::new(Bound::new(2, 2, 2, 1, 1), Profile::default()) };
+        Options { reduce: Some(reduce::footprint), ..Options::new(Bound::new(2, 2, 2, 1, 1), Profile::default()) };
     let key = |report: &Report| {
         (
             report.unique,

@@ -156,9 +156,9 @@ pub struct Options {
     /// Stop at the end of the level in which the first violation is found: in breadth-first order, its paths are
     /// the shortest counterexamples, and each is kept in `Report::candidates`.
     pub stop_at_first: bool,
-    /// Partial-order reduction by sleep sets ([`reduce`]; not with `symmetry`) over this independence relation
-    /// ([`reduce::independent`], the one `--reduce` uses): the same states, fewer transitions taken.
-    pub reduce: Option<reduce::Independence>,
+    /// Partial-order reduction by sleep sets ([`reduce`]; not with `symmetry`) over the independence relation of
+    /// these footprints ([`reduce::footprint`], the one `--reduce` uses): the same states, fewer transitions taken.
+    pub reduce: Option<reduce::Footprints>,
 }
 
 impl Options {
@@ -385,7 +385,7 @@ enum Found {
     Blocked(Node),
 }
 
-/// The states seen, and with `reduce` the id and stored sleep set of each.
+/// The states seen: their fingerprints, or with `reduce` the id and stored sleep set of each.
 #[derive(Default)]
 struct Seen {
     fingerprints: Fingerprints,
@@ -394,12 +394,24 @@ struct Seen {
 
 impl Seen {
     fn contains(&self, fingerprint: &u64) -> bool {
-        self.fingerprints.contains(fingerprint)
+        self.fingerprints.contains(fingerprint) || self.sleeps.contains_key(fingerprint)
     }
 
-    /// With `reduce`: the steps asleep in a seen state that are awake on an arrival with `sleep`.
-    fn awake(&self, fingerprint: &u64, sleep: Sleep) -> Sleep {
-        self.sleeps.get(fingerprint).map_or(0, |(_, stored)| stored & !sleep)
+    /// Whether an arrival with `sleep` at the state `fingerprint` needs nothing more: the state was seen, and
+    /// (with `reduce`) every step asleep in it when it was stored is asleep on this arrival too.
+    fn done(&self, fingerprint: &u64, sleep: Sleep) -> bool {
+        match self.sleeps.get(fingerprint) {
+            Some((_, stored)) => stored & !sleep == 0,
+            None => self.fingerprints.contains(fingerprint),
+        }
+    }
+
+    fn insert(&mut self, fingerprint: u64, id: u32, sleep: Sleep, reduce: bool) {
+        if reduce {
+            self.sleeps.insert(fingerprint, (id, sleep));
+        } else {
+            self.fingerprints.insert(fingerprint);
+        }
     }
 }
 
@@ -407,8 +419,8 @@ impl Seen {
 fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Found>) {
     let mut actions = Vec::new();
     let mut effects = Effects::new();
-    // The steps asleep in the state being expanded, with the ones explored from it so far: (bit, step).
-    let mut asleep: Vec<(Sleep, Action)> = Vec::new();
+    // The steps asleep in the state being expanded, with the ones explored from it so far: (bit, footprint).
+    let mut asleep: Vec<(Sleep, u64)> = Vec::new();
     for entry in states {
         let Entry { state, id, sleep, only } = *entry;
         state.actions(&options.bound, &mut actions);
@@ -417,11 +429,16 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
             continue;
         }
         // Only quiet states hold steps asleep, and steps taken from one keep it quiet (see `reduce`).
-        let independent = options.reduce.filter(|_| reduce::quiet(&state.model));
-        let reducing = independent.is_some();
+        let mutant = state.model.mutant();
+        let footprints = options.reduce.filter(|_| reduce::quiet(&state.model));
         asleep.clear();
-        if reducing {
-            asleep.extend(actions.iter().map(|a| (reduce::only(*a), *a)).filter(|(b, _)| b & sleep != 0));
+        if let Some(footprints) = footprints {
+            for action in &actions {
+                let bit = reduce::only(*action);
+                if bit & sleep != 0 {
+                    asleep.extend(footprints(mutant, *action).map(|footprint| (bit, footprint)));
+                }
+            }
         }
         // The blocked subgraph, for the fair-cycle check: this state's edges (to blocked states, and its progress
         // steps wherever they lead). A state with a blocked call is not quiet: nothing is asleep in it.
@@ -430,8 +447,8 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
         let mut seen_run = 0u32;
         let mut slept = 0u32;
         for action in &actions {
-            let bit = reduce::only(*action);
-            if (only != 0 && bit & only == 0) || (only == 0 && bit & sleep != 0) {
+            let bit = if options.reduce.is_some() { reduce::only(*action) } else { 0 };
+            if (only != 0 && bit & only == 0) || bit & sleep != 0 {
                 slept += u32::from(only == 0);
                 continue;
             }
@@ -448,16 +465,15 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
             // The steps that stay asleep after this one: those asleep here (or explored before it from here)
             // that are independent of it.
             // A client call that did not return at once is dependent on every step, and is not put to sleep.
-            let local = reducing && reduce::local(*action, &effects);
-            let mutant = state.model.mutant();
-            let next_sleep = match independent {
-                Some(independent) if local => {
-                    asleep.iter().filter(|(_, u)| independent(mutant, *u, *action)).fold(0, |z, (b, _)| z | b)
+            let footprint = footprints
+                .filter(|_| reduce::local(*action, &effects))
+                .and_then(|footprints| footprints(mutant, *action));
+            let mut next_sleep = 0;
+            if let Some(footprint) = footprint {
+                next_sleep = asleep.iter().filter(|(_, other)| other & footprint == 0).fold(0, |z, (b, _)| z | b);
+                if bit != 0 {
+                    asleep.push((bit, footprint));
                 }
-                _ => 0,
-            };
-            if local && bit != 0 {
-                asleep.push((bit, *action));
             }
             if let Some(violation) = broken {
                 if seen_run > 0 {
@@ -473,7 +489,7 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
                     edges.push(Edge { action: *action, to: fingerprint, blocked: blocked_there });
                 }
             }
-            if seen.contains(&fingerprint) && (options.reduce.is_none() || seen.awake(&fingerprint, next_sleep) == 0) {
+            if seen.done(&fingerprint, next_sleep) {
                 seen_run += 1;
                 continue;
             }
@@ -579,10 +595,7 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
     };
     assert!(!(options.reduce.is_some() && options.symmetry), "reduction is not combined with symmetry");
     let mut seen = Seen::default();
-    seen.fingerprints.insert(key(&root, options.symmetry));
-    if options.reduce.is_some() {
-        seen.sleeps.insert(key(&root, options.symmetry), (0, 0));
-    }
+    seen.insert(key(&root, options.symmetry), 0, 0, options.reduce.is_some());
     // parents[id] = (the id of the state it was first reached from, the step); the root's entry is never read.
     let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
     let mut frontier: Vec<Entry> = vec![Entry { state: root, id: 0, sleep: 0, only: 0 }];
@@ -656,10 +669,9 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                             report.complete = false;
                             break 'levels;
                         }
-                        seen.fingerprints.insert(fingerprint);
                         let next_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
+                        seen.insert(fingerprint, next_id, sleep, options.reduce.is_some());
                         if options.reduce.is_some() {
-                            seen.sleeps.insert(fingerprint, (next_id, sleep));
                             next_positions.push(u32::try_from(next_frontier.len()).expect("fewer than 2^32 states"));
                         }
                         parents.push((id, action));

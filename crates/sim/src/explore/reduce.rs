@@ -25,56 +25,58 @@ use logoff_core::*;
 /// A set of steps asleep in a state, one bit a step (see [`bit`]).
 pub type Sleep = u128;
 
-/// An independence relation: whether two steps, both enabled in a [`quiet`] state of a model with the mutant,
-/// each [`local`] there, are independent there. [`independent`] is the one the explorer uses; tests give others.
-pub type Independence = fn(Mutant, Action, Action) -> bool;
+/// The footprints of an independence relation: what a step, taken in a [`quiet`] state of a model with the mutant
+/// and [`local`] there, touches, one bit a thing; `None` for a step dependent on every step. Two steps are
+/// independent where both have a footprint and the footprints share no bit ([`independent`]). [`footprint`] is the
+/// one the explorer uses; tests give others.
+pub type Footprints = fn(Mutant, Action) -> Option<u64>;
 
-/// What a step touches, for the independence relation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Footprint {
-    transport: Option<TransportId>,
-    message: Option<MessageId>,
-    /// It names a new message: the first unused one, and the bound's count of messages named.
-    pool: bool,
-    /// It opens or closes another process.
-    other: bool,
-    /// It calls the store provider: reads and writes the store's state and the clients' references.
-    store: bool,
-}
+/// The bits of a footprint: the transport acted on (bits 0-2), the message moved (3-34), the pool of unused
+/// messages and the bound's count of them (35), another process opened or closed (36), the store provider called
+/// (37: its state and the clients' references read and written).
+const TRANSPORT: u32 = 0;
+const MESSAGE: u32 = TRANSPORT + TRANSPORTS_MAX as u32;
+const POOL: u64 = 1 << (MESSAGE + MESSAGES_MAX as u32);
+const OTHER: u64 = POOL << 1;
+const STORE: u64 = POOL << 2;
+const _: () = assert!(MESSAGE + MESSAGES_MAX as u32 + 3 <= u64::BITS);
 
-/// The footprint of a step taken in a quiet state; for a client call, one that returned at once ([`local`]).
-/// `None`: dependent on every step (a client call under `busy-while-sending`, whose StoreLogoff reads whether any
-/// message is being sent).
-fn footprint(mutant: Mutant, action: Action) -> Option<Footprint> {
-    let touches = |transport: Option<TransportId>, message: Option<MessageId>| Footprint {
-        transport,
-        message,
-        pool: false,
-        other: false,
-        store: false,
-    };
-    let client = Footprint { store: true, ..touches(None, None) };
+/// The footprint of each step (see docs/MODEL.md, "Partial-order reduction"). The client calls that return at
+/// once call the store provider, which reads and writes only the store's state and the clients' references (and
+/// reads the spooler's state, the profile and the mutant, which no step with a footprint changes in a quiet
+/// state); a submit also names a new message. Under `busy-while-sending` a StoreLogoff reads whether a message is
+/// being sent: every client call is then dependent on every step. TransportLogoff also moves the messages in the
+/// transport's hands (sending or receiving through it), which only steps of that transport touch. The transport
+/// roles read only the profile and the mutant; the spooler's guards read its state, which no step with a
+/// footprint writes in a quiet state.
+pub fn footprint(mutant: Mutant, action: Action) -> Option<u64> {
+    let transport = |t: TransportId| 1u64 << (TRANSPORT + u32::from(t.0));
+    let message = |m: MessageId| 1u64 << (MESSAGE + u32::from(m.0));
     Some(match action {
         Action::AddRef(_) | Action::Release(_) | Action::Logoff(..) | Action::Submit(..)
             if mutant == Mutant::BusyWhileSending =>
         {
             return None
         }
-        Action::AddRef(_) | Action::Release(_) | Action::Logoff(..) => client,
-        Action::Submit(_, m) => Footprint { message: Some(m), pool: true, ..client },
-        Action::Arrive(t, m) => Footprint { pool: true, ..touches(Some(t), Some(m)) },
+        Action::AddRef(_) | Action::Release(_) | Action::Logoff(..) => STORE,
+        Action::Submit(_, m) => STORE | POOL | message(m),
+        Action::Arrive(t, m) => POOL | transport(t) | message(m),
         Action::Send(m, t)
         | Action::Receive(m, t)
         | Action::Sent(t, m)
         | Action::SendFailed(t, m)
-        | Action::Received(t, m) => touches(Some(t), Some(m)),
-        // TransportLogoff also moves the messages in the transport's hands (sending or receiving through it),
-        // which no step of another transport can touch.
+        | Action::Received(t, m) => transport(t) | message(m),
         Action::Flush(t, _) | Action::Flushed(t) | Action::TransportLogoff(t) | Action::LogoffReturns(t, _) => {
-            touches(Some(t), None)
+            transport(t)
         }
-        Action::OtherOpen | Action::OtherClose => Footprint { other: true, ..touches(None, None) },
+        Action::OtherOpen | Action::OtherClose => OTHER,
     })
+}
+
+/// Whether `a` and `b`, both enabled in a [`quiet`] state of a model with `mutant`, each [`local`] there, are
+/// independent there by `footprints`.
+pub fn independent(footprints: Footprints, mutant: Mutant, a: Action, b: Action) -> bool {
+    matches!((footprints(mutant, a), footprints(mutant, b)), (Some(x), Some(y)) if x & y == 0)
 }
 
 /// Whether steps may be independent in `model`: no StoreLogoffTransports call is in progress. The steps that
@@ -90,20 +92,6 @@ pub fn quiet(model: &Model) -> bool {
 /// local.
 pub fn local(action: Action, effects: &Effects) -> bool {
     !matches!(action.actor(), Actor::Client(_)) || effects.iter().all(|e| matches!(e, Effect::Returned { .. }))
-}
-
-/// Whether `a` and `b`, both enabled in a [`quiet`] state of a model with `mutant`, each [`local`] there, are
-/// independent there.
-pub fn independent(mutant: Mutant, a: Action, b: Action) -> bool {
-    let (Some(x), Some(y)) = (footprint(mutant, a), footprint(mutant, b)) else {
-        return false;
-    };
-    let shared = |p: Option<u8>, q: Option<u8>| p.is_some() && p == q;
-    !(shared(x.transport.map(|t| t.0), y.transport.map(|t| t.0))
-        || shared(x.message.map(|m| m.0), y.message.map(|m| m.0))
-        || (x.pool && y.pool)
-        || (x.other && y.other)
-        || (x.store && y.store))
 }
 
 /// The steps a transport may take, each a bit of a sleep set: the message of `arrive`, `sent`, `send-failed` and
@@ -196,6 +184,7 @@ mod tests {
     #[test]
     fn footprints_that_share_something_are_dependent() {
         let none = Mutant::None;
+        let independent = |mutant, a, b| independent(footprint, mutant, a, b);
         let logoff = Action::Logoff(ClientId(0), LogoffFlags::ORDERLY);
         assert!(independent(none, logoff, Action::Flushed(TransportId(1))));
         assert!(!independent(Mutant::BusyWhileSending, logoff, Action::Flushed(TransportId(1))));

@@ -114,7 +114,7 @@ pub fn exec(args: Args) -> u8 {
         states_max: max_states,
         symmetry,
         liveness: !symmetry,
-        reduce: reduce.then_some(sim::explore::reduce::independent as sim::explore::reduce::Independence),
+        reduce: reduce.then_some(sim::explore::reduce::footprint as sim::explore::reduce::Footprints),
         ..ExploreOptions::new(bound, profile.unwrap_or_default())
     };
     let json = json || format == Format::Json;
