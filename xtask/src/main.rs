@@ -52,7 +52,8 @@ fn ci() -> ExitCode {
 }
 
 /// The benchmark: a one-job sweep (steps per second per core, every invariant on), then the 1,000,000-seed sweep
-/// with two jobs (wall time, peak resident memory), then the conformance harness with the good Python store over
+/// with two jobs (wall time, peak resident memory), then the explorer at the default bound (one and two jobs,
+/// without and with `--reduce`: states a second, peak resident memory a state), then the conformance harness with the good Python store over
 /// 100,000 seeds (steps and messages a second), then issue 17's ratios ([`ratios`]), then the peers side by side
 /// (crates/bench: our explorer against stateright, our simulator against proptest-state-machine, one thread each).
 /// It prints the figures; it asserts nothing.
@@ -99,6 +100,33 @@ fn bench() -> ExitCode {
                 String::from_utf8_lossy(&output.stderr)
             );
             return ExitCode::FAILURE;
+        }
+    }
+    // The explorer at the default bound, liveness on: unique states a second and peak resident memory a state, one
+    // and two threads, without and with partial-order reduction.
+    for args in [&["--jobs", "1"][..], &["--jobs", "1", "--reduce"], &["--jobs", "2"], &["--jobs", "2", "--reduce"]] {
+        eprintln!("$ logoff-sim explore {}", args.join(" "));
+        match Command::new(&binary).arg("explore").args(args).arg("--quiet").output() {
+            Ok(output) if output.status.success() => {
+                let stdout = String::from_utf8_lossy(&output.stdout);
+                for line in
+                    stdout.lines().filter(|l| ["transitions:", "time:", "memory:"].iter().any(|p| l.starts_with(p)))
+                {
+                    println!("  {line}");
+                }
+            }
+            Ok(output) => {
+                eprintln!(
+                    "xtask bench: explore failed ({}):\n{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                return ExitCode::FAILURE;
+            }
+            Err(e) => {
+                eprintln!("xtask bench: cannot run {}: {e}", binary.display());
+                return ExitCode::FAILURE;
+            }
         }
     }
     // The conformance harness against the good Python store over 100,000 seeds (one pipe round trip a message):

@@ -197,7 +197,34 @@ fn exploration() -> Result<(), String> {
         "  violations: sim::explore {ours_violations}, stateright {} transitions + {} final states",
         theirs.violations, theirs.stuck
     );
+    all_profiles_sampled();
     Ok(())
+}
+
+/// Every 71st profile and the 41st (16 spread over the 1,024), explored at the default bound with liveness on and
+/// `--reduce`, one thread each: their total time, and from it the time `explore --all-profiles --reduce --jobs 2`
+/// would take (issue 17's target 4: under ten minutes).
+fn all_profiles_sampled() {
+    let indexes: Vec<u32> = (0..Profile::COUNT).step_by(71).chain([41]).collect();
+    let start = Instant::now();
+    let mut states = 0;
+    for index in &indexes {
+        let options = Options {
+            reduce: Some(sim::explore::reduce::footprint),
+            ..Options::new(Bound::DEFAULT, Profile::from_index(*index))
+        };
+        states += explore(&options).unique;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let estimate = seconds * f64::from(Profile::COUNT) / indexes.len() as f64 / 2.0;
+    println!(
+        "  {} profiles (indexes 0, 71, ... 994 and 41) at {}, liveness on, --reduce, one thread: {states} states in \
+         {seconds:.1} s; all {} on two cores: about {:.0} min",
+        indexes.len(),
+        Bound::DEFAULT.short(),
+        Profile::COUNT,
+        estimate / 60.0
+    );
 }
 
 fn testing() -> Result<(), String> {

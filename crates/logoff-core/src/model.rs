@@ -408,8 +408,96 @@ impl Model {
     /// Lists every enabled action, with the canonical parameters of SPEC.md section 5, in a fixed order: client
     /// actions by client, then transport actions by transport, then the spooler's, then the other processes'.
     /// `out` is cleared first; reuse it between calls and nothing is allocated once it has grown.
+    ///
+    /// The list is generated from the state, each guard of `check` evaluated once for all the actions it guards;
+    /// in builds with debug assertions (the tests') it is compared with the canonical actions filtered by `check`.
     pub fn enabled(&self, out: &mut Vec<Action>) {
         out.clear();
+        let world = &self.world;
+        let first_unused = world.messages.iter().position(|m| m == MessageState::Unused).map(|i| MessageId(i as u8));
+        for c in ClientId::all(usize::from(world.setup.clients)) {
+            let client = &self.clients[c.index()];
+            if client.blocked.is_some() || client.references == 0 {
+                continue;
+            }
+            if client.references < REFERENCES_PER_CLIENT_MAX {
+                out.push(Action::AddRef(c));
+            }
+            out.push(Action::Release(c));
+            out.extend(CANONICAL_LOGOFF_FLAGS.map(|flags| Action::Logoff(c, flags)));
+            if let Some(m) = first_unused {
+                out.push(Action::Submit(c, m));
+            }
+        }
+        let flush_allowed = world.spooler != SpoolerState::Released || world.habits.delivers_after_release;
+        for (i, transport) in world.transports_declared().iter().enumerate() {
+            let t = TransportId(i as u8);
+            match *transport {
+                TransportState::LoggedOn { sending, receiving, flushing } => {
+                    if let Some(m) = first_unused {
+                        out.push(Action::Arrive(t, m));
+                    }
+                    if let Some(m) = sending {
+                        out.extend([Action::Sent(t, m), Action::SendFailed(t, m)]);
+                    }
+                    if let Some(m) = receiving {
+                        out.push(Action::Received(t, m));
+                    }
+                    if !flushing && flush_allowed {
+                        out.extend(CANONICAL_FLUSH_FLAGS.map(|flags| Action::Flush(t, flags)));
+                    }
+                    if flushing {
+                        out.push(Action::Flushed(t));
+                    }
+                    out.push(Action::TransportLogoff(t));
+                }
+                TransportState::LoggingOff => {
+                    out.extend([
+                        Action::LogoffReturns(t, LogoffOutcome::Ok),
+                        Action::LogoffReturns(t, LogoffOutcome::Error),
+                    ]);
+                }
+                TransportState::LoggedOff => {}
+            }
+        }
+        let sending_allowed = world.sending_allowed();
+        let receiving_allowed = (world.setup.inbox || world.habits.receives_without_inbox) && world.reception_enabled();
+        let idle = |t: TransportId, receive: bool| match world.transports_declared().get(t.index()) {
+            Some(TransportState::LoggedOn { sending, receiving, .. }) => {
+                if receive {
+                    receiving.is_none()
+                } else {
+                    sending.is_none()
+                }
+            }
+            _ => false,
+        };
+        for (i, message) in world.messages.iter().enumerate() {
+            let m = MessageId(i as u8);
+            match message {
+                MessageState::Queued if sending_allowed => {
+                    for t in TransportId::all(usize::from(world.setup.transports)) {
+                        if idle(t, false) {
+                            out.push(Action::Send(m, t));
+                        }
+                    }
+                }
+                MessageState::Available(t) if receiving_allowed && idle(t, true) => out.push(Action::Receive(m, t)),
+                _ => {}
+            }
+        }
+        if world.other < OTHER_PROCESSES_MAX {
+            out.push(Action::OtherOpen);
+        }
+        if world.other > 0 {
+            out.push(Action::OtherClose);
+        }
+        debug_assert_eq!(*out, self.enabled_by_check(), "enabled() lists the actions check() accepts");
+    }
+
+    /// The canonical actions filtered by `check`, in `enabled`'s order: what `enabled` must list.
+    fn enabled_by_check(&self) -> Vec<Action> {
+        let mut out = Vec::new();
         let mut offer = |action: Action| {
             if self.check(action).is_ok() {
                 out.push(action);
@@ -463,6 +551,7 @@ impl Model {
         }
         offer(Action::OtherOpen);
         offer(Action::OtherClose);
+        out
     }
 
     /// Whether `action` is enabled, and if not, which precondition fails. Accepts any parameter.
