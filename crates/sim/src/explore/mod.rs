@@ -75,11 +75,13 @@ impl Bound {
 
     /// Whether the bound lets `action` be taken in `model` (the model decides whether it is enabled).
     pub fn allows(&self, model: &Model, action: Action) -> bool {
+        self.allows_with(model, action, || model.messages().iter().filter(|m| *m != MessageState::Unused).count())
+    }
+
+    /// [`allows`](Bound::allows), with the number of messages named in `model` counted by `named` when needed.
+    fn allows_with(&self, model: &Model, action: Action, named: impl FnOnce() -> usize) -> bool {
         match action {
-            Action::Submit(_, _) | Action::Arrive(_, _) => {
-                let named = model.messages().iter().filter(|m| *m != MessageState::Unused).count();
-                named < usize::from(self.messages)
-            }
+            Action::Submit(_, _) | Action::Arrive(_, _) => named() < usize::from(self.messages),
             Action::AddRef(c) => model.client(c).is_some_and(|client| client.references < self.references),
             Action::OtherOpen => model.other_processes() < self.other,
             _ => true,
@@ -317,7 +319,10 @@ impl State {
     /// The steps the exploration takes from this state: those enabled, within the bound, in `enabled()`'s order.
     pub fn actions(&self, bound: &Bound, out: &mut Vec<Action>) {
         self.model.enabled(out);
-        out.retain(|action| bound.allows(&self.model, *action));
+        // Messages named are counted once for all the steps that name one.
+        let named = std::cell::OnceCell::new();
+        let count = || self.model.messages().iter().filter(|m| *m != MessageState::Unused).count();
+        out.retain(|action| bound.allows_with(&self.model, *action, || *named.get_or_init(count)));
     }
 
     /// The state after `action` (which must be enabled), or the invariant the step breaks.
@@ -421,6 +426,8 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
     let mut effects = Effects::new();
     // The steps asleep in the state being expanded, with the ones explored from it so far: (bit, footprint).
     let mut asleep: Vec<(Sleep, u64)> = Vec::new();
+    // With `reduce`, the bit of each action of the state in a sleep set.
+    let mut bits: Vec<Sleep> = Vec::new();
     for entry in states {
         let Entry { state, id, sleep, only } = *entry;
         state.actions(&options.bound, &mut actions);
@@ -432,11 +439,14 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
         let mutant = state.model.mutant();
         let footprints = options.reduce.filter(|_| reduce::quiet(&state.model));
         asleep.clear();
-        if let Some(footprints) = footprints {
-            for action in &actions {
-                let bit = reduce::only(*action);
+        bits.clear();
+        if options.reduce.is_some() {
+            bits.extend(actions.iter().map(|action| reduce::only(*action)));
+        }
+        if let Some(footprints) = footprints.filter(|_| sleep != 0) {
+            for (action, bit) in actions.iter().zip(&bits) {
                 if bit & sleep != 0 {
-                    asleep.extend(footprints(mutant, *action).map(|footprint| (bit, footprint)));
+                    asleep.extend(footprints(mutant, *action).map(|footprint| (*bit, footprint)));
                 }
             }
         }
@@ -446,8 +456,8 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
         let mut edges = Vec::new();
         let mut seen_run = 0u32;
         let mut slept = 0u32;
-        for action in &actions {
-            let bit = if options.reduce.is_some() { reduce::only(*action) } else { 0 };
+        for (i, action) in actions.iter().enumerate() {
+            let bit = bits.get(i).copied().unwrap_or(0);
             if (only != 0 && bit & only == 0) || bit & sleep != 0 {
                 slept += u32::from(only == 0);
                 continue;
