@@ -149,7 +149,7 @@ pub struct Explore {
 pub struct ExploreReduction {
     /// States expanded again for steps that had been asleep in them when they were stored.
     pub reexpanded: u64,
-    /// Enabled steps asleep, not taken.
+    /// Steps asleep at a state's first expansion (some are taken later in a re-expansion).
     pub slept: u64,
 }
 

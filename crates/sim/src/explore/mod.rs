@@ -1,5 +1,7 @@
 //! Exhaustive exploration: every state reachable within a bound, breadth first, with every invariant of the
-//! checker evaluated on every transition, and the shortest path to each violation.
+//! checker evaluated on every transition, and the shortest path to each violation. With partial-order reduction
+//! ([`reduce`], `Options::reduce`), on every transition taken: the others are covered by the argument of
+//! docs/MODEL.md, and each counterexample kept is the shortest found (the same lengths in every test, not proven).
 //!
 //! **The explored state is the pair (model, checker).** The invariants are functions of the checker's shadow, the
 //! model before and after a step, the step and its effects (`Checker::after_step`); the shadow is a function of the
@@ -248,7 +250,8 @@ pub struct Report {
     pub bytes_per_state: f64,
     /// With `stop_at_first`: every counterexample of the last level explored (at most [`CANDIDATES_MAX`]).
     pub candidates: Vec<Counterexample>,
-    /// With `reduce`: enabled steps not taken because they were asleep.
+    /// With `reduce`: steps asleep when a state was first expanded, not taken then (a later arrival with fewer
+    /// steps asleep may have some of them taken in a partial re-expansion, counted in `transitions`).
     pub slept: u64,
     /// With `reduce`: states expanded again for steps that had been asleep in them when they were stored.
     pub reexpanded: u64,
@@ -359,8 +362,20 @@ pub fn path(parents: &[(u32, Action)], mut id: u32, last: Option<Action>) -> Vec
 struct Entry {
     state: State,
     id: u32,
+    /// The steps of its path from the start (its level, but for a partial re-expansion).
+    depth: u32,
     sleep: Sleep,
     only: Sleep,
+}
+
+/// The number of steps of the path from the start to the state `id` (see [`path`]).
+fn path_length(parents: &[(u32, Action)], mut id: u32) -> u32 {
+    let mut length = 0;
+    while id != 0 {
+        id = parents[id as usize].0;
+        length += 1;
+    }
+    length
 }
 
 /// What the expansion of one state of a level found, in the order of its actions: the merge replays these in
@@ -380,6 +395,8 @@ enum Found {
     /// blocked there) brings every call back.
     Reached {
         id: u32,
+        /// The steps of the path to the state reached through this transition.
+        depth: u32,
         action: Action,
         fingerprint: u64,
         state: State,
@@ -390,11 +407,29 @@ enum Found {
     Blocked(Node),
 }
 
+/// A state seen, with `reduce`: its id and the steps asleep in it, as two words (so that an entry of the set,
+/// fingerprint included, takes 32 bytes, not the 48 a `u128`'s alignment would give it).
+#[derive(Clone, Copy)]
+struct Stored {
+    id: u32,
+    sleep: [u64; 2],
+}
+
+impl Stored {
+    fn sleep(&self) -> Sleep {
+        Sleep::from(self.sleep[0]) | Sleep::from(self.sleep[1]) << 64
+    }
+
+    fn set_sleep(&mut self, sleep: Sleep) {
+        self.sleep = [sleep as u64, (sleep >> 64) as u64];
+    }
+}
+
 /// The states seen: their fingerprints, or with `reduce` the id and stored sleep set of each.
 #[derive(Default)]
 struct Seen {
     fingerprints: Fingerprints,
-    sleeps: FingerprintMap<(u32, Sleep)>,
+    sleeps: FingerprintMap<Stored>,
 }
 
 impl Seen {
@@ -406,14 +441,16 @@ impl Seen {
     /// (with `reduce`) every step asleep in it when it was stored is asleep on this arrival too.
     fn done(&self, fingerprint: &u64, sleep: Sleep) -> bool {
         match self.sleeps.get(fingerprint) {
-            Some((_, stored)) => stored & !sleep == 0,
+            Some(stored) => stored.sleep() & !sleep == 0,
             None => self.fingerprints.contains(fingerprint),
         }
     }
 
     fn insert(&mut self, fingerprint: u64, id: u32, sleep: Sleep, reduce: bool) {
         if reduce {
-            self.sleeps.insert(fingerprint, (id, sleep));
+            let mut stored = Stored { id, sleep: [0; 2] };
+            stored.set_sleep(sleep);
+            self.sleeps.insert(fingerprint, stored);
         } else {
             self.fingerprints.insert(fingerprint);
         }
@@ -429,7 +466,7 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
     // With `reduce`, the bit of each action of the state in a sleep set.
     let mut bits: Vec<Sleep> = Vec::new();
     for entry in states {
-        let Entry { state, id, sleep, only } = *entry;
+        let Entry { state, id, depth, sleep, only } = *entry;
         state.actions(&options.bound, &mut actions);
         if actions.is_empty() {
             found.push(Found::Terminal { id, violation: state.checker.at_end(&state.model).err() });
@@ -511,7 +548,15 @@ fn expand(options: &Options, seen: &Seen, states: &[Entry], found: &mut Vec<Foun
                     let (mut model, mut checker) = (next.model, next.checker);
                     settle(&mut model, &mut checker).map(|_| ())
                 });
-            found.push(Found::Reached { id, action: *action, fingerprint, state: next, sleep: next_sleep, settled });
+            found.push(Found::Reached {
+                id,
+                depth: depth + 1,
+                action: *action,
+                fingerprint,
+                state: next,
+                sleep: next_sleep,
+                settled,
+            });
         }
         if seen_run > 0 {
             found.push(Found::Seen(seen_run));
@@ -608,10 +653,10 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
     seen.insert(key(&root, options.symmetry), 0, 0, options.reduce.is_some());
     // parents[id] = (the id of the state it was first reached from, the step); the root's entry is never read.
     let mut parents: Vec<(u32, Action)> = vec![(u32::MAX, Action::OtherOpen)];
-    let mut frontier: Vec<Entry> = vec![Entry { state: root, id: 0, sleep: 0, only: 0 }];
+    let mut frontier: Vec<Entry> = vec![Entry { state: root, id: 0, depth: 0, sleep: 0, only: 0 }];
     let mut next_frontier: Vec<Entry> = Vec::new();
-    // Whether the next level holds a state not seen before (with `reduce` it may hold only re-expansions).
-    let mut stored_next = false;
+    // The longest path to a state stored in the next level (with `reduce` it may hold only re-expansions).
+    let mut next_depth = 0u32;
     // With `reduce`: the id of the first state stored in the next level, and where each is in `next_frontier`
     // (by id from there): a state reached again before it is expanded has its sleep set narrowed in place.
     let mut next_first_id = 1u32;
@@ -625,7 +670,11 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
         if options.stop_at_first && report.candidates.len() < CANDIDATES_MAX {
             report.candidates.push(Counterexample { violation, steps: steps.clone() });
         }
-        if report.first[index].is_none() {
+        // With `reduce` a state may be stored after one with a longer path (reached through a partial
+        // re-expansion): the shortest found is kept. Without it the first found is kept, as breadth-first order
+        // finds a shortest first.
+        let shorter = |first: &Counterexample| options.reduce.is_some() && steps.len() < first.steps.len();
+        if report.first[index].as_ref().is_none_or(shorter) {
             report.first[index] = Some(Counterexample { violation, steps });
         }
     };
@@ -653,21 +702,24 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                         report.transitions += 1;
                         record(&mut report, violation, path(&parents, id, Some(action)));
                     }
-                    Found::Reached { id, action, fingerprint, state, sleep, settled } => {
+                    Found::Reached { id, depth, action, fingerprint, state, sleep, settled } => {
                         report.transitions += 1;
                         // Seen before (or reached earlier in this level): with `reduce`, the steps asleep in it
                         // that are awake on this arrival are taken from it at the next level.
                         if seen.contains(&fingerprint) {
-                            if let Some((id, stored)) = seen.sleeps.get_mut(&fingerprint) {
-                                let awake = *stored & !sleep;
+                            if let Some(stored) = seen.sleeps.get_mut(&fingerprint) {
+                                let awake = stored.sleep() & !sleep;
                                 if awake != 0 {
-                                    *stored &= sleep;
-                                    if *id >= next_first_id {
-                                        let position = next_positions[(*id - next_first_id) as usize];
+                                    stored.set_sleep(stored.sleep() & sleep);
+                                    let id = stored.id;
+                                    if id >= next_first_id {
+                                        let position = next_positions[(id - next_first_id) as usize];
                                         next_frontier[position as usize].sleep &= sleep;
                                     } else {
                                         report.reexpanded += 1;
-                                        next_frontier.push(Entry { state, id: *id, sleep, only: awake });
+                                        // Its path is the one it was stored with.
+                                        let depth = path_length(&parents, id);
+                                        next_frontier.push(Entry { state, id, depth, sleep, only: awake });
                                     }
                                 }
                             }
@@ -686,14 +738,14 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                         }
                         parents.push((id, action));
                         report.unique += 1;
-                        stored_next = true;
+                        next_depth = next_depth.max(depth);
                         if let Some(settled) = settled {
                             report.blocked += 1;
                             if let Err(violation) = settled {
                                 record(&mut report, violation, path(&parents, next_id, None));
                             }
                         }
-                        next_frontier.push(Entry { state, id: next_id, sleep, only: 0 });
+                        next_frontier.push(Entry { state, id: next_id, depth, sleep, only: 0 });
                     }
                     Found::Blocked(node) => graph.push(node),
                 }
@@ -703,7 +755,7 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
         if next_frontier.is_empty() {
             break;
         }
-        report.depth += u32::from(std::mem::take(&mut stored_next));
+        report.depth = report.depth.max(std::mem::take(&mut next_depth));
         next_first_id = u32::try_from(parents.len()).expect("fewer than 2^32 states");
         next_positions.clear();
         std::mem::swap(&mut frontier, &mut next_frontier);
@@ -722,7 +774,7 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
     let held = graph.capacity() * std::mem::size_of::<Node>()
         + graph.iter().map(|node| node.edges.capacity() * std::mem::size_of::<Edge>()).sum::<usize>()
         + seen.fingerprints.capacity() * (std::mem::size_of::<u64>() + 1)
-        + seen.sleeps.capacity() * (std::mem::size_of::<(u64, (u32, Sleep))>() + 1)
+        + seen.sleeps.capacity() * (std::mem::size_of::<(u64, Stored)>() + 1)
         + parents.capacity() * std::mem::size_of::<(u32, Action)>();
     report.bytes_per_state = held as f64 / report.unique as f64;
     report

@@ -79,12 +79,13 @@ impl std::fmt::Display for Text<'_> {
         let yes_no = |yes: bool| if yes { "yes" } else { "no" };
         writeln!(
             f,
-            "explore {} profile='{}' mutant={} symmetry={} liveness={}",
+            "explore {} profile='{}' mutant={} symmetry={} liveness={}{}",
             options.bound,
             options.profile,
             options.mutant,
             yes_no(options.symmetry),
-            yes_no(options.liveness)
+            yes_no(options.liveness),
+            if options.reduce.is_some() { " reduce=yes" } else { "" }
         )?;
         writeln!(f, "states generated: {} (one a transition, before deduplication)", report.transitions + 1)?;
         writeln!(f, "unique states: {}", report.unique)?;
@@ -93,7 +94,8 @@ impl std::fmt::Display for Text<'_> {
         if options.reduce.is_some() {
             writeln!(
                 f,
-                "reduction (sleep sets): {} enabled steps asleep, not taken; {} states expanded again",
+                "reduction (sleep sets): {} steps asleep at a state's first expansion; {} states expanded again for \
+                 steps that were asleep",
                 report.slept, report.reexpanded
             )?;
         }
@@ -130,8 +132,9 @@ impl std::fmt::Display for Text<'_> {
         };
         writeln!(
             f,
-            "memory: {:.1} bytes per state held (fingerprint and parent link); peak resident {peak}",
-            report.bytes_per_state
+            "memory: {:.1} bytes per state held (fingerprint and parent link{}); peak resident {peak}",
+            report.bytes_per_state,
+            if options.reduce.is_some() { ", with the id and sleep set" } else { "" }
         )
     }
 }

@@ -176,12 +176,13 @@ fn explore_command(options: &ExploreOptions, jobs: usize, out: &Path, json: bool
 /// `explore --all-profiles`: every profile in turn, on `jobs` threads; one summary.
 fn all_profiles_command(options: &ExploreOptions, jobs: usize, out: &Path, quiet: bool) -> u8 {
     out!(
-        "explore {} all {} profiles mutant={} symmetry={} liveness={} jobs={jobs}",
+        "explore {} all {} profiles mutant={} symmetry={} liveness={}{} jobs={jobs}",
         options.bound,
         Profile::COUNT,
         options.mutant,
         if options.symmetry { "yes" } else { "no" },
-        if options.liveness { "yes" } else { "no" }
+        if options.liveness { "yes" } else { "no" },
+        if options.reduce.is_some() { " reduce=yes" } else { "" }
     );
     let started = Instant::now();
     let bar = sim::output::progress(u64::from(Profile::COUNT), "profiles", quiet);
