@@ -160,10 +160,12 @@ fn bench() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// One side of a ratio: what it is, its program, its arguments under callgrind and on the wall clock.
+/// One side of a ratio: what it is, its program, what it counts (`steps` or `states`: the label of the line it
+/// prints), its arguments under callgrind and on the wall clock.
 struct Side {
     name: &'static str,
     program: &'static str,
+    unit: &'static str,
     counted: &'static [&'static str],
     timed: &'static [&'static str],
 }
@@ -171,36 +173,63 @@ struct Side {
 /// The sides of issue 17's ratios that crates/bench measures: the simulator (the sweep's command, and
 /// `Simulator::run` alone in the bench binary) against the lean probe taking the same steps (target 1), and
 /// proptest-state-machine against the walk that draws the same steps without it (item 5).
-const SIDES: [Side; 5] = [
+const SIDES: [Side; 8] = [
     Side {
         name: "logoff-sim sweep",
         program: "logoff-sim",
+        unit: "steps",
         counted: &["sweep", "--seeds", "0..3000", "--jobs", "1", "--quiet"],
         timed: &["sweep", "--seeds", "0..300000", "--jobs", "1", "--quiet"],
     },
     Side {
         name: "Simulator::run",
         program: "bench",
+        unit: "steps",
         counted: &["simulator", "--seeds", "0..3000"],
         timed: &["simulator", "--seeds", "0..300000"],
     },
     Side {
         name: "lean probe",
         program: "bench",
+        unit: "steps",
         counted: &["probe", "--seeds", "0..3000"],
         timed: &["probe", "--seeds", "0..300000"],
     },
     Side {
         name: "walk",
         program: "bench",
+        unit: "steps",
         counted: &["walk", "--cases", "2000"],
         timed: &["walk", "--cases", "100000"],
     },
     Side {
         name: "proptest-state-machine",
         program: "bench",
+        unit: "steps",
         counted: &["proptest", "--cases", "2000"],
         timed: &["proptest", "--cases", "100000"],
+    },
+    // Exhaustive exploration, liveness off (target 2): counted at 2c1t2m1o2r, timed at the default bound.
+    Side {
+        name: "sim::explore",
+        program: "bench",
+        unit: "states",
+        counted: &["explore", "small"],
+        timed: &["explore", "default"],
+    },
+    Side {
+        name: "sim::explore --reduce",
+        program: "bench",
+        unit: "states",
+        counted: &["explore", "--reduce", "small"],
+        timed: &["explore", "--reduce", "default"],
+    },
+    Side {
+        name: "stateright",
+        program: "bench",
+        unit: "states",
+        counted: &["stateright", "small"],
+        timed: &["stateright", "default"],
     },
 ];
 
@@ -241,9 +270,9 @@ fn figure(text: &str, label: &str) -> Option<f64> {
     digits.parse().ok()
 }
 
-/// Prints instructions a step of each side (callgrind's exact "I refs" over its steps, start-up included; when
-/// valgrind is on PATH) and steps a second (wall clock, noisy, start-up included), each with its command, then the
-/// ratios.
+/// Prints instructions a step (or a unique state, for the explorers) of each side (callgrind's exact "I refs" over
+/// its steps, start-up included; when valgrind is on PATH) and steps (or states) a second (wall clock, noisy,
+/// start-up included), each with its command, then the ratios.
 fn ratios(logoff_sim: &Path, bench: &Path, workspace: &Path) -> Result<(), String> {
     let valgrind = Command::new("valgrind").arg("--version").output().is_ok_and(|output| output.status.success());
     println!();
@@ -259,12 +288,14 @@ fn ratios(logoff_sim: &Path, bench: &Path, workspace: &Path) -> Result<(), Strin
             let out = std::env::temp_dir().join(format!("xtask-bench-{}.callgrind", std::process::id()));
             let (stdout, stderr) = output(Some(&out), program, side.counted, workspace)?;
             let _ = std::fs::remove_file(&out);
-            let steps = figure(&stdout, "steps:").ok_or_else(|| format!("{}: no steps line", side.name))?;
+            let label = format!("{}:", side.unit);
+            let steps = figure(&stdout, &label).ok_or_else(|| format!("{}: no {label} line", side.name))?;
             let refs =
                 figure(&stderr, "I   refs:").ok_or_else(|| format!("{}: no I refs in valgrind's report", side.name))?;
             instructions[i] = refs / steps;
+            let unit = if side.unit == "steps" { "a step " } else { "a state" };
             println!(
-                "  {:<24} {:>8.0} instructions a step   $ valgrind --tool=callgrind {} {}",
+                "  {:<24} {:>8.0} instructions {unit}  $ valgrind --tool=callgrind {} {}",
                 side.name,
                 instructions[i],
                 side.program,
@@ -274,12 +305,14 @@ fn ratios(logoff_sim: &Path, bench: &Path, workspace: &Path) -> Result<(), Strin
         let start = Instant::now();
         let (stdout, _) = output(None, program, side.timed, workspace)?;
         let seconds = start.elapsed().as_secs_f64();
-        let steps = figure(&stdout, "steps:").ok_or_else(|| format!("{}: no steps line", side.name))?;
+        let label = format!("{}:", side.unit);
+        let steps = figure(&stdout, &label).ok_or_else(|| format!("{}: no {label} line", side.name))?;
         rates[i] = steps / seconds;
         println!(
-            "  {:<24} {:>8.0} steps a second (wall) $ {} {}",
+            "  {:<24} {:>8.0} {} a second (wall) $ {} {}",
             side.name,
             rates[i],
+            side.unit,
             side.program,
             side.timed.join(" ")
         );
@@ -288,14 +321,18 @@ fn ratios(logoff_sim: &Path, bench: &Path, workspace: &Path) -> Result<(), Strin
         ("logoff-sim sweep / lean probe", 0, 2),
         ("Simulator::run / lean probe", 1, 2),
         ("proptest-state-machine / walk", 4, 3),
+        ("stateright / sim::explore", 7, 5),
+        ("stateright / sim::explore --reduce", 7, 6),
     ] {
+        let unit = if SIDES[ours].unit == "steps" { "a step" } else { "a state" };
         let counted = if valgrind {
-            format!("{:>5.2}x instructions a step, ", instructions[ours] / instructions[theirs])
+            format!("{:>5.2}x instructions {unit}, ", instructions[ours] / instructions[theirs])
         } else {
             String::new()
         };
-        println!("  ratio {what:<30} {counted}{:>5.2}x time a step (wall)", rates[theirs] / rates[ours]);
+        println!("  ratio {what:<36} {counted}{:>5.2}x time {unit} (wall)", rates[theirs] / rates[ours]);
     }
-    println!("  (target 1: Simulator::run at most 1.15x the lean probe; the walk pays the model and checker proptest-state-machine pays)");
+    println!("  (target 1: Simulator::run at most 1.15x the lean probe; the walk pays the model and checker proptest-state-machine pays;");
+    println!("   target 2: stateright at least 5x sim::explore's time a state, liveness off in both, instructions at 2c1t2m1o2r)");
     Ok(())
 }

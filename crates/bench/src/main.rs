@@ -11,7 +11,9 @@
 //!     draws without the framework, so that both pay the same model and checker a step.
 //!
 //! One side alone, for `cargo xtask bench` to count its instructions under callgrind: `simulator --seeds A..B`,
-//! `probe --seeds A..B`, `walk --cases N`, `proptest --cases N`, each printing `steps: N` and its time.
+//! `probe --seeds A..B`, `walk --cases N`, `proptest --cases N`, each printing `steps: N` and its time; and
+//! `explore [--reduce] BOUND`, `stateright BOUND` (BOUND `small`, 2c1t2m1o2r, or `default`; liveness off, as in
+//! (a)), each printing `states: N` and its time.
 
 use std::ops::Range;
 use std::process::ExitCode;
@@ -34,8 +36,8 @@ const SIMULATION_TIME: Duration = Duration::from_secs(5);
 /// a case on average, about the simulator's 43 steps a run): about 4 s for proptest-state-machine.
 const PROPTEST_CASES: u32 = 100_000;
 
-const USAGE: &str =
-    "usage: bench [peers | simulator --seeds A..B | probe --seeds A..B | walk --cases N | proptest --cases N]";
+const USAGE: &str = "usage: bench [peers | simulator --seeds A..B | probe --seeds A..B | walk --cases N | proptest \
+                     --cases N | explore [--reduce] small|default | stateright small|default]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,6 +52,19 @@ fn main() -> ExitCode {
         ["proptest", "--cases", cases] => cases_of(cases)
             .and_then(|cases| proptest_machine::run(cases, proptest_machine::TRANSITIONS_MAX))
             .map(|figures| one("proptest-state-machine", figures)),
+        ["explore", bound] => bound_of(bound).map(|options| explored("sim::explore", options)),
+        ["explore", "--reduce", bound] => bound_of(bound).map(|options| {
+            explored("sim::explore --reduce", Options { reduce: Some(sim::explore::reduce::footprint), ..options })
+        }),
+        ["stateright", bound] => bound_of(bound).map(|options| {
+            let report = stateright_model::check(options);
+            println!("states: {}", report.unique);
+            println!(
+                "time: {:.2} s; {:.0} states/s (stateright)",
+                report.seconds,
+                report.unique as f64 / report.seconds
+            );
+        }),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -69,6 +84,25 @@ fn seeds_of(text: &str) -> Result<Range<u64>, String> {
     parsed
         .filter(|seeds| seeds.start <= seeds.end)
         .ok_or_else(|| format!("--seeds: expected A..B with A <= B, got {text:?}"))
+}
+
+/// The options of (a) at `small` (2c1t2m1o2r) or `default`: liveness off, symmetry off, the default profile.
+fn bound_of(text: &str) -> Result<Options, String> {
+    let bound = match text {
+        "small" => Bound::new(2, 1, 2, 1, 2),
+        "default" => Bound::DEFAULT,
+        _ => return Err(format!("expected the bound `small` or `default`, got {text:?}")),
+    };
+    Ok(Options { liveness: false, symmetry: false, ..Options::new(bound, Profile::default()) })
+}
+
+/// Explores with `options` and prints `states: N` first, the line `cargo xtask bench` reads, then the time.
+fn explored(what: &str, options: Options) {
+    let start = Instant::now();
+    let report = explore(&options);
+    let seconds = start.elapsed().as_secs_f64();
+    println!("states: {}", report.unique);
+    println!("time: {seconds:.2} s; {:.0} states/s ({what})", report.unique as f64 / seconds);
 }
 
 fn cases_of(text: &str) -> Result<u32, String> {
