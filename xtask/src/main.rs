@@ -171,8 +171,9 @@ struct Side {
 }
 
 /// The sides of issue 17's ratios that crates/bench measures: the simulator (the sweep's command, and
-/// `Simulator::run` alone in the bench binary) against the lean probe taking the same steps (target 1), and
-/// proptest-state-machine against the walk that draws the same steps without it (item 5).
+/// `Simulator::run` alone in the bench binary) against the lean probe taking the same steps (target 1),
+/// proptest-state-machine against the walk that draws the same steps without it (item 5), and stateright against
+/// the explorer without and with `--reduce` (target 2).
 const SIDES: [Side; 8] = [
     Side {
         name: "logoff-sim sweep",
