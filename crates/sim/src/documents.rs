@@ -147,7 +147,8 @@ pub struct Explore {
 /// What the sleep sets of `explore --reduce` saved.
 #[derive(Serialize)]
 pub struct ExploreReduction {
-    /// States expanded again for steps that had been asleep in them when they were stored.
+    /// Partial re-expansions: states expanded again for steps that had been asleep in them (a state may be counted
+    /// more than once).
     pub reexpanded: u64,
     /// Steps asleep at a state's first expansion (some are taken later in a re-expansion).
     pub slept: u64,

@@ -284,7 +284,7 @@ fn diff_refuses_two_equal_readings() {
 
 /// Shows that an exploration on several threads is the one-thread exploration, field for field (counts, depth,
 /// terminal and blocked states, the first counterexample of each invariant with its path, the candidates of the
-/// shortest level, the bytes held), for the reference model and every mutant, with liveness, with symmetry, up
+/// shortest level, the bytes held), for every mutant, with liveness, with symmetry, with reduction, up
 /// to the first failing level, and cut by the state limit in the middle of a level.
 #[test]
 fn the_report_is_the_same_on_any_number_of_jobs() {

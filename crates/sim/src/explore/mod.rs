@@ -253,7 +253,8 @@ pub struct Report {
     /// With `reduce`: steps asleep when a state was first expanded, not taken then (a later arrival with fewer
     /// steps asleep may have some of them taken in a partial re-expansion, counted in `transitions`).
     pub slept: u64,
-    /// With `reduce`: states expanded again for steps that had been asleep in them when they were stored.
+    /// With `reduce`: partial re-expansions, of states expanded again for steps that had been asleep in them (a
+    /// state may be expanded again more than once).
     pub reexpanded: u64,
 }
 
@@ -710,7 +711,10 @@ pub fn explore_on(options: &Options, jobs: usize) -> Report {
                             if let Some(stored) = seen.sleeps.get_mut(&fingerprint) {
                                 let awake = stored.sleep() & !sleep;
                                 if awake != 0 {
-                                    stored.set_sleep(stored.sleep() & sleep);
+                                    // Narrowed to the steps asleep on both arrivals, as in Godefroid's algorithm:
+                                    // the set the state is (re-)expanded with.
+                                    let sleep = stored.sleep() & sleep;
+                                    stored.set_sleep(sleep);
                                     let id = stored.id;
                                     if id >= next_first_id {
                                         let position = next_positions[(id - next_first_id) as usize];

@@ -1,23 +1,25 @@
 //! Partial-order reduction by sleep sets (`explore --reduce`), over the fixed, conservative independence relation
 //! written down in docs/MODEL.md ("Partial-order reduction").
 //!
-//! **The relation.** A step is given a *footprint*: the transport it acts on, the message it moves, whether it
-//! names a new message (the pool of unused messages and the bound's count of them), whether it moves another
-//! process. Client calls (AddRef, Release, StoreLogoff, Submit) have no footprint: the store provider reads the
-//! whole model when it answers one, so they are dependent on every step. Two steps with footprints are independent
-//! in a state where no StoreLogoffTransports call is in progress (the spooler is not logging off, no call is
-//! blocked) when their footprints share nothing. In such a state `settle` does nothing and the steps with a
-//! footprint cannot start a call, so each step reads and writes only what its footprint names (the transport
+//! **The relation.** A step is given a *footprint* ([`footprint`]): the transport it acts on, the message it
+//! moves, whether it names a new message (the pool of unused messages and the bound's count of them), whether it
+//! moves another process, whether it calls the store provider (a client call that returns at once: the store's
+//! state and the clients' references). A client call that starts StoreLogoffTransports, destroys the store or
+//! makes it invalid, and every client call under `busy-while-sending`, is dependent on every step. Two steps are
+//! independent in a state where no StoreLogoffTransports call is in progress (the spooler is not logging off, no
+//! call is blocked) when their footprints share nothing. In such a state `settle` does nothing and the steps with
+//! a footprint cannot start a call, so each step reads and writes only what its footprint names (the transport
 //! roles read only the profile and the mutant, the spooler's guards read only the spooler's state, which none of
 //! them writes there); the two orders reach the same model, and the checker's shadow and verdicts follow the same
-//! parts. `tests/reduction.rs` checks the diamond of every independent pair in every reachable state of a small
-//! bound under every profile and every mutant.
+//! parts. `tests/reduction.rs` checks the diamond of every independent pair in every reachable state of small
+//! bounds: for the reference model and every mutant under the default profile, and for the reference model under
+//! twelve profiles.
 //!
 //! **Sleep sets** (Godefroid 1996, chapter 5, with state caching): a state is expanded with the steps not asleep
 //! in it; a step explored from a state falls asleep in the successors of the steps explored after it from there
 //! that are independent of it, and stays asleep along independent steps. A state reached again with a sleep set
-//! missing some of the steps asleep in it when it was stored has those steps explored from it (a partial
-//! re-expansion) and its stored set is narrowed to the intersection. Every reachable state is reached; a step
+//! missing some of the steps asleep in it when it was stored has its stored set narrowed to the intersection, and
+//! those steps explored from it with that set (a partial re-expansion). Every reachable state is reached; a step
 //! skipped in a state was taken from an earlier state of the same run with the same verdict (the diamonds).
 
 use logoff_core::*;

@@ -94,8 +94,8 @@ impl std::fmt::Display for Text<'_> {
         if options.reduce.is_some() {
             writeln!(
                 f,
-                "reduction (sleep sets): {} steps asleep at a state's first expansion; {} states expanded again for \
-                 steps that were asleep",
+                "reduction (sleep sets): {} steps asleep at a state's first expansion; {} partial re-expansions (a \
+                 state expanded again for steps that were asleep)",
                 report.slept, report.reexpanded
             )?;
         }
