@@ -58,106 +58,53 @@ fn ci() -> ExitCode {
 /// (crates/bench: our explorer against stateright, our simulator against proptest-state-machine, one thread each).
 /// It prints the figures; it asserts nothing.
 fn bench() -> ExitCode {
-    for build in [
-        &["build", "--release", "--package", "sim", "--bin", "logoff-sim"][..],
-        &["build", "--release", "--package", "bench"],
-    ] {
-        if let Err(message) = cargo(build) {
+    match figures() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
             eprintln!("xtask bench: {message}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
     }
+}
+
+/// What [`bench`] does, stopping at the first command that fails.
+fn figures() -> Result<(), String> {
+    cargo(&["build", "--release", "--package", "sim", "--bin", "logoff-sim"])?;
+    cargo(&["build", "--release", "--package", "bench"])?;
     // Cargo builds into $CARGO_TARGET_DIR when it is set (relative to the current directory, as cargo reads it),
     // else into the workspace's target directory.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"), std::path::PathBuf::from);
     let binary = target.join("release/logoff-sim");
-    let runs: [(&str, &str); 2] = [("0..300000", "1"), ("0..1000000", "2")];
-    for (seeds, jobs) in runs {
-        eprintln!("$ logoff-sim sweep --seeds {seeds} --jobs {jobs}");
-        let output = match Command::new(&binary).args(["sweep", "--seeds", seeds, "--jobs", jobs]).output() {
-            Ok(output) => output,
-            Err(e) => {
-                eprintln!("xtask bench: cannot run {}: {e}", binary.display());
-                return ExitCode::FAILURE;
-            }
-        };
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        for line in stdout.lines() {
-            if line.starts_with("runs:")
-                || line.starts_with("steps:")
-                || line.starts_with("failing runs:")
-                || line.starts_with("time:")
-                || line.starts_with("peak resident memory:")
-            {
-                println!("  {line}");
-            }
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Runs logoff-sim with `args` and prints the lines of its standard output that start with one of `keep` (all
+    // of them when `keep` is empty).
+    let show = |args: &[&str], keep: &[&str]| -> Result<(), String> {
+        eprintln!("$ logoff-sim {}", args.join(" "));
+        let (stdout, _) = output(None, &binary, args, &workspace)?;
+        for line in stdout.lines().filter(|line| keep.is_empty() || keep.iter().any(|k| line.starts_with(k))) {
+            println!("  {line}");
         }
-        if !output.status.success() {
-            eprintln!(
-                "xtask bench: the sweep failed ({}):\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            );
-            return ExitCode::FAILURE;
-        }
-    }
+        Ok(())
+    };
+    let sweep = ["runs:", "steps:", "failing runs:", "time:", "peak resident memory:"];
+    show(&["sweep", "--seeds", "0..300000", "--jobs", "1"], &sweep)?;
+    show(&["sweep", "--seeds", "0..1000000", "--jobs", "2"], &sweep)?;
     // The explorer at the default bound, liveness on: unique states a second and peak resident memory a state, one
     // and two threads, without and with partial-order reduction.
-    for args in [&["--jobs", "1"][..], &["--jobs", "1", "--reduce"], &["--jobs", "2"], &["--jobs", "2", "--reduce"]] {
-        eprintln!("$ logoff-sim explore {}", args.join(" "));
-        match Command::new(&binary).arg("explore").args(args).arg("--quiet").output() {
-            Ok(output) if output.status.success() => {
-                let stdout = String::from_utf8_lossy(&output.stdout);
-                for line in
-                    stdout.lines().filter(|l| ["transitions:", "time:", "memory:"].iter().any(|p| l.starts_with(p)))
-                {
-                    println!("  {line}");
-                }
-            }
-            Ok(output) => {
-                eprintln!(
-                    "xtask bench: explore failed ({}):\n{}",
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                return ExitCode::FAILURE;
-            }
-            Err(e) => {
-                eprintln!("xtask bench: cannot run {}: {e}", binary.display());
-                return ExitCode::FAILURE;
-            }
+    for jobs in ["1", "2"] {
+        for reduce in [&[][..], &["--reduce"]] {
+            let args = [&["explore", "--quiet", "--jobs", jobs][..], reduce].concat();
+            show(&args, &["transitions:", "time:", "memory:"])?;
         }
     }
     // The conformance harness against the good Python store over 100,000 seeds (one pipe round trip a message):
     // its rates, and that it passes. `cargo test` runs 10,000 of them.
     let conform = ["conform", "--role", "store", "--cmd", "python3 examples/providers/good_store.py"];
-    let conform = [&conform[..], &["--scripts", "tests/scenarios", "--seeds", "0..100000", "--quiet"]].concat();
-    eprintln!("$ logoff-sim {}", conform.join(" "));
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match Command::new(&binary).current_dir(&workspace).args(&conform).output() {
-        Ok(output) if output.status.success() => {
-            String::from_utf8_lossy(&output.stdout).lines().for_each(|line| println!("  {line}"));
-        }
-        Ok(output) => {
-            eprintln!("xtask bench: conform failed ({}):\n{}", output.status, String::from_utf8_lossy(&output.stderr));
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("xtask bench: cannot run {}: {e}", binary.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    if let Err(message) = ratios(&binary, &target.join("release/bench"), &workspace) {
-        eprintln!("xtask bench: {message}");
-        return ExitCode::FAILURE;
-    }
+    show(&[&conform[..], &["--scripts", "tests/scenarios", "--seeds", "0..100000", "--quiet"]].concat(), &[])?;
+    ratios(&binary, &target.join("release/bench"), &workspace)?;
     // The bench binary writes its figures to standard output, which it shares with this command.
-    if let Err(message) = cargo(&["run", "--release", "--package", "bench"]) {
-        eprintln!("xtask bench: {message}");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    cargo(&["run", "--release", "--package", "bench"])
 }
 
 /// One side of a ratio: what it is, its program, what it counts (`steps` or `states`: the label of the line it

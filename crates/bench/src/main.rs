@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bench::probe::Probe;
 use bench::{proptest_machine, stateright_model};
 use logoff_core::Profile;
-use sim::explore::{explore, explore_on, Bound, Options};
+use sim::explore::{explore, explore_on, Bound, Options, Report};
 use sim::simulate::{Config, Simulator};
 
 /// The bound of (a). Stateright explores the default bound in about 10 s on this machine (one thread): well under
@@ -98,11 +98,16 @@ fn bound_of(text: &str) -> Result<Options, String> {
 
 /// Explores with `options` and prints `states: N` first, the line `cargo xtask bench` reads, then the time.
 fn explored(what: &str, options: Options) {
-    let start = Instant::now();
-    let report = explore(&options);
-    let seconds = start.elapsed().as_secs_f64();
+    let (report, seconds) = timed(&options, 1);
     println!("states: {}", report.unique);
     println!("time: {seconds:.2} s; {:.0} states/s ({what})", report.unique as f64 / seconds);
+}
+
+/// Explores with `options` on `jobs` threads: the report and the seconds it took.
+fn timed(options: &Options, jobs: usize) -> (Report, f64) {
+    let start = Instant::now();
+    let report = explore_on(options, jobs);
+    (report, start.elapsed().as_secs_f64())
 }
 
 fn cases_of(text: &str) -> Result<u32, String> {
@@ -172,9 +177,7 @@ fn exploration() -> Result<(), String> {
     println!("(a) exhaustive exploration at {}{default}, default profile, liveness off, symmetry off", BOUND.short());
     println!("    {BOUND}");
 
-    let start = Instant::now();
-    let ours = explore(&options);
-    let ours_seconds = start.elapsed().as_secs_f64();
+    let (ours, ours_seconds) = timed(&options, 1);
     let ours_rate = ours.unique as f64 / ours_seconds;
     println!(
         "  sim::explore     {:>10} unique states, {:>10} transitions, {:>7.2} s, {:>10.0} states/s",
@@ -182,9 +185,7 @@ fn exploration() -> Result<(), String> {
     );
     // The same exploration with each level's states expanded on two threads (`explore --jobs 2`): the same report,
     // and how much faster.
-    let start = Instant::now();
-    let two = explore_on(&options, 2);
-    let two_seconds = start.elapsed().as_secs_f64();
+    let (two, two_seconds) = timed(&options, 2);
     println!(
         "  sim::explore, 2 jobs {:>6} unique states, {:>10} transitions, {:>7.2} s, {:>10.0} states/s: {:.2}x one \
          job; same count: {}",
@@ -199,9 +200,7 @@ fn exploration() -> Result<(), String> {
     // The same exploration with partial-order reduction (`explore --reduce`, sleep sets): the same states, fewer
     // transitions taken.
     let reduced = Options { reduce: Some(sim::explore::reduce::footprint), ..options };
-    let start = Instant::now();
-    let sleeping = explore(&reduced);
-    let sleeping_seconds = start.elapsed().as_secs_f64();
+    let (sleeping, sleeping_seconds) = timed(&reduced, 1);
     let sleeping_rate = sleeping.unique as f64 / sleeping_seconds;
     println!(
         "  sim::explore --reduce {:>5} unique states, {:>10} transitions, {:>7.2} s, {:>10.0} states/s: {:.2}x \

@@ -77,7 +77,7 @@ impl Bound {
 
     /// Whether the bound lets `action` be taken in `model` (the model decides whether it is enabled).
     pub fn allows(&self, model: &Model, action: Action) -> bool {
-        self.allows_with(model, action, || model.messages().iter().filter(|m| *m != MessageState::Unused).count())
+        self.allows_with(model, action, || named(model))
     }
 
     /// [`allows`](Bound::allows), with the number of messages named in `model` counted by `named` when needed.
@@ -89,6 +89,11 @@ impl Bound {
             _ => true,
         }
     }
+}
+
+/// The messages named in `model` (submitted or arrived), which the bound limits.
+fn named(model: &Model) -> usize {
+    model.messages().iter().filter(|m| *m != MessageState::Unused).count()
 }
 
 impl Bound {
@@ -324,9 +329,8 @@ impl State {
     pub fn actions(&self, bound: &Bound, out: &mut Vec<Action>) {
         self.model.enabled(out);
         // Messages named are counted once for all the steps that name one.
-        let named = std::cell::OnceCell::new();
-        let count = || self.model.messages().iter().filter(|m| *m != MessageState::Unused).count();
-        out.retain(|action| bound.allows_with(&self.model, *action, || *named.get_or_init(count)));
+        let count = std::cell::OnceCell::new();
+        out.retain(|action| bound.allows_with(&self.model, *action, || *count.get_or_init(|| named(&self.model))));
     }
 
     /// The state after `action` (which must be enabled), or the invariant the step breaks.
@@ -386,7 +390,7 @@ enum Found {
     Terminal { id: u32, violation: Option<Violation> },
     /// This many transitions reached states seen before its batch began (nothing else to do with them).
     Seen(u32),
-    /// This many enabled steps were asleep, and not taken.
+    /// This many steps were asleep at a state's first expansion, and not taken then.
     Slept(u32),
     /// A transition broke an invariant.
     Broken { id: u32, action: Action, violation: Violation },
